@@ -1,0 +1,88 @@
+// Package paths says where Cloudup keeps things on the user's machine: profiles
+// in the config dir, the journal, history and sandbox data in the data dir,
+// thumbnails in the cache dir. Environment overrides exist for tests and for
+// people who keep several setups apart. It never stores a secret.
+package paths
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+const appDir = "cloudup"
+
+// ConfigDir is where profiles live: $CLOUDUP_CONFIG_DIR, else
+// os.UserConfigDir()/cloudup.
+func ConfigDir() (string, error) {
+	if d := os.Getenv("CLOUDUP_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a config directory (%v): set CLOUDUP_CONFIG_DIR", err)
+	}
+	return filepath.Join(base, appDir), nil
+}
+
+// DataDir holds the upload journal and history and the embedded sandbox's
+// files: $CLOUDUP_DATA_DIR, else the platform's per-user data directory.
+func DataDir() (string, error) {
+	if d := os.Getenv("CLOUDUP_DATA_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := userDataDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a data directory (%v): set CLOUDUP_DATA_DIR", err)
+	}
+	return filepath.Join(base, appDir), nil
+}
+
+// CacheDir holds disposable things (thumbnails): <DataDir>/cache when
+// CLOUDUP_DATA_DIR is set, so tests stay inside one folder; else the user
+// cache directory.
+func CacheDir() (string, error) {
+	if d := os.Getenv("CLOUDUP_DATA_DIR"); d != "" {
+		return filepath.Join(d, "cache"), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a cache directory (%v): set CLOUDUP_DATA_DIR", err)
+	}
+	return filepath.Join(base, appDir), nil
+}
+
+func userDataDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("%LocalAppData% is not set")
+	case "darwin", "ios":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, "Library", "Application Support"), nil
+	default:
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return d, nil
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, ".local", "share"), nil
+	}
+}
+
+// Ensure creates dir (and parents) private to the user.
+func Ensure(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	return dir, nil
+}
