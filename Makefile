@@ -13,6 +13,9 @@ ARTIFACTS := $(BUILD)/test-output
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 RUN_PKGS   := libgl1-mesa-dri
 TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick xdotool
+# Node.js runs the sandbox's Node SDK check; Debian's nodejs is installed only
+# when no node is on PATH, so a node from nvm or NodeSource is never replaced.
+NODE_PKGS  := $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 
 .PHONY: run test test-core test-gui bench package lint cli gui deps-build deps-test clean
 
@@ -80,4 +83,4 @@ endef
 deps-build:
 	$(call apt_ensure,$(BUILD_PKGS) $(RUN_PKGS))
 deps-test:
-	$(call apt_ensure,$(TEST_PKGS))
+	$(call apt_ensure,$(TEST_PKGS) $(NODE_PKGS))

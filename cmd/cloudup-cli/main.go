@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/cloudup/cloudup/core/keychain"
 )
 
 // Exit codes of the CLI contract.
@@ -30,6 +32,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// keys is where secrets are kept; nil means the system keychain
+	// (see secrets in common.go).
+	keys keychain.Keychain
 }
 
 type command struct {
@@ -50,12 +55,17 @@ var commands = map[string]command{
 }
 
 // usageError makes the command exit with code 2 (bad usage or configuration).
-type usageError struct{ msg string }
+// err, when set, is the classified cause (for errors.Is).
+type usageError struct {
+	msg string
+	err error
+}
 
 func (u *usageError) Error() string { return u.msg }
+func (u *usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 // partialError makes the command exit with code 1: the run finished but some
@@ -131,15 +141,27 @@ func newFlags(e *env, name string) *flag.FlagSet {
 }
 
 // parseFlags parses args allowing flags after positional arguments
-// ("upload a.jpg --json"), which the flag package alone does not.
+// ("upload a.jpg --json"), which the flag package alone does not. A bad flag
+// is reported in one line (the flag package would print the whole usage
+// after it); -h prints the usage.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		out := fs.Output()
+		fs.SetOutput(io.Discard)
+		err := fs.Parse(args)
+		fs.SetOutput(out)
+		if err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if fs.Usage != nil {
+					fs.Usage()
+				} else {
+					fmt.Fprintf(out, "usage of %s:\n", fs.Name())
+					fs.PrintDefaults()
+				}
 				return nil, err
 			}
-			return nil, &usageError{err.Error()}
+			return nil, &usageError{msg: fmt.Sprintf("%v (see '%s -h')", err, fs.Name())}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

@@ -1,0 +1,428 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/keychain/keychaintest"
+)
+
+// These tests run the real app binary (cgo, GL) under a virtual display.
+
+var appBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cloudup-app-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	appBin = filepath.Join(dir, "cloudup")
+	if out, err := exec.Command("go", "build", "-o", appBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building cloudup: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestAppWithoutADisplaySaysSoInOneLine(t *testing.T) {
+	home := t.TempDir()
+	cmd := exec.Command(appBin)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CLOUDUP_CONFIG_DIR=" + filepath.Join(home, "cfg")}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want code 2", err)
+	}
+	msg := stderr.String()
+	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "no display") || strings.Contains(msg, "panic") {
+		t.Errorf("stderr = %q, want one line about the display", msg)
+	}
+}
+
+// session is one run of the app with its own home, config and data dirs,
+// a virtual display, and a marker in its environment that every process it
+// starts inherits, so leftovers can be found.
+type session struct {
+	t       *testing.T
+	root    string
+	config  string
+	display string
+	marker  string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	exitErr error
+	artDir  string
+}
+
+func need(t *testing.T, bins ...string) {
+	t.Helper()
+	for _, b := range bins {
+		if _, err := exec.LookPath(b); err != nil {
+			if keychaintest.Required() {
+				t.Fatalf("%s is not installed (make test installs it)", b)
+			}
+			t.Skipf("%s is not installed", b)
+		}
+	}
+}
+
+func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
+	need(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+	s := &session{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
+	s.config = filepath.Join(s.root, "config")
+	s.display = startXvfb(t)
+
+	// A first run: no profile yet, so the window offers the Sandbox and
+	// Settings opens on an empty form.
+	store := account.NewStore(s.config)
+
+	name := "e2e-" + keychaintest.RandomHex(4)
+	secret := "guiSECRET" + keychaintest.RandomHex(10)
+	lookup := filepath.Join(s.root, "lookup.txt")
+	s.start(name, lookup)
+
+	wid := s.waitForWindow()
+	s.waitForPixels("01-window.png", nil)
+
+	s.xdotool("windowfocus", "--sync", wid)
+	s.xdotool("key", "ctrl+comma")
+	main := s.screenshot()
+	s.waitForPixels("02-settings.png", main)
+
+	s.xdotool("key", "Tab")
+	s.xdotool("type", "--delay", "15", name)
+	s.xdotool("key", "Tab")
+	s.xdotool("type", "--delay", "15", "democloud")
+	s.xdotool("key", "Tab")
+	s.xdotool("type", "--delay", "15", "123456789012345")
+	s.xdotool("key", "Tab")
+	s.xdotool("type", "--delay", "15", secret)
+	s.xdotool("key", "Return")
+
+	var saved account.Profile
+	waitUntil(t, 60*time.Second, "the profile saved from Settings", func() bool {
+		p, err := store.Get(name)
+		saved = p
+		return err == nil
+	})
+	if saved.Cloud != "democloud" || saved.APIKey != "123456789012345" || saved.Mode != account.Signed {
+		t.Errorf("saved profile = %+v", saved)
+	}
+	time.Sleep(500 * time.Millisecond) // the status line is drawn after the save
+	s.save("03-saved.png", s.screenshot())
+	s.xdotool("key", "Escape") // leaves the dialog open; ctrl+q must work from a focused field
+
+	s.xdotool("key", "ctrl+q")
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app did not quit on ctrl+q")
+	}
+	if s.exitErr != nil {
+		t.Fatalf("the app exited with %v (log in %s)", s.exitErr, s.artDir)
+	}
+	got, _ := os.ReadFile(lookup)
+	if string(got) != secret {
+		t.Errorf("the keychain holds %d bytes for %q, not the secret typed in Settings", len(got), name)
+	}
+	s.assertNothingLeftRunning()
+	s.assertSecretNowhere(secret)
+}
+
+// start launches the app. With a Secret Service on the session bus (as
+// `make test` provides) it uses that bus; otherwise it runs the app inside
+// its own dbus-run-session with a throwaway keyring (.ci/with-keyring).
+// After the app exits, secret-tool reads back what it stored for account.
+func (s *session) start(acct, lookup string) {
+	t := s.t
+	dirs := map[string]string{}
+	for _, d := range []string{"home", "home/.cache", "xdg-config", "xdg-data", "xdg-cache", "run", "data"} {
+		p := filepath.Join(s.root, d)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		dirs[d] = p
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "DISPLAY=" + s.display,
+		"HOME=" + dirs["home"], "XDG_CONFIG_HOME=" + dirs["xdg-config"], "XDG_DATA_HOME=" + dirs["xdg-data"],
+		"XDG_CACHE_HOME=" + dirs["xdg-cache"], "XDG_RUNTIME_DIR=" + dirs["run"],
+		"CLOUDUP_CONFIG_DIR=" + s.config, "CLOUDUP_DATA_DIR=" + dirs["data"],
+		"CLOUDUP_E2E_MARKER=" + s.marker, "E2E_APP=" + appBin, "E2E_ACCOUNT=" + acct, "E2E_LOOKUP=" + lookup,
+	}
+	script := `"$E2E_APP"; rc=$?; secret-tool lookup service cloudup username "$E2E_ACCOUNT" > "$E2E_LOOKUP"; exit $rc`
+	args := []string{"sh", "-c", script}
+	if bus := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); bus != "" && keychaintest.Available() == nil {
+		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+bus)
+		t.Cleanup(func() {
+			exec.Command("secret-tool", "clear", "service", "cloudup", "username", acct).Run()
+		})
+	} else {
+		withKeyring, err := filepath.Abs("../../.ci/with-keyring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"dbus-run-session", "--", withKeyring}, args...)
+	}
+	logFile, err := os.Create(filepath.Join(s.artDir, "app.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd = exec.Command(args[0], args[1:]...)
+	s.cmd.Env = env
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.done = make(chan struct{})
+	go func() {
+		s.exitErr = s.cmd.Wait()
+		logFile.Close()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.done
+		}
+	})
+}
+
+func (s *session) xdotool(args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = []string{"DISPLAY=" + s.display, "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (s *session) waitForWindow() string {
+	var wid string
+	waitUntil(s.t, 60*time.Second, "the Cloudup window", func() bool {
+		select {
+		case <-s.done:
+			s.t.Fatalf("the app exited before its window appeared: %v", s.exitErr)
+		default:
+		}
+		cmd := exec.Command("xdotool", "search", "--name", "^Cloudup$")
+		cmd.Env = []string{"DISPLAY=" + s.display}
+		out, err := cmd.Output()
+		ids := strings.Fields(string(out))
+		if err != nil || len(ids) == 0 {
+			return false
+		}
+		wid = ids[0]
+		return true
+	})
+	return wid
+}
+
+func (s *session) screenshot() image.Image {
+	s.t.Helper()
+	cmd := exec.Command("import", "-display", s.display, "-window", "root", "png:-")
+	out, err := cmd.Output()
+	if err != nil {
+		s.t.Fatalf("import: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		s.t.Fatalf("decoding the screenshot: %v", err)
+	}
+	return img
+}
+
+func (s *session) save(name string, img image.Image) {
+	f, err := os.Create(filepath.Join(s.artDir, name))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitForPixels waits until the screen shows a drawn window (many colours,
+// and a header row that is not one flat colour) and, when before is given,
+// until it differs from before. The last screenshot is saved as name.
+func (s *session) waitForPixels(name string, before image.Image) {
+	s.t.Helper()
+	var img image.Image
+	var why string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		img = s.screenshot()
+		why = drawnWindowProblem(img, before)
+		if why == "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	s.save(name, img)
+	if why != "" {
+		s.t.Fatalf("%s: %s", name, why)
+	}
+}
+
+func drawnWindowProblem(img image.Image, before image.Image) string {
+	b := img.Bounds()
+	all := map[uint32]bool{}
+	header := map[uint32]bool{}
+	changed := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			c := (r>>8)<<16 | (g>>8)<<8 | bl>>8
+			all[c] = true
+			if y < 50 && x < 1000 {
+				header[c] = true
+			}
+			if before != nil {
+				r0, g0, b0, _ := before.At(x, y).RGBA()
+				if r0 != r || g0 != g || b0 != bl {
+					changed++
+				}
+			}
+		}
+	}
+	switch {
+	case len(all) < 50:
+		return fmt.Sprintf("only %d distinct colours: the window is not drawn", len(all))
+	case len(header) < 10:
+		return fmt.Sprintf("the header row has %d colours: it is blank", len(header))
+	case before != nil && changed < b.Dx()*b.Dy()/20:
+		return fmt.Sprintf("only %d pixels changed: the dialog did not open", changed)
+	}
+	return ""
+}
+
+// assertNothingLeftRunning looks for any process that carries this run's
+// marker in its environment: the app, a bus or keyring daemon, a prompter.
+func (s *session) assertNothingLeftRunning() {
+	s.t.Helper()
+	var left []string
+	waitUntil(s.t, 10*time.Second, "the app's processes to end", func() bool {
+		left = processesWithEnv("CLOUDUP_E2E_MARKER=" + s.marker)
+		return len(left) == 0
+	})
+	if len(left) > 0 {
+		s.t.Errorf("processes left behind: %v", left)
+	}
+}
+
+func processesWithEnv(kv string) []string {
+	var found []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for _, v := range bytes.Split(env, []byte{0}) {
+			if string(v) == kv {
+				cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+				state, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+				if f := strings.Fields(string(state)); len(f) > 2 && f[2] == "Z" {
+					break // a zombie has ended; only its parent's reaping is pending
+				}
+				found = append(found, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+				break
+			}
+		}
+	}
+	return found
+}
+
+// assertSecretNowhere checks every file the app could have written (home,
+// config, data, logs) for the secret.
+func (s *session) assertSecretNowhere(secret string) {
+	for _, dir := range []string{s.root, s.artDir} {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Base(path) == "lookup.txt" {
+				return nil
+			}
+			if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, []byte(secret)) {
+				s.t.Errorf("the secret is in %s", path)
+			}
+			return nil
+		})
+	}
+}
+
+// startXvfb starts a virtual display on a free number and returns ":N".
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	line := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 16)
+		n, _ := r.Read(buf)
+		r.Close()
+		line <- strings.TrimSpace(string(buf[:n]))
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not report a display number")
+		}
+		return ":" + n
+	case <-ctx.Done():
+		t.Fatal("Xvfb did not start")
+	}
+	return ""
+}
+
+func waitUntil(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -1,0 +1,292 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudup/cloudup/core/signing"
+)
+
+// ErrStale is what a *StaleError unwraps to: the request's timestamp was more
+// than an hour away from the server's clock.
+var ErrStale = errors.New("stale request: this computer's clock is off")
+
+// ErrInvalidSignature is core/signing's sentinel, re-exported so callers of
+// this package need not import signing to classify an *AuthError.
+var ErrInvalidSignature = signing.ErrInvalidSignature
+
+// ErrUnauthorized is what an *AuthError that is not about the signature
+// unwraps to (unknown API key, disabled account, missing credentials).
+var ErrUnauthorized = errors.New("the account refused these credentials")
+
+// ErrNotFound is returned by Resource and Destroy when the asset does not exist.
+var ErrNotFound = errors.New("asset not found")
+
+// ErrFileChanged means the file became shorter while it was being sent, so the
+// bytes on the wire no longer describe one version of the file.
+var ErrFileChanged = errors.New("the file changed while it was being uploaded")
+
+// ErrNeedsSecret is returned by calls that only a signed profile can make.
+var ErrNeedsSecret = errors.New("this needs the account's API secret, and the profile is unsigned (preset only): add the secret in Settings or with 'cloudup-cli login'")
+
+// StaleError is Cloudinary's "Stale request" answer. ServerDate is the
+// server's Date header and Offset how far the local clock is from it; the
+// client has already applied Offset to the timestamps it signs next.
+type StaleError struct {
+	ServerDate time.Time     // zero when the answer had no Date header
+	Offset     time.Duration // server time minus local time
+	Message    string        // the server's own words
+}
+
+func (e *StaleError) Error() string {
+	if e.ServerDate.IsZero() {
+		return "Cloudinary says the request is stale (" + e.Message + "): this computer's clock is wrong; set it right and try again"
+	}
+	return fmt.Sprintf("this computer's clock is off by %s compared with Cloudinary's (server time %s): requests are now signed with the server's time, but set the system clock right",
+		roundOffset(e.Offset), e.ServerDate.UTC().Format(time.RFC3339))
+}
+
+func (e *StaleError) Unwrap() error { return ErrStale }
+
+// Correctable reports whether re-signing with the measured offset can help.
+func (e *StaleError) Correctable() bool { return !e.ServerDate.IsZero() }
+
+// roundOffset keeps the offset to what a Date header can tell (whole
+// seconds), and to minutes once it is that large.
+func roundOffset(d time.Duration) time.Duration {
+	if d < 0 {
+		d = -d
+	}
+	if d >= time.Minute {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second)
+}
+
+// AuthError is a 401 (or a 403 about credentials). When Signature is true the
+// server could not verify the signature: in practice the secret is wrong or
+// the account signs with the other algorithm.
+type AuthError struct {
+	Status    int
+	Signature bool
+	Message   string // the server's words
+}
+
+func (e *AuthError) Error() string {
+	if e.Signature {
+		// The server's message quotes the string it hashed; it holds no secret,
+		// but it is noise to a person, so it is left out of the sentence.
+		return "wrong secret or signature algorithm for this account: check the API secret and the signature algorithm (sha1/sha256) in the profile"
+	}
+	return fmt.Sprintf("the account refused these credentials (%d: %s): check the cloud name and API key in the profile", e.Status, e.Message)
+}
+
+func (e *AuthError) Unwrap() error {
+	if e.Signature {
+		return signing.ErrInvalidSignature
+	}
+	return ErrUnauthorized
+}
+
+// RateLimitedError is a 420 or 429. RetryAt is when the server said to try
+// again (Retry-After, or the "Try again on …" sentence of a 420); zero when it
+// did not say.
+type RateLimitedError struct {
+	Status  int
+	RetryAt time.Time
+	Message string
+}
+
+func (e *RateLimitedError) Error() string {
+	if e.RetryAt.IsZero() {
+		return fmt.Sprintf("Cloudinary is rate limiting this account (%d: %s): wait a while and retry", e.Status, e.Message)
+	}
+	return fmt.Sprintf("Cloudinary is rate limiting this account (%d: %s): retrying at %s", e.Status, e.Message, e.RetryAt.UTC().Format(time.RFC3339))
+}
+
+// ServerError is a 5xx answer or a reply that is not Cloudinary's JSON; it is
+// worth retrying.
+type ServerError struct {
+	Status  int
+	Message string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("Cloudinary had a problem (%d: %s); it will be retried", e.Status, e.Message)
+}
+
+// RequestError is a 4xx that no retry can fix: too large, wrong format,
+// unknown preset, bad parameter. Hint says what to do, when we know.
+type RequestError struct {
+	Status  int
+	Message string
+	Hint    string
+}
+
+func (e *RequestError) Error() string {
+	s := fmt.Sprintf("Cloudinary refused the request (%d: %s)", e.Status, e.Message)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+// NetworkError is a failure to reach the server or to finish the exchange
+// (refused, reset, timed out, stalled). Worth retrying.
+type NetworkError struct {
+	Op  string // what was being done: "upload", "search", …
+	Err error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("network problem during %s (%v); it will be retried", e.Op, e.Err)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// ErrStalled is the cause of a NetworkError when no byte moved for the
+// client's StallTimeout.
+var ErrStalled = errors.New("no data moved for too long")
+
+// Retryable reports whether sending the same request again can succeed:
+// network errors, 5xx, rate limits and a stale timestamp the client has
+// corrected. Cancellation is never retryable.
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var (
+		ne *NetworkError
+		se *ServerError
+		rl *RateLimitedError
+		st *StaleError
+	)
+	switch {
+	case errors.As(err, &st):
+		return st.Correctable()
+	case errors.As(err, &ne), errors.As(err, &se), errors.As(err, &rl):
+		return true
+	}
+	return false
+}
+
+// apiError is Cloudinary's error body: {"error":{"message":"…"}}.
+type apiError struct {
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// classify turns a non-success answer into one of the typed errors above.
+// Status and body are both read: the Go SDK looks only at the body, so a 5xx
+// with a JSON error would look final to it and an HTML 502 from a proxy would
+// be a JSON decoding error.
+func (c *Client) classify(status int, header http.Header, message string, localNow time.Time) error {
+	if message == "" {
+		message = http.StatusText(status)
+		if message == "" {
+			message = "status " + strconv.Itoa(status)
+		}
+	}
+	switch {
+	case strings.HasPrefix(message, "Stale request"):
+		e := &StaleError{Message: message}
+		if d, err := http.ParseTime(header.Get("Date")); err == nil {
+			e.ServerDate = d
+			e.Offset = d.Sub(localNow)
+			c.SetClockOffset(e.Offset)
+		}
+		return e
+	case status == http.StatusUnauthorized || strings.HasPrefix(message, "Invalid Signature"):
+		return &AuthError{Status: status, Signature: strings.HasPrefix(message, "Invalid Signature"), Message: message}
+	case status == 420 || status == http.StatusTooManyRequests:
+		return &RateLimitedError{Status: status, Message: message, RetryAt: retryAt(header, message, localNow)}
+	case status >= 500 || status == http.StatusRequestTimeout:
+		return &ServerError{Status: status, Message: message}
+	default:
+		return &RequestError{Status: status, Message: message, Hint: hintFor(status, message)}
+	}
+}
+
+// hintFor says what a person can do about a 4xx, for the answers we know.
+func hintFor(status int, message string) string {
+	m := strings.ToLower(message)
+	switch {
+	case strings.Contains(m, "file size too large"):
+		return "the file is larger than the account allows for this type; shrink it or raise the plan's limit"
+	case strings.Contains(m, "upload preset not found"):
+		return "check the upload preset's name in the profile"
+	case strings.Contains(m, "must be whitelisted for unsigned") || strings.Contains(m, "unsigned upload"):
+		return "unsigned uploads need a preset marked Unsigned in the Cloudinary console, or a signed profile"
+	case strings.Contains(m, "invalid image file") || strings.Contains(m, "unsupported") || strings.Contains(m, "format"):
+		return "Cloudinary cannot take this file's format; convert it or upload it as raw"
+	case strings.Contains(m, "missing required parameter"):
+		return "this is a bug in Cloudup; please report it"
+	}
+	switch status {
+	case http.StatusForbidden:
+		return "the account does not allow this operation"
+	case http.StatusNotFound:
+		return "check the cloud name and the API base URL in the profile"
+	case http.StatusRequestEntityTooLarge:
+		return "the request is too large for one call; use a smaller chunk size"
+	case http.StatusConflict:
+		return "an asset with that public ID already exists"
+	}
+	return ""
+}
+
+// tryAgainOn matches the time in Cloudinary's 420 message, e.g. "Rate Limit
+// Exceeded. Limit of 500 api operations reached. Try again on 2024-10-04
+// 14:00:00 UTC".
+var tryAgainOn = regexp.MustCompile(`(?i)try again (?:on|at) (\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\s*(UTC|GMT|Z|[+-]\d{2}:?\d{2}))?`)
+
+// retryAt reads when to try again: Retry-After (seconds or an HTTP date), else
+// the "Try again on …" sentence. Zero when neither says. The result is on the
+// local clock: a time the server names is shifted by the difference between
+// its Date header and localNow, so waiting for it is right even when the
+// local clock is wrong.
+func retryAt(header http.Header, message string, localNow time.Time) time.Time {
+	skew := time.Duration(0)
+	if d, err := http.ParseTime(header.Get("Date")); err == nil {
+		skew = localNow.Sub(d)
+	}
+	v := strings.TrimSpace(header.Get("Retry-After"))
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return time.Time{}
+		}
+		return localNow.Add(time.Duration(min(secs, 7*24*3600)) * time.Second)
+	}
+	if t, err := http.ParseTime(v); v != "" && err == nil {
+		return t.Add(skew)
+	}
+	if t, ok := parseTryAgainOn(message); ok {
+		return t.Add(skew)
+	}
+	return time.Time{}
+}
+
+// parseTryAgainOn finds the time in a 420 message.
+func parseTryAgainOn(message string) (time.Time, bool) {
+	m := tryAgainOn.FindStringSubmatch(message)
+	if m == nil {
+		return time.Time{}, false
+	}
+	zone := strings.ReplaceAll(m[3], ":", "")
+	switch strings.ToUpper(zone) {
+	case "", "UTC", "GMT", "Z":
+		zone = "+0000"
+	}
+	t, err := time.Parse("2006-01-02 15:04:05 -0700", m[1]+" "+m[2]+" "+zone)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}

@@ -1,0 +1,74 @@
+// Package keychaintest hands tests the real system keychain when the machine
+// has one, and decides what happens when it does not: with
+// CLOUDUP_REQUIRE_KEYCHAIN=1 (set by `make test`, which starts a throwaway
+// gnome-keyring on a private session bus) the test fails; otherwise it is
+// skipped with a one-line reason. It stores nothing itself.
+package keychaintest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/cloudup/cloudup/core/keychain"
+)
+
+// RequireEnv names the variable that turns a missing keychain into a failure.
+const RequireEnv = "CLOUDUP_REQUIRE_KEYCHAIN"
+
+// Required reports whether this run must have a real keychain.
+func Required() bool { return os.Getenv(RequireEnv) == "1" }
+
+// Available reports whether the system keychain answers, and why not.
+func Available() error {
+	k := keychain.NewSystem()
+	k.Timeout = 10 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return k.Check(ctx)
+}
+
+// System returns the real system keychain, or skips or fails the test when
+// there is none (see the package comment).
+func System(t testing.TB) *keychain.System {
+	t.Helper()
+	if err := Available(); err != nil {
+		if Required() {
+			t.Fatalf("%s=1 but the system keychain is unavailable: %v", RequireEnv, err)
+		}
+		t.Skipf("no system keychain here (%v); `make test` provides one", err)
+	}
+	k := keychain.NewSystem()
+	k.Timeout = 10 * time.Second
+	return k
+}
+
+// Account returns an account name no other test uses and removes whatever
+// is stored under it when the test ends, so test runs leave nothing in the
+// user's keyring.
+func Account(t testing.TB, k keychain.Keychain) string {
+	t.Helper()
+	name := "cloudup-test-" + RandomHex(6)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := k.Delete(ctx, name); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	return name
+}
+
+// RandomHex returns 2n random hex digits: distinctive test secrets that a
+// later grep of files and logs can find if they leak.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

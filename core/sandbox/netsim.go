@@ -1,0 +1,151 @@
+package sandbox
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// netSim holds the simulated network's settings; they may change while
+// connections are open.
+type netSim struct {
+	latency   atomic.Int64 // time.Duration
+	bandwidth atomic.Int64 // bytes per second per direction; 0 = unlimited
+}
+
+// throttledListener hands out connections whose reads and writes are paced
+// to the configured bandwidth.
+type throttledListener struct {
+	net.Listener
+	sim *netSim
+}
+
+func (l *throttledListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &throttledConn{Conn: c, sim: l.sim, closed: make(chan struct{})}, nil
+}
+
+// throttledConn paces each direction separately. Pacing reads is enough to
+// slow an uploading client: once the server reads slowly, TCP's window
+// makes the client's writes wait.
+type throttledConn struct {
+	net.Conn
+	sim       *netSim
+	rd, wr    pacer
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// quantum is how many bytes move between pauses: about 1/20 s worth, so
+// the pace is smooth, between 1 KiB and 256 KiB.
+func quantum(rate int64) int {
+	q := rate / 20
+	if q < 1024 {
+		q = 1024
+	}
+	if q > 256<<10 {
+		q = 256 << 10
+	}
+	return int(q)
+}
+
+func (c *throttledConn) Read(p []byte) (int, error) {
+	rate := c.sim.bandwidth.Load()
+	if rate <= 0 {
+		return c.Conn.Read(p)
+	}
+	if q := quantum(rate); len(p) > q {
+		p = p[:q]
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.rd.pace(n, rate, c.closed)
+	}
+	return n, err
+}
+
+func (c *throttledConn) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		rate := c.sim.bandwidth.Load()
+		if rate <= 0 {
+			n, err := c.Conn.Write(p)
+			return written + n, err
+		}
+		q := quantum(rate)
+		if q > len(p) {
+			q = len(p)
+		}
+		if !c.wr.pace(q, rate, c.closed) {
+			return written, net.ErrClosed
+		}
+		n, err := c.Conn.Write(p[:q])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[q:]
+	}
+	return written, nil
+}
+
+func (c *throttledConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+// reset closes the connection with a TCP RST instead of a FIN, as a
+// dropped connection looks to the client ("connection reset by peer").
+func (c *throttledConn) reset() {
+	if tc, ok := c.Conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+// resetConn resets any connection the server handed out.
+func resetConn(c net.Conn) {
+	if tc, ok := c.(*throttledConn); ok {
+		tc.reset()
+		return
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
+}
+
+// pacer spaces transfers so that n bytes take n/rate seconds.
+type pacer struct {
+	mu   sync.Mutex
+	next time.Time
+}
+
+// pace accounts for n bytes and sleeps until they are due; false if the
+// connection closed meanwhile.
+func (p *pacer) pace(n int, rate int64, closed <-chan struct{}) bool {
+	p.mu.Lock()
+	now := time.Now()
+	if p.next.Before(now) {
+		// Idle time does not bank credit beyond one quantum.
+		p.next = now
+	}
+	p.next = p.next.Add(time.Duration(float64(n) / float64(rate) * float64(time.Second)))
+	wait := time.Until(p.next)
+	p.mu.Unlock()
+	if wait <= 0 {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-closed:
+		return false
+	}
+}

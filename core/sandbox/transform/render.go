@@ -1,0 +1,133 @@
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+)
+
+// Render applies the chain to src and encodes the result. srcFormat is the
+// original's format (jpg, png, gif or webp), ext the extension in the URL
+// ("" keeps the original format) and accept the request's Accept header,
+// consulted only for f_auto. Bad requests come back as *Error; anything
+// else is a fault of the sandbox itself.
+//
+// The delivered format is the last f_ in the chain, else ext, else the
+// original's, except that an image that gained transparency (r_, a_ at an
+// odd angle, o_, e_background_removal) is delivered as PNG rather than
+// losing it to JPEG unless a format was asked for.
+func Render(src image.Image, srcFormat string, c Chain, ext string, accept string) (body []byte, contentType string, err error) {
+	format := c.format()
+	if format == "" && ext != "" {
+		if format, err = normalizeFormat(ext); err != nil {
+			return nil, "", err
+		}
+	}
+	img, err := Apply(src, c)
+	if err != nil {
+		return nil, "", err
+	}
+	switch format {
+	case "auto":
+		switch {
+		case AcceptsWebP(accept):
+			format = "webp"
+		case !img.Opaque():
+			format = "png"
+		default:
+			format = "jpg"
+		}
+	case "":
+		format = "png" // an original in a format we cannot write stays lossless
+		if f, err := normalizeFormat(srcFormat); err == nil {
+			format = f
+		}
+		if format == "jpg" && !img.Opaque() {
+			format = "png"
+		}
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, img, format, c.jpegQuality(), c.flattenColor()); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), ContentType(format), nil
+}
+
+// Apply runs the chain's pixel operations on src without encoding. It never
+// modifies src.
+func Apply(src image.Image, c Chain) (*image.NRGBA, error) {
+	if src == nil || src.Bounds().Empty() {
+		return nil, errors.New("the original image is empty: upload it again")
+	}
+	img := toNRGBA(src)
+	for _, step := range c {
+		var err error
+		if img, err = applyStep(img, step); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}
+
+// applyStep runs one component in Cloudinary's order: resize and crop,
+// then the effect, the rounded corners, the border, the rotation, the
+// opacity, and last the background under whatever became transparent.
+func applyStep(img *image.NRGBA, s Step) (*image.NRGBA, error) {
+	img, err := applyGeometry(img, s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Effect.Name != "" {
+		img = applyEffect(img, s.Effect)
+	}
+	if s.Radius.Set {
+		img = rounded(img, s.Radius)
+	}
+	if s.Border.Width > 0 {
+		if img, err = bordered(img, s.Border, s.Radius); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.Angle) > 0 {
+		if img, err = rotate(img, s.Angle); err != nil {
+			return nil, err
+		}
+	}
+	if s.Opacity.Set {
+		img = withOpacity(img, s.Opacity.Percent)
+	}
+	if b := s.Background; b.Set && !b.Auto && !s.pads() {
+		img = underlay(img, b.Color)
+	}
+	return img, nil
+}
+
+// pads reports whether b_ was spent on padding in this step.
+func (s Step) pads() bool {
+	return (s.Crop == CropPad || s.Crop == CropLPad || s.Crop == CropMPad) &&
+		(s.Width.set() || s.Height.set() || s.AspectRatio.set())
+}
+
+// jpegQuality is the chain's last q_ as a JPEG quality.
+func (c Chain) jpegQuality() int {
+	q := c.quality()
+	switch {
+	case q.Value > 0:
+		return q.Value
+	case q.Auto != "":
+		return qualityLevels[q.Auto]
+	}
+	return DefaultQuality
+}
+
+// flattenColor is what shows through transparency in a JPEG: the last
+// opaque b_ colour in the chain, else white.
+func (c Chain) flattenColor() color.NRGBA {
+	for i := len(c) - 1; i >= 0; i-- {
+		if b := c[i].Background; b.Set && !b.Auto && b.Color.A == 255 {
+			return b.Color
+		}
+	}
+	return white
+}

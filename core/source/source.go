@@ -1,0 +1,196 @@
+// Package source turns what a person points at into upload items for
+// core/transfer: files, folders (recursive, with include/exclude patterns,
+// hidden files skipped by default, symlink loops detected), URLs that
+// Cloudinary fetches itself, text pasted from a clipboard (URLs and paths,
+// one per line, file:// URIs), and in-memory images (clipboard or camera
+// bytes), which are written to a spool file in the data dir so they survive
+// a restart and resume like any file.
+//
+// Expansion streams: items arrive in batches while folders are still being
+// read, on a goroutine the caller owns through an *Expansion, so a window's
+// drop handler can start it and return at once. It only lists directories,
+// stats entries and writes spool files: it never reads file contents (the
+// engine hashes), uploads, or talks to Cloudinary.
+package source
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Kind says what an input is.
+type Kind int
+
+const (
+	LocalPath Kind = iota // a file or folder on this machine
+	RemoteURL             // fetched by Cloudinary: http(s), ftp, s3, gs, data URIs
+)
+
+// Input is one thing a person pointed at, classified.
+type Input struct {
+	Kind Kind
+	Path string // LocalPath: absolute, cleaned
+	URL  string // RemoteURL
+	Raw  string // as given
+}
+
+// ErrBadInput is what every ParseInput error unwraps to.
+var ErrBadInput = errors.New("not a file, folder or URL")
+
+// remoteSchemes are the URL schemes Cloudinary fetches itself.
+var remoteSchemes = map[string]bool{"http": true, "https": true, "ftp": true, "s3": true, "gs": true}
+
+// ParseInput classifies one argument, dropped item or pasted line:
+// "https://…" and the other schemes Cloudinary fetches are URLs; "file://"
+// URIs, "~/…" and everything else are local paths. Surrounding quotes (as
+// some file managers paste) are removed.
+func ParseInput(s string) (Input, error) {
+	raw := s
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == "" {
+		return Input{}, fmt.Errorf("%w: the line is empty", ErrBadInput)
+	}
+	if strings.ContainsRune(s, 0) {
+		return Input{}, fmt.Errorf("%w: %q contains a NUL character", ErrBadInput, raw)
+	}
+	if scheme, rest, ok := strings.Cut(s, ":"); ok && looksLikeScheme(scheme) {
+		scheme = strings.ToLower(scheme)
+		switch {
+		case scheme == "file":
+			p, err := fileURIPath(s)
+			if err != nil {
+				return Input{}, err
+			}
+			return Input{Kind: LocalPath, Path: p, Raw: raw}, nil
+		case scheme == "data":
+			if !strings.Contains(rest, ",") {
+				return Input{}, fmt.Errorf("%w: %.40q is a data URI without data", ErrBadInput, s)
+			}
+			return Input{Kind: RemoteURL, URL: s, Raw: raw}, nil
+		case remoteSchemes[scheme]:
+			u, err := url.Parse(s)
+			if err != nil || u.Host == "" {
+				return Input{}, fmt.Errorf("%w: %q is not a complete URL (it needs a host)", ErrBadInput, s)
+			}
+			return Input{Kind: RemoteURL, URL: s, Raw: raw}, nil
+		case strings.HasPrefix(rest, "//") || notFileSchemes[scheme]:
+			return Input{}, fmt.Errorf("%w: %q uses %s:, which Cloudinary cannot fetch; use an http(s) URL or a file", ErrBadInput, s, scheme)
+		}
+		// Otherwise it is a file name with a colon in it ("note: a.jpg").
+	}
+	p, err := localPath(s)
+	if err != nil {
+		return Input{}, err
+	}
+	return Input{Kind: LocalPath, Path: p, Raw: raw}, nil
+}
+
+// notFileSchemes are URIs people paste that are surely not files.
+var notFileSchemes = map[string]bool{"mailto": true, "javascript": true, "tel": true, "about": true, "blob": true, "urn": true, "chrome": true, "sftp": true, "smb": true}
+
+// looksLikeScheme tells "https:" from a Windows drive "C:" or a file name
+// with a colon: schemes are two or more letters, digits, '+', '-' or '.'.
+func looksLikeScheme(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// fileURIPath reads a file:// URI (RFC 8089): percent-decoded, host empty
+// or localhost, "/C:/…" as a Windows drive.
+func fileURIPath(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q is not a valid file URI: %v", ErrBadInput, s, errors.Unwrap(err))
+	}
+	if u.Host != "" && !strings.EqualFold(u.Host, "localhost") {
+		return "", fmt.Errorf("%w: %q names another machine (%s); copy the file here first", ErrBadInput, s, u.Host)
+	}
+	p := u.Path
+	if p == "" {
+		p = u.Opaque
+	}
+	if p == "" {
+		return "", fmt.Errorf("%w: %q has no path", ErrBadInput, s)
+	}
+	if runtime.GOOS == "windows" && len(p) >= 3 && p[0] == '/' && p[2] == ':' {
+		p = p[1:]
+	}
+	return localPath(filepath.FromSlash(p))
+}
+
+// localPath expands "~" and makes the path absolute.
+func localPath(p string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("%w: cannot expand ~ in %q: %v", ErrBadInput, p, err)
+		}
+		p = filepath.Join(home, p[1:])
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadInput, p, err)
+	}
+	return abs, nil
+}
+
+// ParseText reads pasted text: one URL or path per line, blank lines and
+// "#" comments (text/uri-list's convention) ignored. Lines that are neither
+// come back as problems; the rest is still usable.
+func ParseText(text string) ([]Input, []Problem) {
+	var inputs []Input
+	var problems []Problem
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	for line := range strings.SplitSeq(text, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		in, err := ParseInput(t)
+		if err != nil {
+			problems = append(problems, Problem{Input: t, Err: err})
+			continue
+		}
+		inputs = append(inputs, in)
+	}
+	return inputs, problems
+}
+
+// Problem is something skipped while expanding, with the reason: a symlink
+// loop, an unreadable folder, a line of pasted text that is no path or URL.
+// Problems do not stop an expansion.
+type Problem struct {
+	Input string // the input it came from
+	Path  string // the file or folder concerned, if any
+	Err   error
+}
+
+func (p Problem) Error() string {
+	if p.Path != "" && !strings.Contains(p.Err.Error(), p.Path) {
+		return p.Path + ": " + p.Err.Error()
+	}
+	return p.Err.Error()
+}
+
+// ErrSymlinkLoop marks a symlinked folder that points back to one of its
+// own parents.
+var ErrSymlinkLoop = errors.New("symlink loop")

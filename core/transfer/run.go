@@ -1,0 +1,528 @@
+package transfer
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/cloudup/cloudup/core/cloud"
+)
+
+// run takes one item from checking to done or skipped, or returns why not.
+func (e *Engine) run(ctx context.Context, it *item) error {
+	e.mu.Lock()
+	ent := it.entry
+	e.mu.Unlock()
+	if ent.URL != "" {
+		return e.runRemote(ctx, it, ent)
+	}
+	return e.runFile(ctx, it, ent)
+}
+
+// openForUpload opens a file and says in words why it cannot be uploaded.
+func openForUpload(p, name string) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, nil, &RejectedError{Kind: ErrNotFound, Reason: fmt.Sprintf("%s: file not found (%s); it was moved or deleted", name, p)}
+		case errors.Is(err, fs.ErrPermission):
+			return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: permission denied; check the file's permissions", p)}
+		}
+		return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, errors.Unwrap(err))}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, err)}
+	}
+	switch {
+	case fi.IsDir():
+		f.Close()
+		return nil, nil, &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is a folder; add it as a folder to upload what is inside", p)}
+	case !fi.Mode().IsRegular():
+		f.Close()
+		return nil, nil, &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is not a regular file (%s)", p, fi.Mode().Type())}
+	case fi.Size() == 0:
+		f.Close()
+		return nil, nil, &RejectedError{Kind: ErrEmpty, Reason: fmt.Sprintf("%s is empty (0 bytes); there is nothing to upload", name)}
+	}
+	// A file we may open but not read (some FUSE mounts, a directory-like
+	// special file) fails here rather than mid-upload.
+	var probe [1]byte
+	if _, err := f.ReadAt(probe[:], 0); err != nil && err != io.EOF {
+		f.Close()
+		return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, err)}
+	}
+	return f, fi, nil
+}
+
+func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
+	f, fi, err := openForUpload(ent.Path, ent.Name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	size := fi.Size()
+
+	rt, format := Detect(ent.Name, io.NewSectionReader(f, 0, 512))
+	if it.opts.ResourceType != "" && it.opts.ResourceType != "auto" {
+		rt = it.opts.ResourceType
+	}
+	if err := checkLimits(e.cfg.Limits, ent.Name, rt, format, size); err != nil {
+		return err
+	}
+
+	// Keep the plan from the journal when the file is the one it was made
+	// for; otherwise everything (and any acknowledged chunk) starts over.
+	same := ent.MD5 != "" && ent.Size == size && ent.ModTime.Equal(fi.ModTime())
+	if !same {
+		sum, err := hashFile(ctx, f, size)
+		if err != nil {
+			return err
+		}
+		ent.MD5, ent.PublicID, ent.UploadID, ent.ChunkSize, ent.Acked = sum, "", "", 0, 0
+		if err := e.journal.resetChunks(ctx, ent.ID); err != nil {
+			return fmt.Errorf("writing the upload journal: %w", err)
+		}
+	}
+	ent.Size, ent.ModTime, ent.ResourceType, ent.Format = size, fi.ModTime(), rt, format
+	e.mu.Lock()
+	it.entry.Size, it.entry.MD5 = size, ent.MD5
+	e.mu.Unlock()
+
+	if !it.opts.Force {
+		if skipped, err := e.skipIfDuplicate(ctx, it, &ent); skipped || err != nil {
+			return err
+		}
+	}
+
+	if ent.PublicID == "" {
+		if ent.PublicID, err = e.planPublicID(it, ent, ent.MD5); err != nil {
+			return err
+		}
+	}
+	chunked := size > e.cfg.ChunkSize
+	switch {
+	case !chunked:
+		ent.UploadID, ent.ChunkSize, ent.Acked = "", 0, 0
+	case ent.UploadID == "" || ent.ChunkSize != e.cfg.ChunkSize:
+		ent.UploadID, ent.ChunkSize, ent.Acked = cloud.NewUploadID(), e.cfg.ChunkSize, 0
+		if err := e.journal.resetChunks(ctx, ent.ID); err != nil {
+			return fmt.Errorf("writing the upload journal: %w", err)
+		}
+	default:
+		if ent.Acked, err = e.journal.acked(ctx, ent.ID, ent.UploadID); err != nil {
+			return fmt.Errorf("reading the upload journal: %w", err)
+		}
+	}
+	ent.State = Uploading
+	if err := e.saveEntry(ctx, it, &ent); err != nil {
+		return err
+	}
+	it.sent.Store(ent.Acked)
+	words := "uploading"
+	if ent.Acked > 0 {
+		words = fmt.Sprintf("uploading (resumed at %s)", HumanBytes(ent.Acked))
+	}
+	e.setState(it, Uploading, words, nil)
+
+	file := cloud.File{Name: ent.Name, Data: f, Size: size}
+	var asset *cloud.Asset
+	if chunked {
+		asset, err = e.uploadChunked(ctx, it, &ent, file)
+	} else {
+		asset, err = e.uploadWhole(ctx, it, &ent, file)
+	}
+	if err != nil {
+		return err
+	}
+	if err := verify(asset, ent); err != nil {
+		return err
+	}
+	return e.complete(ctx, it, &ent, asset)
+}
+
+// verify checks the stored asset is this file: the etag Cloudinary returns
+// is the MD5 of the bytes it holds.
+func verify(a *cloud.Asset, ent Entry) error {
+	if a.ETag == "" || ent.MD5 == "" || strings.EqualFold(a.ETag, ent.MD5) {
+		return nil
+	}
+	if a.Existing {
+		return &RejectedError{Kind: ErrConflict, Reason: fmt.Sprintf("public_id %q already belongs to a different file on Cloudinary; allow overwrite, or use a public ID template that tells them apart (e.g. {name}-{md5:8})", a.PublicID)}
+	}
+	return &RejectedError{Kind: ErrMismatch, Reason: fmt.Sprintf("Cloudinary stored different bytes than %s (etag %s, local MD5 %s): the file may have changed during the upload; retry it", ent.Name, a.ETag, ent.MD5)}
+}
+
+// complete records success in the history and drops the journal row.
+func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *cloud.Asset) error {
+	e.mu.Lock()
+	it.entry = *ent
+	it.entry.State = Done
+	it.asset = asset
+	h := e.historyFor(it, Done)
+	e.mu.Unlock()
+	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, h); err != nil {
+		return err
+	}
+	words := "done"
+	if asset.Existing {
+		words = "done (it was already on Cloudinary)"
+	}
+	e.setState(it, Done, words, nil)
+	return nil
+}
+
+// skipIfDuplicate skips a file whose content was already uploaded under this
+// profile and folder, reporting the existing link. An identical file running
+// in this batch right now is waited for first.
+func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (bool, error) {
+	key := effectiveFolder(it.opts) + "\x00" + ent.MD5
+	for {
+		e.mu.Lock()
+		twin := e.content[key]
+		if twin == nil || twin == it || twin.state.Final() {
+			e.content[key] = it
+			e.mu.Unlock()
+			break
+		}
+		e.setStateLocked(it, Checking, "waiting for "+twin.entry.Name+" (same content)", nil)
+		done := twin.finished
+		e.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return false, context.Cause(ctx)
+		case <-done:
+		}
+	}
+	h, err := e.journal.FindDuplicate(ctx, e.cfg.Profile, effectiveFolder(it.opts), ent.MD5)
+	if err != nil {
+		return false, fmt.Errorf("reading the upload history: %w", err)
+	}
+	if h == nil {
+		return false, nil
+	}
+	asset := &cloud.Asset{PublicID: h.PublicID, SecureURL: h.SecureURL, ETag: h.ETag, ResourceType: h.ResourceType, Bytes: h.Size}
+	e.mu.Lock()
+	it.entry.PublicID = h.PublicID
+	it.entry.State = Skipped
+	it.asset = asset
+	hist := e.historyFor(it, Skipped)
+	e.mu.Unlock()
+	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, hist); err != nil {
+		return false, err
+	}
+	e.setState(it, Skipped, "already uploaded: "+asset.Link(), nil)
+	return true, nil
+}
+
+// planPublicID renders the item's public_id; it is planned once and kept in
+// the journal, so every retry and resume sends the same one.
+func (e *Engine) planPublicID(it *item, ent Entry, sum string) (string, error) {
+	tpl := e.tpl
+	if it.opts.PublicIDTemplate != e.cfg.Options.PublicIDTemplate {
+		var err error
+		if tpl, err = ParseTemplate(it.opts.PublicIDTemplate); err != nil {
+			return "", err
+		}
+	}
+	in := TemplateInput{Profile: e.cfg.Profile, Folder: effectiveFolder(it.opts), Path: ent.Path, Name: ent.Name, MD5: sum, Planned: e.clock.Now()}
+	if ent.URL != "" {
+		in.Path = ent.URL
+	}
+	if it.opts.Force {
+		in.Nonce = string(it.id) // a forced re-upload is a new asset
+	}
+	id, err := tpl.Render(in)
+	if err != nil {
+		return "", err
+	}
+	// Raw files keep their extension in the public_id on Cloudinary (it is
+	// how they are delivered), as Cloudinary's own generated ids do.
+	if ent.ResourceType == Raw && ent.Format != "" && !tpl.Has("ext") && !strings.HasSuffix(id, "."+ent.Format) {
+		id += "." + ent.Format
+	}
+	return id, nil
+}
+
+// saveEntry writes the row and mirrors it in memory.
+func (e *Engine) saveEntry(ctx context.Context, it *item, ent *Entry) error {
+	if err := e.journal.save(context.WithoutCancel(ctx), e.owner, ent); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	it.entry = *ent
+	e.mu.Unlock()
+	return nil
+}
+
+// params are the upload fields for an item.
+func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
+	overwrite := o.Overwrite || o.Force
+	p := cloud.UploadParams{
+		PublicID: publicID, Folder: o.Folder, AssetFolder: o.AssetFolder, Tags: o.Tags, Context: o.Context,
+		UploadPreset: o.Preset, Overwrite: &overwrite,
+	}
+	if o.DynamicFolders {
+		if p.AssetFolder == "" {
+			p.AssetFolder = o.Folder
+		}
+		p.DisplayName = strings.TrimSuffix(name, path.Ext(name))
+	}
+	return p
+}
+
+func endpointType(o Options) string {
+	if o.ResourceType == "" {
+		return "auto"
+	}
+	return o.ResourceType
+}
+
+func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file cloud.File) (*cloud.Asset, error) {
+	var asset *cloud.Asset
+	req := cloud.UploadRequest{
+		File: file, Params: e.params(it.opts, ent.PublicID, ent.Name), ResourceType: endpointType(it.opts),
+		Progress: func(n int64) { it.sent.Store(n) },
+	}
+	err := e.withRetries(ctx, it, func(ctx context.Context) error {
+		it.sent.Store(0)
+		a, err := e.client.Load().Upload(ctx, req)
+		asset = a
+		return err
+	})
+	return asset, err
+}
+
+// uploadChunked sends the chunks from the first one the journal does not
+// have acknowledged. Each chunk is retried alone and recorded as soon as the
+// server acknowledges it. The last chunk is never recorded: its answer is
+// the asset, and a resume after losing it sends it again.
+func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File) (*cloud.Asset, error) {
+	restarted := false
+	params := e.params(it.opts, ent.PublicID, ent.Name)
+	off := ent.Acked
+	if off >= file.Size {
+		off = (file.Size - 1) / ent.ChunkSize * ent.ChunkSize
+	}
+	for off < file.Size {
+		n := min(ent.ChunkSize, file.Size-off)
+		start := off
+		req := cloud.ChunkRequest{
+			UploadRequest: cloud.UploadRequest{File: file, Params: params, ResourceType: endpointType(it.opts),
+				Progress: func(s int64) { it.sent.Store(start + s) }},
+			UploadID: ent.UploadID, Offset: start, Length: n,
+		}
+		var res *cloud.ChunkResult
+		err := e.withRetries(ctx, it, func(ctx context.Context) error {
+			it.sent.Store(start)
+			r, err := e.client.Load().UploadChunk(ctx, req)
+			res = r
+			return err
+		})
+		if errors.Is(err, cloud.ErrIncomplete) && !restarted {
+			// The server lost (or expired) the earlier chunks: send the whole
+			// file again under a new upload id. The public_id is unchanged, so
+			// this cannot make a second asset.
+			restarted = true
+			ent.UploadID, ent.Acked = cloud.NewUploadID(), 0
+			if err := e.journal.resetChunks(context.WithoutCancel(ctx), ent.ID); err != nil {
+				return nil, err
+			}
+			if err := e.saveEntry(ctx, it, ent); err != nil {
+				return nil, err
+			}
+			e.setState(it, Uploading, "uploading again (the server lost earlier chunks)", nil)
+			off = 0
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if res.Done {
+			return res.Asset, nil
+		}
+		if start+n == file.Size {
+			return nil, fmt.Errorf("%w (the last chunk's answer was not the asset)", cloud.ErrIncomplete)
+		}
+		if err := e.journal.ackChunk(context.WithoutCancel(ctx), ent.ID, ent.UploadID, start, start+n); err != nil {
+			return nil, err
+		}
+		ent.Acked = start + n
+		e.mu.Lock()
+		it.entry.Acked = ent.Acked
+		e.mu.Unlock()
+		off = start + n
+	}
+	return nil, fmt.Errorf("%w (no chunk left to send)", cloud.ErrIncomplete)
+}
+
+func (e *Engine) runRemote(ctx context.Context, it *item, ent Entry) error {
+	rt, format := DetectURL(ent.URL)
+	if it.opts.ResourceType != "" && it.opts.ResourceType != "auto" {
+		rt = it.opts.ResourceType
+	}
+	// The size is unknown until Cloudinary fetches it: only the format can be
+	// checked here, and only when the URL names one.
+	if format != "" {
+		if err := checkLimits(Limits{AllowedFormats: e.cfg.Limits.AllowedFormats}, ent.Name, rt, format, 0); err != nil {
+			return err
+		}
+	}
+	ent.ResourceType, ent.Format = rt, format
+	if ent.PublicID == "" {
+		sum := md5.Sum([]byte(ent.URL))
+		var err error
+		if ent.PublicID, err = e.planPublicID(it, ent, hex.EncodeToString(sum[:])); err != nil {
+			return err
+		}
+	}
+	ent.State = Uploading
+	if err := e.saveEntry(ctx, it, &ent); err != nil {
+		return err
+	}
+	e.setState(it, Uploading, "Cloudinary is fetching it", nil)
+	params := e.params(it.opts, ent.PublicID, ent.Name)
+	var asset *cloud.Asset
+	err := e.withRetries(ctx, it, func(ctx context.Context) error {
+		a, err := e.client.Load().UploadRemote(ctx, ent.URL, endpointType(it.opts), params)
+		asset = a
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ent.Size = asset.Bytes
+	return e.complete(ctx, it, &ent, asset)
+}
+
+// hashFile is the file's MD5 (Cloudinary's etag), read in a stream.
+func hashFile(ctx context.Context, f *os.File, size int64) (string, error) {
+	h := md5.New()
+	buf := make([]byte, 256<<10)
+	r := io.NewSectionReader(f, 0, size)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", context.Cause(ctx)
+		}
+		n, err := r.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", f.Name(), err)}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// withRetries sends one request until it succeeds, cannot succeed, or the
+// policy gives up. Waits honour Retry-After and "Try again on …", and a rate
+// limit holds back every worker, not just this one. A stale answer has
+// already corrected the client's clock; the request is signed again at once.
+func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Context) error) error {
+	pol := e.cfg.Retry
+	start := e.clock.Now()
+	failures, staleRetries := 0, 0
+	for {
+		if err := e.waitForHold(ctx, it); err != nil {
+			return err
+		}
+		e.mu.Lock()
+		it.attempt = failures + 1
+		if it.state == Retrying {
+			e.setStateLocked(it, Uploading, "uploading", nil)
+		}
+		e.mu.Unlock()
+
+		err := send(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		var ae *cloud.AuthError
+		if errors.As(err, &ae) {
+			e.halt(err)
+			return err
+		}
+		var stale *cloud.StaleError
+		if errors.As(err, &stale) && stale.Correctable() && staleRetries < 3 {
+			staleRetries++
+			e.warnClock(stale)
+			continue
+		}
+		if !cloud.Retryable(err) {
+			return err
+		}
+		failures++
+		elapsed := e.clock.Now().Sub(start)
+		if failures >= pol.MaxAttempts || elapsed >= pol.GiveUpAfter {
+			return &GaveUpError{Attempts: failures, For: elapsed, Last: err}
+		}
+		delay := pol.backoff(failures)
+		var rl *cloud.RateLimitedError
+		if errors.As(err, &rl) && !rl.RetryAt.IsZero() {
+			if wait := rl.RetryAt.Sub(e.clock.Now()); wait > delay {
+				delay = wait
+			}
+			e.hold(e.clock.Now().Add(delay))
+		}
+		if elapsed+delay > pol.GiveUpAfter {
+			return &GaveUpError{Attempts: failures, For: elapsed, Last: fmt.Errorf("%w; the next try would be after the %s limit", err, pol.GiveUpAfter)}
+		}
+		at := e.clock.Now().Add(delay)
+		e.mu.Lock()
+		it.retryAt = at
+		e.setStateLocked(it, Retrying, fmt.Sprintf("retrying in %s: %v", delay.Round(time.Second), err), err)
+		e.mu.Unlock()
+		if err := e.clock.Sleep(ctx, delay); err != nil {
+			return err
+		}
+	}
+}
+
+// hold makes every worker wait until t before its next request.
+func (e *Engine) hold(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t.After(e.holdUntil) {
+		e.holdUntil = t
+	}
+}
+
+func (e *Engine) waitForHold(ctx context.Context, it *item) error {
+	e.mu.Lock()
+	wait := e.holdUntil.Sub(e.clock.Now())
+	if wait > 0 {
+		it.retryAt = e.holdUntil
+		e.setStateLocked(it, Retrying, fmt.Sprintf("waiting %s: Cloudinary is rate limiting this account", wait.Round(time.Second)), nil)
+	}
+	e.mu.Unlock()
+	if wait <= 0 {
+		return nil
+	}
+	return e.clock.Sleep(ctx, wait)
+}
+
+// warnClock tells the user, once per engine, that their clock is off.
+func (e *Engine) warnClock(st *cloud.StaleError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.clockWarned {
+		return
+	}
+	e.clockWarned = true
+	e.warnLocked(st.Error())
+}

@@ -1,0 +1,439 @@
+// Package settings is the Settings dialog: one profile's cloud name, API
+// key, secret (a password field whose value goes to the keychain), signing
+// mode and algorithm, API base, upload defaults and link format.
+//
+// It validates on the UI goroutine, runs keychain and file writes on tasks
+// owned by a bridge.Tasks (a keychain call can block for seconds at an
+// unlock prompt), and says in words what happened. It must not keep the
+// secret after a save, write it anywhere but the keychain, or talk to
+// Cloudinary.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/core/signing"
+	"github.com/cloudup/cloudup/ui/bridge"
+)
+
+// Store is what the dialog needs of the profile store; *account.Store is one.
+type Store interface {
+	Get(name string) (account.Profile, error)
+	Put(p account.Profile) error
+	SetDefault(name string) error
+}
+
+// Deps is what the dialog works with.
+type Deps struct {
+	Store    Store
+	Keychain keychain.Keychain
+	Tasks    *bridge.Tasks
+	// OnSaved runs on the UI goroutine after a profile was saved.
+	OnSaved func(account.Profile)
+}
+
+// Words on the mode radio buttons.
+const (
+	ModeSigned   = "Signed: the secret stays on this computer"
+	ModeUnsigned = "Unsigned: an upload preset, no secret"
+)
+
+var (
+	algorithmOptions  = []string{"SHA-1", "SHA-256"}
+	concurrencyChoice = []string{"1", "2", "3", "4", "6", "8", "12", "16"}
+	linkFormatOptions = []string{"URL", "Markdown", "HTML"}
+)
+
+// Form is the dialog's content. Its fields are exported to tests in this
+// package only through the methods below.
+type Form struct {
+	deps Deps
+
+	name, cloud, key, secret, preset, apiBase, folder, tags *widget.Entry
+	mode                                                    *widget.RadioGroup
+	algorithm, concurrency, linkFormat                      *widget.Select
+	secretState, unsignedWarning, status                    *widget.Label
+	save                                                    *widget.Button
+
+	form    *widget.Form
+	content fyne.CanvasObject
+	dialog  dialog.Dialog
+
+	// editing is the stored profile this form was opened on ("" for a new
+	// one); secretStored says whether the keychain holds its secret.
+	editing      string
+	secretStored bool
+	kept         account.Profile // fields the form does not show
+}
+
+// NewForm returns a form filled in from p. The Sandbox profile and the
+// CLOUDINARY_URL one are not editable here, so they open an empty form for
+// a new profile.
+func NewForm(deps Deps, p account.Profile) *Form {
+	f := &Form{deps: deps}
+	f.name = widget.NewEntry()
+	f.name.SetPlaceHolder("e.g. Work")
+	f.cloud = widget.NewEntry()
+	f.cloud.SetPlaceHolder("cloud name from the Cloudinary console")
+	f.key = widget.NewEntry()
+	f.key.SetPlaceHolder("API key")
+	f.secret = widget.NewPasswordEntry()
+	f.secret.SetPlaceHolder("API secret")
+	f.secretState = widget.NewLabel("")
+	f.secretState.Wrapping = fyne.TextWrapWord
+	f.secretState.SizeName = theme.SizeNameCaptionText
+	f.mode = widget.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
+	f.mode.Required = true
+	f.preset = widget.NewEntry()
+	f.preset.SetPlaceHolder("upload preset (required for unsigned)")
+	f.unsignedWarning = widget.NewLabel("Anyone who knows your cloud name and an unsigned preset can upload to your account.")
+	f.unsignedWarning.Wrapping = fyne.TextWrapWord
+	f.unsignedWarning.Importance = widget.WarningImportance
+	f.unsignedWarning.SizeName = theme.SizeNameCaptionText
+	f.algorithm = widget.NewSelect(algorithmOptions, nil)
+	f.apiBase = widget.NewEntry()
+	f.apiBase.SetPlaceHolder(account.DefaultAPIBase)
+	f.folder = widget.NewEntry()
+	f.folder.SetPlaceHolder("none")
+	f.tags = widget.NewEntry()
+	f.tags.SetPlaceHolder("comma-separated")
+	f.concurrency = widget.NewSelect(concurrencyChoice, nil)
+	f.linkFormat = widget.NewSelect(linkFormatOptions, nil)
+	f.status = widget.NewLabel("")
+	f.status.Wrapping = fyne.TextWrapWord
+	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.Save)
+	// Enter in any field saves, as in most settings forms.
+	for _, e := range []*widget.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags} {
+		e.OnSubmitted = func(string) { f.Save() }
+	}
+	f.save.Importance = widget.HighImportance
+
+	form := widget.NewForm(
+		widget.NewFormItem("Profile name", f.name),
+		widget.NewFormItem("Cloud name", f.cloud),
+		widget.NewFormItem("API key", f.key),
+		widget.NewFormItem("API secret", container.NewVBox(f.secret, f.secretState)),
+		widget.NewFormItem("Signing", f.mode),
+		widget.NewFormItem("Upload preset", container.NewVBox(f.preset, f.unsignedWarning)),
+		widget.NewFormItem("Signature algorithm", f.algorithm),
+		widget.NewFormItem("API base URL", f.apiBase),
+		widget.NewFormItem("Default folder", f.folder),
+		widget.NewFormItem("Default tags", f.tags),
+		widget.NewFormItem("Uploads at once", f.concurrency),
+		widget.NewFormItem("Copy links as", f.linkFormat),
+	)
+	f.form = form
+	// Room for three lines of status: a wrapped label in a border layout
+	// is only given one line's height otherwise.
+	statusRoom := canvas.NewRectangle(color.Transparent)
+	line := fyne.MeasureText("Ag", theme.TextSize(), fyne.TextStyle{}).Height
+	statusRoom.SetMinSize(fyne.NewSize(0, 3*line+4*theme.Padding()))
+	f.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), container.NewStack(statusRoom, f.status)), nil, nil, container.NewVScroll(form))
+	f.load(p)
+	return f
+}
+
+// NewProfile empties the form for a profile that does not exist yet.
+func (f *Form) NewProfile() {
+	f.editing, f.secretStored = "", false
+	f.secret.SetText("")
+	f.setStatus("", widget.MediumImportance)
+	f.load(account.Profile{})
+}
+
+// Content is what goes in the dialog.
+func (f *Form) Content() fyne.CanvasObject { return f.content }
+
+// SaveButton is the Save button (for the dialog's button row).
+func (f *Form) SaveButton() *widget.Button { return f.save }
+
+// Status is the message under the form: a validation error, "Saving…",
+// or what the save did.
+func (f *Form) Status() string { return f.status.Text }
+
+func (f *Form) load(p account.Profile) {
+	if p.Sandbox || p.Name == account.EnvProfileName || p.Name == "" {
+		p = account.Profile{}.Normalized()
+		p.APIBase = ""
+	} else {
+		f.editing = p.Name
+	}
+	f.kept = p
+	f.name.SetText(p.Name)
+	f.cloud.SetText(p.Cloud)
+	f.key.SetText(p.APIKey)
+	if p.APIBase != account.DefaultAPIBase {
+		f.apiBase.SetText(p.APIBase)
+	}
+	f.preset.SetText(p.Preset)
+	f.folder.SetText(p.Folder)
+	f.tags.SetText(strings.Join(p.Tags, ", "))
+	f.algorithm.SetSelected(algorithmOptions[0])
+	if p.Algorithm == signing.SHA256 {
+		f.algorithm.SetSelected(algorithmOptions[1])
+	}
+	f.concurrency.SetSelected(strconv.Itoa(p.Concurrency))
+	f.linkFormat.SetSelected(map[account.LinkFormat]string{
+		account.LinkURL: "URL", account.LinkMarkdown: "Markdown", account.LinkHTML: "HTML",
+	}[p.LinkFormat])
+	if p.Mode == account.Unsigned {
+		f.mode.SetSelected(ModeUnsigned)
+	} else {
+		f.mode.SetSelected(ModeSigned)
+	}
+	f.modeChanged()
+	f.checkStoredSecret()
+}
+
+// checkStoredSecret asks the keychain (off the UI goroutine) whether the
+// profile being edited has a secret, and says so under the secret field.
+func (f *Form) checkStoredSecret() {
+	if f.editing == "" || f.mode.Selected != ModeSigned {
+		return
+	}
+	f.secretState.SetText("Checking " + where(f.deps.Keychain) + "…")
+	acct := account.Profile{Name: f.editing}.SecretAccount()
+	f.deps.Tasks.Go(func(ctx context.Context) func() {
+		_, err := f.deps.Keychain.Get(ctx, acct)
+		return func() {
+			f.secretStored = err == nil
+			switch {
+			case f.mode.Selected != ModeSigned:
+			case err == nil || errors.Is(err, keychain.ErrNotFound):
+				f.secretState.SetText(f.secretWords())
+			default:
+				f.secretState.SetText(describeKeychainError(err))
+			}
+		}
+	})
+}
+
+func (f *Form) modeChanged() {
+	if f.mode.Selected == ModeUnsigned {
+		f.secret.Disable()
+		f.algorithm.Disable()
+		f.unsignedWarning.Show()
+		f.secretState.SetText("Unsigned profiles have no secret.")
+	} else {
+		f.secret.Enable()
+		f.algorithm.Enable()
+		f.unsignedWarning.Hide()
+		f.secretState.SetText(f.secretWords())
+	}
+	if f.form != nil {
+		f.form.Refresh() // the warning changes the row's height
+	}
+}
+
+// secretWords says what is known about the stored secret.
+func (f *Form) secretWords() string {
+	if f.secretStored {
+		return "A secret is stored in " + where(f.deps.Keychain) + ". Leave the field empty to keep it."
+	}
+	if f.editing == "" {
+		return "Stored in " + where(f.deps.Keychain) + ", never in a file."
+	}
+	return "No secret stored yet: enter it to sign uploads."
+}
+
+// profile builds the profile the fields describe and checks it.
+func (f *Form) profile() (account.Profile, error) {
+	p := f.kept
+	p.Name = strings.TrimSpace(f.name.Text)
+	p.Cloud = strings.TrimSpace(f.cloud.Text)
+	p.APIKey = strings.TrimSpace(f.key.Text)
+	p.APIBase = strings.TrimSpace(f.apiBase.Text)
+	p.Preset = strings.TrimSpace(f.preset.Text)
+	p.Folder = f.folder.Text
+	p.Tags = account.ParseTags(f.tags.Text)
+	p.Mode = account.Signed
+	if f.mode.Selected == ModeUnsigned {
+		p.Mode = account.Unsigned
+	}
+	p.Algorithm = signing.SHA1
+	if f.algorithm.Selected == "SHA-256" {
+		p.Algorithm = signing.SHA256
+	}
+	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected)
+	p.LinkFormat = map[string]account.LinkFormat{"URL": account.LinkURL, "Markdown": account.LinkMarkdown, "HTML": account.LinkHTML}[f.linkFormat.Selected]
+	p.Sandbox = false
+	p = p.Normalized()
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// Save checks the fields and, when they are right, stores the secret in the
+// keychain and then the profile, both off the UI goroutine. The outcome is
+// shown in words under the form.
+func (f *Form) Save() {
+	if f.save.Disabled() {
+		return // a save is already running
+	}
+	p, err := f.profile()
+	if err != nil {
+		f.fail(describeProfileError(err))
+		return
+	}
+	secret := keychain.Secret(f.secret.Text)
+	if p.Mode == account.Signed {
+		keep := f.secretStored && f.editing == p.Name
+		if secret.IsZero() && !keep {
+			f.fail("Enter the API secret (Cloudinary console > Settings > API Keys). It is kept in " + where(f.deps.Keychain) + ", never in a file.")
+			return
+		}
+		if !secret.IsZero() {
+			if err := account.CheckSecret(secret, p.APIKey); err != nil {
+				f.fail(describeProfileError(err))
+				return
+			}
+		}
+	}
+	hadSecret := f.secretStored && f.editing == p.Name
+	f.save.Disable()
+	f.setStatus("Saving…", widget.MediumImportance)
+	deps := f.deps
+	deps.Tasks.Go(func(ctx context.Context) func() {
+		msg, err := store(ctx, deps, p, secret, hadSecret)
+		return func() {
+			f.save.Enable()
+			if err != nil {
+				f.fail(err.Error())
+				return
+			}
+			f.secret.SetText("")
+			f.editing = p.Name
+			f.kept = p
+			f.secretStored = p.Mode == account.Signed
+			f.modeChanged()
+			f.setStatus(msg, widget.SuccessImportance)
+			if deps.OnSaved != nil {
+				deps.OnSaved(p)
+			}
+		}
+	})
+}
+
+// store runs off the UI goroutine: the secret first, so a profile is never
+// saved that points at a secret the keychain refused.
+func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Secret, hadSecret bool) (string, error) {
+	var msg string
+	switch {
+	case p.Mode == account.Signed && !secret.IsZero():
+		if err := deps.Keychain.Set(ctx, p.SecretAccount(), secret); err != nil {
+			return "", errors.New(describeKeychainError(err))
+		}
+		msg = "Secret saved in " + where(deps.Keychain) + "."
+	case p.Mode == account.Signed:
+		msg = "Profile saved; the secret in " + where(deps.Keychain) + " is unchanged."
+	default:
+		msg = "Profile saved. Unsigned uploads need no secret."
+	}
+	if err := deps.Store.Put(p); err != nil {
+		return "", fmt.Errorf("The profile was not saved: %v", err)
+	}
+	if err := deps.Store.SetDefault(p.Name); err != nil {
+		return "", fmt.Errorf("The profile was saved but could not be made current: %v", err)
+	}
+	if p.Mode == account.Unsigned && hadSecret {
+		if err := deps.Keychain.Delete(ctx, p.SecretAccount()); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+			msg += " The old secret could not be removed: " + describeKeychainError(err)
+		} else {
+			msg += " Its old secret was removed from " + where(deps.Keychain) + "."
+		}
+	}
+	return msg, nil
+}
+
+func (f *Form) fail(msg string) { f.setStatus(msg, widget.DangerImportance) }
+
+func (f *Form) setStatus(msg string, importance widget.Importance) {
+	f.status.Importance = importance
+	f.status.SetText(msg)
+}
+
+// where names the keychain in a sentence.
+func where(k keychain.Keychain) string {
+	switch k.(type) {
+	case *keychain.System:
+		return "the system keychain"
+	case *keychain.Memory:
+		return "memory for this session only"
+	}
+	return "the keychain"
+}
+
+var fieldNames = map[string]string{
+	"name": "Profile name", "cloud": "Cloud name", "api_key": "API key", "api_base": "API base URL",
+	"preset": "Upload preset", "folder": "Default folder", "tags": "Default tags", "secret": "API secret",
+	"concurrency": "Uploads at once", "algorithm": "Signature algorithm", "mode": "Signing", "link_format": "Copy links as",
+}
+
+func describeProfileError(err error) string {
+	var bad *account.InvalidProfileError
+	if errors.As(err, &bad) {
+		if label, ok := fieldNames[bad.Field]; ok {
+			return label + ": " + bad.Reason + "."
+		}
+	}
+	return err.Error()
+}
+
+// describeKeychainError turns a keychain failure into two sentences: what
+// happened, and what to do.
+func describeKeychainError(err error) string {
+	var kerr *keychain.Error
+	if !errors.As(err, &kerr) {
+		return "The secret was not saved: " + err.Error()
+	}
+	msg := fmt.Sprintf("The %s could not %s the secret: %s.", kerr.Backend, kerr.Op, kerr.Reason)
+	if kerr.Fix != "" {
+		msg += " " + capitalize(kerr.Fix) + "."
+	}
+	return msg
+}
+
+func capitalize(s string) string {
+	for i, r := range s {
+		return string(unicode.ToUpper(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// Show opens the Settings dialog over parent, editing p, and returns its
+// form.
+func Show(parent fyne.Window, deps Deps, p account.Profile) *Form {
+	f := NewForm(deps, p)
+	d := dialog.NewCustomWithoutButtons("Settings", f.Content(), parent)
+	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), d.Hide)
+	newBtn := widget.NewButtonWithIcon("New profile", theme.ContentAddIcon(), f.NewProfile)
+	d.SetButtons([]fyne.CanvasObject{newBtn, closeBtn, f.SaveButton()})
+	size := parent.Canvas().Size()
+	d.Resize(fyne.NewSize(min(680, size.Width*0.95), min(800, size.Height*0.95)))
+	d.Show()
+	f.dialog = d
+	return f
+}
+
+// Hide closes the dialog the form is shown in, if any.
+func (f *Form) Hide() {
+	if f.dialog != nil {
+		f.dialog.Hide()
+	}
+}

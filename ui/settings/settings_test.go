@@ -1,0 +1,314 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/core/keychain/keychaintest"
+	"github.com/cloudup/cloudup/core/signing"
+	"github.com/cloudup/cloudup/ui/bridge"
+)
+
+const testSecret = "uiTESTsecret_4f9a2c7e1b"
+
+type fixture struct {
+	form   *Form
+	store  *account.Store
+	keys   keychain.Keychain
+	tasks  *bridge.Tasks
+	window fyne.Window
+	saved  []account.Profile
+}
+
+func newFixture(t *testing.T, keys keychain.Keychain, p account.Profile, setup func(*account.Store)) *fixture {
+	t.Helper()
+	test.NewTempApp(t)
+	fx := &fixture{store: account.NewStore(t.TempDir()), keys: keys, tasks: bridge.NewQueuedTasks()}
+	t.Cleanup(fx.tasks.Close)
+	if setup != nil {
+		setup(fx.store)
+	}
+	fx.form = NewForm(Deps{Store: fx.store, Keychain: keys, Tasks: fx.tasks, OnSaved: func(p account.Profile) {
+		fx.saved = append(fx.saved, p)
+	}}, p)
+	fx.tasks.Wait()
+	fx.window = test.NewTempWindow(t, fx.form.Content())
+	fx.window.Resize(fyne.NewSize(620, 820))
+	return fx
+}
+
+func (fx *fixture) fill(name, cloud, key, secret string) {
+	test.Type(fx.form.name, name)
+	test.Type(fx.form.cloud, cloud)
+	test.Type(fx.form.key, key)
+	test.Type(fx.form.secret, secret)
+}
+
+func (fx *fixture) save() {
+	test.Tap(fx.form.save)
+	fx.tasks.Wait()
+}
+
+func TestSettingsSavePutsTheSecretInTheKeychainAndTheProfileInTheStore(t *testing.T) {
+	kc := keychain.NewMemory()
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	test.AssertRendersToImage(t, "new_profile.png", fx.window.Canvas())
+
+	fx.fill("Work", "demo", "123456789012345", testSecret)
+	fx.form.algorithm.SetSelected("SHA-256")
+	test.Type(fx.form.folder, "blog/2026")
+	test.Type(fx.form.tags, "hero, summer")
+	fx.save()
+
+	if got := fx.form.Status(); got != "Secret saved in memory for this session only." {
+		t.Errorf("status = %q", got)
+	}
+	if s, err := kc.Get(context.Background(), "Work"); err != nil || s.Reveal() != testSecret {
+		t.Fatalf("keychain: %v", err)
+	}
+	p, err := fx.store.Get("Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Cloud != "demo" || p.APIKey != "123456789012345" || p.Algorithm != signing.SHA256 ||
+		p.Folder != "blog/2026" || strings.Join(p.Tags, ",") != "hero,summer" {
+		t.Errorf("stored profile = %+v", p)
+	}
+	if def, _ := fx.store.DefaultName(); def != "Work" {
+		t.Errorf("default = %q, want the saved profile", def)
+	}
+	if fx.form.secret.Text != "" {
+		t.Error("the secret stays in the password field after saving")
+	}
+	if len(fx.saved) != 1 || fx.saved[0].Name != "Work" {
+		t.Errorf("OnSaved calls: %v", fx.saved)
+	}
+	data, _ := os.ReadFile(fx.store.Path())
+	if strings.Contains(string(data), testSecret) {
+		t.Error("the secret was written to the profiles file")
+	}
+	test.AssertRendersToImage(t, "saved.png", fx.window.Canvas())
+}
+
+func TestSettingsSaveShowsTheSystemKeychainInWords(t *testing.T) {
+	kc := keychaintest.System(t)
+	acct := keychaintest.Account(t, kc)
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	secret := "real" + keychaintest.RandomHex(10)
+	fx.fill(acct, "demo", "42", secret)
+	fx.save()
+	if got := fx.form.Status(); got != "Secret saved in the system keychain." {
+		t.Fatalf("status = %q", got)
+	}
+	if s, err := kc.Get(context.Background(), acct); err != nil || s.Reveal() != secret {
+		t.Fatalf("system keychain: %v", err)
+	}
+}
+
+func TestSettingsValidationNamesTheFieldAndSavesNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(*fixture)
+		status string
+	}{
+		{"no name", func(fx *fixture) { fx.fill("", "demo", "1", testSecret) }, "Profile name: a profile needs a name."},
+		{"no cloud", func(fx *fixture) { fx.fill("Work", "", "1", testSecret) }, "Cloud name: the cloud name is missing"},
+		{"cloud with space", func(fx *fixture) { fx.fill("Work", "my cloud", "1", testSecret) }, "is not a cloud name"},
+		{"no key", func(fx *fixture) { fx.fill("Work", "demo", "", testSecret) }, "API key: the API key is missing"},
+		{"no secret", func(fx *fixture) { fx.fill("Work", "demo", "1", "") }, "Enter the API secret"},
+		{"secret is the key", func(fx *fixture) { fx.fill("Work", "demo", "12345", "12345") }, "API secret: the secret equals the API key"},
+		{"secret with space", func(fx *fixture) { fx.fill("Work", "demo", "1", "two words") }, "spaces"},
+		{"reserved name", func(fx *fixture) { fx.fill("Sandbox", "demo", "1", testSecret) }, "reserved for the built-in sandbox"},
+		{"bad API base", func(fx *fixture) {
+			fx.fill("Work", "demo", "1", testSecret)
+			test.Type(fx.form.apiBase, "ftp://example.com")
+		}, "API base URL:"},
+		{"unsigned without preset", func(fx *fixture) {
+			fx.fill("Work", "demo", "", "")
+			fx.form.mode.SetSelected(ModeUnsigned)
+		}, "Upload preset: unsigned uploads need an upload preset"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := keychain.NewMemory()
+			fx := newFixture(t, kc, account.Profile{}, nil)
+			tc.setup(fx)
+			fx.save()
+			if !strings.Contains(fx.form.Status(), tc.status) {
+				t.Errorf("status = %q, want %q", fx.form.Status(), tc.status)
+			}
+			if _, err := os.Stat(fx.store.Path()); !errors.Is(err, os.ErrNotExist) {
+				t.Error("a profiles file was written")
+			}
+			if _, err := kc.Get(context.Background(), "Work"); !errors.Is(err, keychain.ErrNotFound) {
+				t.Error("a secret was stored")
+			}
+			if len(fx.saved) != 0 {
+				t.Error("OnSaved was called")
+			}
+		})
+	}
+	kc := keychain.NewMemory()
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	fx.fill("Work", "", "1", testSecret)
+	fx.save()
+	test.AssertRendersToImage(t, "invalid.png", fx.window.Canvas())
+}
+
+func TestSettingsKeychainFailureIsShownAndTheProfileIsNotSaved(t *testing.T) {
+	kc := keychain.NewMemory()
+	kc.FailWith(&keychain.Error{
+		Backend: "system keychain", Op: "save", Account: "Work", Kind: keychain.ErrLocked,
+		Reason: "the login keyring is locked and could not be unlocked",
+		Fix:    "unlock it (log in to your desktop session, or open Passwords and Keys) and try again",
+	})
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	fx.fill("Work", "demo", "1", testSecret)
+	fx.save()
+	want := "The system keychain could not save the secret: the login keyring is locked and could not be unlocked. Unlock it (log in to your desktop session, or open Passwords and Keys) and try again."
+	if fx.form.Status() != want {
+		t.Errorf("status = %q\nwant %q", fx.form.Status(), want)
+	}
+	if _, err := os.Stat(fx.store.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the profile was saved although its secret was not")
+	}
+	if fx.form.save.Disabled() {
+		t.Error("Save stays disabled after a failure")
+	}
+	if strings.Contains(fx.form.Status(), testSecret) {
+		t.Error("the status shows the secret")
+	}
+	test.AssertRendersToImage(t, "keychain_error.png", fx.window.Canvas())
+}
+
+// gatedKeychain holds every call until the test opens the gate: a keychain
+// waiting at an unlock prompt.
+type gatedKeychain struct {
+	*keychain.Memory
+	gate    chan struct{}
+	once    sync.Once
+	entered chan struct{}
+}
+
+func (g *gatedKeychain) Set(ctx context.Context, account string, s keychain.Secret) error {
+	g.once.Do(func() { close(g.entered) })
+	<-g.gate
+	return g.Memory.Set(ctx, account, s)
+}
+
+func TestSettingsSaveDoesNotBlockTheUIWhileTheKeychainWaits(t *testing.T) {
+	kc := &gatedKeychain{Memory: keychain.NewMemory(), gate: make(chan struct{}), entered: make(chan struct{})}
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	fx.fill("Work", "demo", "1", testSecret)
+	test.Tap(fx.form.save) // returns while the keychain call is still blocked
+	<-kc.entered
+	if fx.form.Status() != "Saving…" || !fx.form.save.Disabled() {
+		t.Errorf("while saving: status %q, save disabled %v", fx.form.Status(), fx.form.save.Disabled())
+	}
+	close(kc.gate)
+	fx.tasks.Wait()
+	if !strings.HasPrefix(fx.form.Status(), "Secret saved") || fx.form.save.Disabled() {
+		t.Errorf("after saving: status %q, save disabled %v", fx.form.Status(), fx.form.save.Disabled())
+	}
+}
+
+func storedWork(t *testing.T, kc keychain.Keychain) func(*account.Store) {
+	return func(s *account.Store) {
+		if err := s.Put(account.Profile{Name: "Work", Cloud: "demo", APIKey: "1", Folder: "old"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := kc.Set(context.Background(), "Work", testSecret); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestSettingsEditingKeepsTheStoredSecretWhenTheFieldIsLeftEmpty(t *testing.T) {
+	kc := keychain.NewMemory()
+	var p account.Profile
+	fx := newFixture(t, kc, p, storedWork(t, kc))
+	p, _ = fx.store.Get("Work")
+	fx = newFixture(t, kc, p, storedWork(t, kc))
+	if !strings.HasPrefix(fx.form.secretState.Text, "A secret is stored") {
+		t.Errorf("secret state = %q", fx.form.secretState.Text)
+	}
+	fx.form.folder.SetText("new/place")
+	fx.save()
+	if !strings.Contains(fx.form.Status(), "is unchanged") {
+		t.Errorf("status = %q", fx.form.Status())
+	}
+	if s, _ := kc.Get(context.Background(), "Work"); s.Reveal() != testSecret {
+		t.Error("the stored secret changed")
+	}
+	if got, _ := fx.store.Get("Work"); got.Folder != "new/place" {
+		t.Errorf("folder = %q", got.Folder)
+	}
+}
+
+func TestSettingsSwitchingToUnsignedWarnsAndRemovesTheSecret(t *testing.T) {
+	kc := keychain.NewMemory()
+	setup := storedWork(t, kc)
+	probe := account.NewStore(t.TempDir())
+	setup(probe)
+	p, _ := probe.Get("Work")
+	fx := newFixture(t, kc, p, setup)
+
+	fx.form.mode.SetSelected(ModeUnsigned)
+	if !fx.form.secret.Disabled() || !fx.form.unsignedWarning.Visible() {
+		t.Error("unsigned mode should disable the secret and show the warning")
+	}
+	test.Type(fx.form.preset, "ml_default")
+	fx.save()
+	test.AssertRendersToImage(t, "unsigned.png", fx.window.Canvas())
+	if !strings.Contains(fx.form.Status(), "old secret was removed") {
+		t.Errorf("status = %q", fx.form.Status())
+	}
+	if _, err := kc.Get(context.Background(), "Work"); !errors.Is(err, keychain.ErrNotFound) {
+		t.Errorf("the secret is still stored: %v", err)
+	}
+	if got, _ := fx.store.Get("Work"); got.Mode != account.Unsigned || got.Preset != "ml_default" {
+		t.Errorf("profile = %+v", got)
+	}
+}
+
+func TestSettingsOpensAnEmptyFormForTheSandboxProfile(t *testing.T) {
+	fx := newFixture(t, keychain.NewMemory(), account.SandboxProfile(), nil)
+	if fx.form.name.Text != "" || fx.form.editing != "" {
+		t.Errorf("the Sandbox profile should not be edited in place: name %q", fx.form.name.Text)
+	}
+}
+
+func TestSettingsNewProfileLeavesTheEditedOneAlone(t *testing.T) {
+	kc := keychain.NewMemory()
+	setup := storedWork(t, kc)
+	probe := account.NewStore(t.TempDir())
+	setup(probe)
+	p, _ := probe.Get("Work")
+	fx := newFixture(t, kc, p, setup)
+
+	fx.form.NewProfile()
+	if fx.form.name.Text != "" || fx.form.cloud.Text != "" || fx.form.editing != "" {
+		t.Fatalf("New profile did not empty the form: %q %q", fx.form.name.Text, fx.form.cloud.Text)
+	}
+	fx.fill("Second", "other", "9", "second-secret-value")
+	fx.save()
+	fx.tasks.Wait()
+	if s, _ := kc.Get(context.Background(), "Work"); s.Reveal() != testSecret {
+		t.Error("the first profile's secret changed")
+	}
+	if s, _ := kc.Get(context.Background(), "Second"); s.Reveal() != "second-secret-value" {
+		t.Error("the new profile's secret was not stored")
+	}
+	if w, _ := fx.store.Get("Work"); w.Cloud != "demo" {
+		t.Errorf("the first profile changed: %+v", w)
+	}
+}
