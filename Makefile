@@ -4,8 +4,9 @@
 
 GO        ?= go
 BUILD     := $(CURDIR)/.build
-SCRATCH   := $(BUILD)/test-env
 ARTIFACTS := $(BUILD)/test-output
+# The fyne packaging tool, run at a pinned version (no global install).
+FYNE      ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 
 # System packages: building the window (cgo, GL, X11, Wayland) and running the
 # tests (virtual display, session bus, a real Secret Service, ffmpeg for the
@@ -17,13 +18,14 @@ TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick x
 # when no node is on PATH, so a node from nvm or NodeSource is never replaced.
 NODE_PKGS  := $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 
-.PHONY: run test test-core test-gui bench package lint cli gui deps-build deps-test clean
+.PHONY: run test bench package lint cli gui sandbox deps-build deps-test clean
 
-## run: build the desktop app and open its window.
+## run: build the desktop app and open its window. Files to queue at start:
+##      make run ARGS="photo.jpg clips/"
 run: deps-build gui
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "make run: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); run it from a desktop session, or try: xvfb-run make run"; exit 2; fi
-	$(BUILD)/cloudup
+	$(BUILD)/cloudup $(ARGS)
 
 ## gui / cli: build the binaries into .build/
 gui: deps-build
@@ -31,29 +33,28 @@ gui: deps-build
 cli:
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/cloudup-cli ./cmd/cloudup-cli
 
-## test: every test, headless, against a real keychain inside a private D-Bus session.
+## sandbox: a standalone local Cloudinary-compatible server (Ctrl-C stops it).
+sandbox: cli
+	$(BUILD)/cloudup-cli sandbox
+
+## test: every test, headless, against a real keychain inside a private D-Bus
+## session (.ci/test-session: scratch HOME and XDG dirs, a throwaway unlocked
+## gnome-keyring, CLOUDUP_REQUIRE_KEYCHAIN=1), then a check that no process
+## the tests started is still running. Pure-Go packages first (CGO_ENABLED=0,
+## as the CLI ships), then the cgo ones: the window's end-to-end test under
+## Xvfb and the native camera.
 test: deps-build deps-test
-	@rm -rf $(SCRATCH) && mkdir -p $(SCRATCH)/home $(SCRATCH)/config $(SCRATCH)/data $(SCRATCH)/cache $(SCRATCH)/run $(ARTIFACTS) && chmod 700 $(SCRATCH)/run
-	$(TEST_ENV) dbus-run-session -- sh -c '$(WITH_KEYRING) \
+	@mkdir -p $(ARTIFACTS)
+	GO="$(GO)" .ci/test-session sh -c '\
 	  CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m -artifacts -outputdir $(ARTIFACTS) ./core/... ./ui/... ./cmd/cloudup-cli/... && \
-	  $(GO) test -count=1 -timeout 20m -artifacts -outputdir $(ARTIFACTS) ./cmd/cloudup/...'
+	  $(GO) test -count=1 -timeout 20m -artifacts -outputdir $(ARTIFACTS) ./cmd/cloudup/... && \
+	  $(GO) test -count=1 ./core/camera/...'
 	@echo "test artifacts (screenshots, logs): $(ARTIFACTS)"
 
-# Tests never see the user's home, keyrings or config.
-TEST_ENV := env HOME=$(SCRATCH)/home XDG_CONFIG_HOME=$(SCRATCH)/config XDG_DATA_HOME=$(SCRATCH)/data \
-	XDG_CACHE_HOME=$(SCRATCH)/cache XDG_RUNTIME_DIR=$(SCRATCH)/run CLOUDUP_REQUIRE_KEYCHAIN=1 \
-	CLOUDUP_CONFIG_DIR= CLOUDUP_DATA_DIR= CLOUDINARY_URL= DISPLAY= WAYLAND_DISPLAY=
-
-# Starts gnome-keyring's Secret Service on the private session bus, unlocks a
-# throwaway login keyring, waits until it answers, and stops it afterwards.
-WITH_KEYRING := printf cloudup-test | gnome-keyring-daemon --foreground --unlock --components=secrets >$(SCRATCH)/keyring.log 2>&1 & kpid=$$!; \
-	trap "kill $$kpid 2>/dev/null" EXIT; \
-	for i in $$(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-	  org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done;
-
 ## bench: upload benchmarks against the sandbox with a simulated WAN.
+# The engine runs as the cloudup-cli built by `cli`, so its peak RSS is its own.
 bench: cli
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./ui/...
+	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./ui/...
 
 ## lint: formatting and vet.
 lint:
@@ -61,9 +62,26 @@ lint:
 	CGO_ENABLED=0 $(GO) vet ./core/... ./ui/... ./cmd/cloudup-cli/...
 	$(GO) vet ./cmd/cloudup/...
 
-## package: a desktop package for this OS with the fyne tool.
+## package: a desktop package for this OS with the fyne tool (FyneApp.toml
+## gives the name, ID io.cloudup.app, version and icon). On macOS, add the
+## camera usage description and sign afterwards: see README, "Packaging".
 package: deps-build
-	@echo "see README: packaging"
+	mkdir -p $(BUILD)/package
+	@# The fyne tool reads FyneApp.toml from the source dir (and bumps its
+	@# Build there) and builds the binary into it: give it a copy, clean up.
+	sed 's#^\( *Icon *= *\).*#\1"$(CURDIR)/assets/icon.png"#' FyneApp.toml > cmd/cloudup/FyneApp.toml
+	cd $(BUILD)/package && $(FYNE) package --release --src $(CURDIR)/cmd/cloudup; \
+	  status=$$?; rm -f $(CURDIR)/cmd/cloudup/FyneApp.toml $(CURDIR)/cmd/cloudup/cloudup $(CURDIR)/cmd/cloudup/cloudup.exe; exit $$status
+	@# macOS: fyne package cannot add the camera usage text, and without it
+	@# (and the camera entitlement in the signature) macOS denies the camera.
+	@# CODESIGN_IDENTITY signs for distribution; the default is ad hoc.
+	@if [ "$$(uname)" = Darwin ]; then \
+	  plutil -replace NSCameraUsageDescription -string "$(CAMERA_USAGE)" $(BUILD)/package/Cloudup.app/Contents/Info.plist && \
+	  codesign --force --deep --options runtime --entitlements assets/macos/camera.entitlements \
+	    --sign "$${CODESIGN_IDENTITY:--}" $(BUILD)/package/Cloudup.app || exit 2; fi
+	@echo "package in $(BUILD)/package:" && ls $(BUILD)/package
+
+CAMERA_USAGE := Cloudup uses the camera to take photos you upload.
 
 clean:
 	rm -rf $(BUILD)

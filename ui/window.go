@@ -1,17 +1,23 @@
 // Package ui builds Cloudup's main window from a few core services handed in
-// through Deps: a header with the profile switcher, tabs for the views
-// (today the account overview; the upload queue, library and preview land
-// next to it) and the Settings dialog.
+// through Deps and drives it: a header with the profile switcher and the
+// source buttons, a banner when the embedded sandbox is in use, the Upload,
+// Library and Account tabs, the Settings dialog, window-wide drops and the
+// keyboard shortcuts. It owns the current session: a profile switch resolves
+// the credentials, opens a new session off the UI goroutine and hands it to
+// every view.
 //
 // It talks to core only through the interfaces in Deps, runs anything that
-// may block (keychain, disk) on bridge.Tasks, and changes widgets only on
-// the UI goroutine. It must not import fyne.io/fyne/v2/app: cmd/cloudup
-// creates the app, so this package runs headless on fyne's test driver.
+// may block (keychain, disk, network) on bridge.Tasks, and changes widgets
+// only on the UI goroutine. It must not import fyne.io/fyne/v2/app:
+// cmd/cloudup creates the app, so this package runs headless on fyne's test
+// driver.
 package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"image/color"
 	"os"
 	"strings"
 
@@ -24,6 +30,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/settings"
 )
@@ -39,6 +46,7 @@ type Profiles interface {
 	Put(p account.Profile) error
 	Default() (account.Profile, error)
 	SetDefault(name string) error
+	Delete(name string) error
 }
 
 // Deps are the core services the window works with.
@@ -52,6 +60,17 @@ type Deps struct {
 	// Tasks owns the window's background work; nil means a new
 	// bridge.NewTasks. Widget tests pass bridge.NewQueuedTasks.
 	Tasks *bridge.Tasks
+	// Open opens a session for resolved credentials; nil means the window
+	// only shows profiles (nothing can be uploaded or browsed).
+	Open Opener
+	// Sandbox supplies the Sandbox profile's credentials; nil means the
+	// Sandbox profile cannot be used.
+	Sandbox Sandbox
+	// Thumbs caches library thumbnails; nil means the library makes its own.
+	Thumbs *library.Thumbs
+	// Inputs are files and URLs named on the command line, queued once the
+	// first session is open.
+	Inputs []string
 }
 
 // envChoice is the switcher entry for CLOUDINARY_URL.
@@ -66,10 +85,36 @@ type MainWindow struct {
 	app   fyne.App
 	deps  Deps
 	tasks *bridge.Tasks
+	// viewTasks owns the views' work, which includes long-lived event
+	// pumps: kept apart from tasks so that tasks.Wait (used by widget
+	// tests) is not held by a pump that runs as long as a session.
+	viewTasks *bridge.Tasks
 
-	switcher *widget.Select
-	summary  *widget.Label
-	overview *overview
+	switcher   *widget.Select
+	summary    *widget.Label
+	banner     *fyne.Container
+	bannerText *widget.Label
+	bannerBack *canvas.Rectangle
+	overview   *overview
+
+	upload      uploadTab
+	library     libraryTab
+	uploadItem  *container.TabItem
+	libraryItem *container.TabItem
+
+	// sessions holds every session opened and not closed yet; session is
+	// the one the views work with now (nil when there is none).
+	sessions openSessions
+	session  Session
+	// libraryDone is how many uploads the session had finished when the
+	// Library last (re)loaded: showing the tab again after more finished
+	// reloads it, so new uploads appear without a Refresh click.
+	libraryDone int
+	// inputs wait for the first session (command-line files).
+	inputs []string
+	// resumeOffered names the profiles whose unfinished uploads were
+	// already offered, so a switch back does not ask again.
+	resumeOffered map[string]bool
 
 	// current is the switcher's choice: a profile name, or envChoice.
 	current string
@@ -89,7 +134,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	if deps.Tasks == nil {
 		deps.Tasks = bridge.NewTasks()
 	}
-	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, persist: true}
+	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, viewTasks: bridge.NewTasks(), persist: true, inputs: deps.Inputs, resumeOffered: map[string]bool{}}
 	m.Window = a.NewWindow(Title)
 	if deps.Icon != nil {
 		m.Window.SetIcon(deps.Icon)
@@ -99,7 +144,8 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.switcher.PlaceHolder = "Choose a profile"
 	m.summary = widget.NewLabel("")
 	m.summary.Truncation = fyne.TextTruncateEllipsis
-	settingsBtn := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.ShowSettings)
+	m.summary.SizeName = theme.SizeNameCaptionText
+	m.upload, m.library = newViews(m)
 
 	var logo fyne.CanvasObject = layoutSpacer()
 	if deps.Icon != nil {
@@ -109,24 +155,46 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		logo = img
 	}
 	left := container.NewHBox(logo, widget.NewLabelWithStyle("Profile", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.switcher)
-	header := container.NewBorder(nil, nil, left, settingsBtn, m.summary)
+	buttons := container.NewHBox(
+		widget.NewButtonWithIcon("Add files", theme.FileIcon(), m.AddFiles),
+		widget.NewButtonWithIcon("Add folder", theme.FolderIcon(), m.AddFolder),
+		widget.NewButtonWithIcon("From URL", theme.ComputerIcon(), m.FromURL),
+		widget.NewButtonWithIcon("Camera", theme.MediaPhotoIcon(), m.Camera),
+		widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), m.Paste),
+		widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.ShowSettings),
+	)
+	header := container.NewVBox(container.NewBorder(nil, nil, left, buttons), m.summary)
+
+	m.bannerText = widget.NewLabel("")
+	m.bannerText.Wrapping = fyne.TextWrapWord
+	m.bannerText.Importance = widget.WarningImportance
+	m.bannerBack = canvas.NewRectangle(color.Transparent)
+	m.banner = container.NewStack(m.bannerBack, m.bannerText)
+	m.banner.Hide()
 
 	m.overview = newOverview(m.ShowSettings)
-	m.Tabs = container.NewAppTabs(container.NewTabItemWithIcon("Account", theme.AccountIcon(), m.overview.content))
+	m.uploadItem = container.NewTabItemWithIcon("Upload", theme.UploadIcon(), m.upload.content())
+	m.libraryItem = container.NewTabItemWithIcon("Library", theme.GridIcon(), m.library.content())
+	m.Tabs = container.NewAppTabs(m.uploadItem, m.libraryItem,
+		container.NewTabItemWithIcon("Account", theme.AccountIcon(), m.overview.content))
 
-	m.Window.SetContent(container.NewBorder(container.NewVBox(container.NewPadded(header), widget.NewSeparator()), nil, nil, nil, m.Tabs))
-	m.Window.Resize(fyne.NewSize(1000, 720))
-
-	// Menu shortcuts work wherever the focus is; canvas shortcuts would be
-	// swallowed by a focused text field.
-	settingsItem := fyne.NewMenuItem("Settings…", m.ShowSettings)
-	settingsItem.Icon = theme.SettingsIcon()
-	settingsItem.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}
-	quitItem := fyne.NewMenuItem("Quit", a.Quit)
-	quitItem.IsQuit = true
-	quitItem.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
-	m.Window.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File", settingsItem, fyne.NewMenuItemSeparator(), quitItem)))
-	m.Window.SetOnClosed(m.Close)
+	top := container.NewVBox(container.NewPadded(header), m.banner, widget.NewSeparator())
+	m.Tabs.OnSelected = func(item *container.TabItem) {
+		if item == m.libraryItem {
+			m.refreshLibraryIfStale()
+		}
+	}
+	m.Window.SetContent(container.NewBorder(top, nil, nil, nil, m.Tabs))
+	m.Window.Resize(fyne.NewSize(1100, 720))
+	m.installShortcuts()
+	m.Window.SetOnDropped(m.HandleDrop)
+	// Closing the window only cancels: engines flushing their journal and
+	// tasks finishing would freeze the UI goroutine here. The owner (cmd/
+	// cloudup, after the run loop ends) calls Close, which waits.
+	m.Window.SetOnClosed(func() {
+		m.viewTasks.Cancel()
+		m.tasks.Cancel()
+	})
 
 	m.Reload()
 	return m
@@ -135,8 +203,17 @@ func New(a fyne.App, deps Deps) *MainWindow {
 // AddTab adds a view after the existing ones.
 func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 
-// Close stops background work and waits for it.
-func (m *MainWindow) Close() { m.tasks.Close() }
+// Close stops background work, waits for it, and closes every session the
+// window opened (their engines keep unfinished work in the journal).
+func (m *MainWindow) Close() {
+	m.viewTasks.Close()
+	m.tasks.Close()
+	m.sessions.closeAll()
+	m.session = nil
+}
+
+// Session is the session the views work with now, or nil.
+func (m *MainWindow) Session() Session { return m.session }
 
 // Tasks is the owner of the window's background work, for views added
 // later.
@@ -199,6 +276,14 @@ func (m *MainWindow) switchTo(choice string) {
 	}
 	persist := m.persist && name != ""
 	m.summary.SetText("Loading " + choice + "…")
+	if choice == account.SandboxName {
+		// Starting and seeding the sandbox takes a moment the first time.
+		m.bannerText.Importance = widget.WarningImportance
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerText.SetText("Sandbox: starting the local Cloudinary-compatible server… Uploads stay on this computer.")
+		m.banner.Show()
+		m.banner.Refresh()
+	}
 	resolver := &account.Resolver{Store: m.deps.Profiles, Keychain: m.deps.Keychain, Getenv: m.deps.Getenv}
 	profiles := m.deps.Profiles
 	m.tasks.Go(func(ctx context.Context) func() {
@@ -208,16 +293,235 @@ func (m *MainWindow) switchTo(choice string) {
 			}
 		}
 		creds, err := resolver.Resolve(ctx, name)
-		creds.Secret = "" // the window only says where the secret is
+		sess, why := m.open(ctx, &creds, err)
+		// The library signs share links with the secret (it keeps it in a
+		// self-redacting account.Secret); the window itself only says
+		// where the secret is.
+		full := creds
+		creds.Secret = ""
 		return func() {
 			if m.current != choice {
-				return // the user moved on meanwhile
+				m.discard(sess) // the user moved on meanwhile
+				return
 			}
 			m.resolved = creds
 			m.summary.SetText(summarize(creds, err))
 			m.overview.show(creds, err)
+			m.showBanner(creds, why)
+			m.setSession(sess, full, why)
 		}
 	})
+}
+
+// open runs off the UI goroutine: it fetches the sandbox's credentials for
+// the Sandbox profile and opens a session when the credentials allow one.
+// Without a session, why says in words what is missing.
+func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resolveErr error) (Session, error) {
+	if resolveErr != nil {
+		return nil, resolveErr
+	}
+	if creds.Profile.Sandbox {
+		if m.deps.Sandbox == nil {
+			return nil, errors.New("the embedded sandbox is not available in this build")
+		}
+		c, err := m.deps.Sandbox.Credentials(ctx, creds.Profile)
+		if err != nil {
+			return nil, err
+		}
+		*creds = c
+	}
+	if err := creds.RequireSecret(); err != nil {
+		return nil, err
+	}
+	if m.deps.Open == nil {
+		return nil, errors.New("uploads are not available in this build")
+	}
+	sess, err := m.deps.Open(ctx, *creds)
+	if err != nil {
+		return nil, err
+	}
+	m.sessions.add(sess)
+	return sess, nil
+}
+
+// discard closes a session the window will not use, off the UI goroutine.
+func (m *MainWindow) discard(s Session) {
+	if s == nil {
+		return
+	}
+	m.tasks.Go(func(context.Context) func() {
+		m.sessions.close(s)
+		return nil
+	})
+}
+
+// setSession hands s (or the reason there is none) to every view, then
+// closes the session it replaces. Command-line inputs go to the first
+// session; unfinished work from a previous run is offered once per profile.
+func (m *MainWindow) setSession(s Session, creds account.Credentials, why error) {
+	old := m.session
+	m.session = s
+	m.upload.bind(s, why)
+	m.library.bind(s, creds, why)
+	m.libraryDone = uploadsDone(s)
+	if old != nil && old != s {
+		m.discard(old)
+	}
+	if s == nil {
+		return
+	}
+	if len(m.inputs) > 0 {
+		inputs := m.inputs
+		m.inputs = nil
+		m.Tabs.Select(m.uploadItem)
+		m.upload.addInputs(inputs)
+	}
+	m.offerResume(s)
+}
+
+// uploadsDone counts the session's finished uploads (Snapshot is an
+// in-memory copy: it never waits on the network or the disk).
+func uploadsDone(s Session) int {
+	if s == nil || s.Engine() == nil {
+		return 0
+	}
+	return s.Engine().Snapshot().Batch.Done
+}
+
+func (m *MainWindow) refreshLibraryIfStale() {
+	if m.session == nil {
+		return
+	}
+	if done := uploadsDone(m.session); done != m.libraryDone {
+		m.libraryDone = done
+		m.library.refresh()
+	}
+}
+
+func (m *MainWindow) offerResume(s Session) {
+	counter, ok := s.(unfinishedCounter)
+	name := s.Profile().Name
+	if !ok || m.resumeOffered[name] {
+		return
+	}
+	m.resumeOffered[name] = true
+	m.tasks.Go(func(ctx context.Context) func() {
+		n, err := counter.Unfinished(ctx)
+		if err != nil || n == 0 {
+			return nil
+		}
+		return func() {
+			if m.session == s {
+				m.upload.offerResume(n)
+			}
+		}
+	})
+}
+
+// showBanner says plainly when uploads stay on this computer, and when
+// nothing can be uploaded at all.
+func (m *MainWindow) showBanner(c account.Credentials, why error) {
+	switch {
+	case why != nil:
+		m.bannerText.Importance = widget.DangerImportance
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), 0x28)
+		m.bannerText.SetText("Nothing can be uploaded with this profile: " + why.Error())
+	case c.Profile.Sandbox:
+		m.bannerText.Importance = widget.WarningImportance
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerText.SetText("Sandbox: uploads stay on this computer, in a local Cloudinary-compatible server. Open Settings to connect your Cloudinary account.")
+	default:
+		m.banner.Hide()
+		return
+	}
+	m.banner.Show()
+	m.banner.Refresh()
+}
+
+// AddFiles opens the file picker of the Upload tab (Ctrl+O).
+func (m *MainWindow) AddFiles() { m.Tabs.Select(m.uploadItem); m.upload.addFiles() }
+
+// AddFolder opens the folder picker of the Upload tab.
+func (m *MainWindow) AddFolder() { m.Tabs.Select(m.uploadItem); m.upload.addFolder() }
+
+// FromURL asks for URLs to upload, one per line.
+func (m *MainWindow) FromURL() { m.Tabs.Select(m.uploadItem); m.upload.fromURL() }
+
+// Camera opens the camera dialog.
+func (m *MainWindow) Camera() { m.Tabs.Select(m.uploadItem); m.upload.camera() }
+
+// Paste queues what the clipboard holds: URLs, file paths or an image
+// (Ctrl+V outside a text field).
+func (m *MainWindow) Paste() { m.Tabs.Select(m.uploadItem); m.upload.paste() }
+
+// FocusSearch shows the Library tab with its search field focused (Ctrl+F).
+func (m *MainWindow) FocusSearch() { m.Tabs.Select(m.libraryItem); m.library.focusSearch() }
+
+// HandleDrop queues files and folders dropped anywhere on the window.
+func (m *MainWindow) HandleDrop(pos fyne.Position, uris []fyne.URI) {
+	if len(uris) == 0 {
+		return
+	}
+	m.Tabs.Select(m.uploadItem)
+	m.upload.drop(pos, uris)
+}
+
+// installShortcuts binds the window's keys. Menu shortcuts work wherever
+// the focus is (Fyne's GLFW driver tries the main menu first), so the
+// ones that must never be lost live in the menu. Ctrl+V does not: a menu
+// paste would steal pasting from every text field, so it is a canvas
+// shortcut, which Fyne only runs when no text field has the focus. Delete
+// and Esc carry no modifier, and the driver turns only modified keys into
+// shortcuts, so they are handled as typed keys of the canvas.
+func (m *MainWindow) installShortcuts() {
+	ctrl := func(k fyne.KeyName) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+	}
+	item := func(label string, icon fyne.Resource, action func(), sc fyne.Shortcut) *fyne.MenuItem {
+		i := fyne.NewMenuItem(label, action)
+		i.Icon, i.Shortcut = icon, sc
+		return i
+	}
+	quitItem := item("Quit", nil, m.app.Quit, ctrl(fyne.KeyQ))
+	quitItem.IsQuit = true
+	file := fyne.NewMenu("File",
+		item("Add files…", theme.FileIcon(), m.AddFiles, ctrl(fyne.KeyO)),
+		item("Add folder…", theme.FolderIcon(), m.AddFolder, nil),
+		item("From URL…", theme.ComputerIcon(), m.FromURL, nil),
+		item("Camera…", theme.MediaPhotoIcon(), m.Camera, nil),
+		item("Paste", theme.ContentPasteIcon(), m.Paste, nil),
+		fyne.NewMenuItemSeparator(),
+		item("Settings…", theme.SettingsIcon(), m.ShowSettings, ctrl(fyne.KeyComma)),
+		fyne.NewMenuItemSeparator(),
+		quitItem,
+	)
+	view := fyne.NewMenu("View",
+		item("Upload", theme.UploadIcon(), func() { m.Tabs.Select(m.uploadItem) }, nil),
+		item("Library", theme.GridIcon(), func() { m.Tabs.Select(m.libraryItem) }, ctrl(fyne.KeyL)),
+		item("Search the library", theme.SearchIcon(), m.FocusSearch, ctrl(fyne.KeyF)),
+		item("Refresh the library", theme.ViewRefreshIcon(), func() { m.library.refresh() }, ctrl(fyne.KeyR)),
+	)
+	m.Window.SetMainMenu(fyne.NewMainMenu(file, view))
+	c := m.Window.Canvas()
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { m.Paste() })
+	c.SetOnTypedKey(m.typedKey)
+}
+
+// typedKey handles keys that reach the canvas (no widget has the focus).
+func (m *MainWindow) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyEscape:
+		m.library.closePreview()
+	case fyne.KeyDelete:
+		if m.Tabs.Selected() == m.uploadItem {
+			m.upload.deleteSelected()
+		}
+	}
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
 }
 
 func (m *MainWindow) showProblem(msg string) {
@@ -228,13 +532,18 @@ func (m *MainWindow) showProblem(msg string) {
 // ShowSettings opens the Settings dialog on the current profile.
 func (m *MainWindow) ShowSettings() { m.OpenSettings() }
 
-// OpenSettings opens the Settings dialog and returns its form.
-func (m *MainWindow) OpenSettings() *settings.Form {
+// OpenSettings opens the Settings dialog and returns its panel.
+func (m *MainWindow) OpenSettings() *settings.Panel {
 	return settings.Show(m.Window, settings.Deps{
 		Store: m.deps.Profiles, Keychain: m.deps.Keychain, Tasks: m.tasks,
 		OnSaved: func(account.Profile) {
 			// The saved profile is now the default, so Reload picks it
 			// (unless CLOUDINARY_URL is set, which always wins).
+			m.current = ""
+			m.Reload()
+		},
+		OnSwitch: func(name string) { m.switcher.SetSelected(name) },
+		OnRemoved: func(string) {
 			m.current = ""
 			m.Reload()
 		},

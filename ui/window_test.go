@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -12,31 +14,107 @@ import (
 	"github.com/cloudup/cloudup/assets"
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
 type fixture struct {
-	store *account.Store
-	keys  *keychain.Memory
-	env   map[string]string
-	win   *MainWindow
+	store    *account.Store
+	keys     *keychain.Memory
+	env      map[string]string
+	sandbox  *session.Sandbox
+	sessions *openedSessions
+	inputs   []string
+	ui       *uiQueue
+	win      *MainWindow
+}
+
+// uiQueue stands in for the UI goroutine: fyne.Do calls from the views'
+// goroutines wait here until the test's goroutine runs them (settle), so
+// widgets only ever change on one goroutine. Fyne's test driver would run
+// them at once on whatever goroutine called, racing the test's rendering.
+type uiQueue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *uiQueue) push(f func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, f)
+	q.mu.Unlock()
+}
+
+func (q *uiQueue) drain() int {
+	n := 0
+	for {
+		q.mu.Lock()
+		fns := q.fns
+		q.fns = nil
+		q.mu.Unlock()
+		if len(fns) == 0 {
+			return n
+		}
+		for _, f := range fns {
+			f()
+		}
+		n += len(fns)
+	}
+}
+
+type queuedDriver struct {
+	fyne.Driver
+	q *uiQueue
+}
+
+func (d queuedDriver) DoFromGoroutine(f func(), _ bool) { d.q.push(f) }
+
+type queuedApp struct {
+	fyne.App
+	d queuedDriver
+}
+
+func (a queuedApp) Driver() fyne.Driver { return a.d }
+
+// settle runs background results on the test's goroutine until nothing new
+// arrives for a while (the queue view flushes its events ten times a
+// second).
+func (fx *fixture) settle() {
+	for quiet := 0; quiet < 4; {
+		fx.win.Tasks().Wait()
+		if fx.ui.drain() > 0 {
+			quiet = 0
+			continue
+		}
+		quiet++
+		time.Sleep(60 * time.Millisecond)
+	}
 }
 
 func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	t.Helper()
-	a := test.NewTempApp(t)
-	fx := &fixture{store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{}}
+	ui := &uiQueue{}
+	var a fyne.App = test.NewTempApp(t)
+	a = queuedApp{App: a, d: queuedDriver{Driver: a.Driver(), q: ui}}
+	fyne.SetCurrentApp(a)
+	fx := &fixture{ui: ui,
+		store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{},
+		sandbox: session.NewSandbox(t.TempDir()), sessions: &openedSessions{dir: t.TempDir()},
+	}
+	t.Cleanup(func() { fx.sandbox.Close() })
 	if setup != nil {
 		setup(fx)
 	}
 	fx.win = New(a, Deps{
 		Profiles: fx.store, Keychain: fx.keys,
-		Getenv: func(k string) string { return fx.env[k] },
-		Icon:   fyne.NewStaticResource("icon.png", assets.Icon),
-		Tasks:  bridge.NewQueuedTasks(),
+		Getenv:  func(k string) string { return fx.env[k] },
+		Icon:    fyne.NewStaticResource("icon.png", assets.Icon),
+		Tasks:   bridge.NewQueuedTasks(),
+		Open:    fx.sessions.open,
+		Sandbox: fx.sandbox,
+		Inputs:  fx.inputs,
 	})
 	t.Cleanup(fx.win.Close)
-	fx.win.Tasks().Wait()
+	fx.settle()
 	fx.win.Window.Resize(fyne.NewSize(900, 560))
 	return fx
 }
@@ -85,7 +163,7 @@ func TestWindowSwitchingProfilesMakesTheChoiceTheDefault(t *testing.T) {
 		t.Fatalf("opening the window changed the default to %q", def)
 	}
 	fx.win.switcher.SetSelected("Blog")
-	fx.win.Tasks().Wait()
+	fx.settle()
 	if def, _ := fx.store.DefaultName(); def != "Blog" {
 		t.Errorf("default = %q, want Blog", def)
 	}
@@ -120,8 +198,8 @@ func TestWindowPrefersCloudinaryURLAndNeverShowsTheSecret(t *testing.T) {
 func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 	fx := newFixture(t, nil)
 	fx.win.Window.Resize(fyne.NewSize(900, 900))
-	form := fx.win.OpenSettings()
-	fx.win.Tasks().Wait()
+	form := fx.win.OpenSettings().Form()
+	fx.settle()
 	overlay := fx.win.Window.Canvas().Overlays().Top()
 	if overlay == nil {
 		t.Fatal("Settings did not open")
@@ -138,7 +216,7 @@ func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 	test.Type(entries["API secret"], "studio-secret-value-123")
 	test.AssertRendersToImage(t, "settings_dialog.png", fx.win.Window.Canvas())
 	test.Tap(form.SaveButton())
-	fx.win.Tasks().Wait()
+	fx.settle()
 
 	if form.Status() != "Secret saved in memory for this session only." {
 		t.Fatalf("status = %q", form.Status())

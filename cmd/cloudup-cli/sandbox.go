@@ -40,7 +40,7 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 		fs.PrintDefaults()
 	}
 	addr := fs.String("addr", "127.0.0.1:8787", "listen address (loopback unless you mean otherwise; port 0 picks a free one)")
-	dir := fs.String("dir", "", "data directory (default: the Cloudup data dir's sandbox folder)")
+	dir := fs.String("dir", "", "data directory (default: the Cloudup data dir's sandbox-server folder, apart from the app's embedded sandbox so both can run at once)")
 	cloud := fs.String("cloud", "sandbox", "cloud name")
 	key := fs.String("key", "", "API key (default: generated once per data dir)")
 	secret := fs.String("secret", "", "API secret (default: generated once per data dir; a local test credential)")
@@ -70,7 +70,7 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
-		*dir = filepath.Join(data, "sandbox")
+		*dir = filepath.Join(data, "sandbox-server")
 	}
 	cfg := sandbox.Config{
 		Addr: *addr, Dir: *dir, Cloud: *cloud, APIKey: *key, APISecret: *secret,

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io/fs"
 	"os"
@@ -18,7 +22,10 @@ import (
 	"time"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/keychain/keychaintest"
+	"github.com/cloudup/cloudup/core/session"
+	"github.com/cloudup/cloudup/core/transfer"
 )
 
 // These tests run the real app binary (cgo, GL) under a virtual display.
@@ -59,10 +66,10 @@ func TestAppWithoutADisplaySaysSoInOneLine(t *testing.T) {
 	}
 }
 
-// session is one run of the app with its own home, config and data dirs,
+// appRun is one run of the app with its own home, config and data dirs,
 // a virtual display, and a marker in its environment that every process it
 // starts inherits, so leftovers can be found.
-type session struct {
+type appRun struct {
 	t       *testing.T
 	root    string
 	config  string
@@ -88,7 +95,7 @@ func need(t *testing.T, bins ...string) {
 
 func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	need(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
-	s := &session{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
+	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
 	s.config = filepath.Join(s.root, "config")
 	s.display = startXvfb(t)
 
@@ -109,7 +116,7 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	main := s.screenshot()
 	s.waitForPixels("02-settings.png", main)
 
-	s.xdotool("key", "Tab")
+	// Settings opens with the cursor in the new profile's name.
 	s.xdotool("type", "--delay", "15", name)
 	s.xdotool("key", "Tab")
 	s.xdotool("type", "--delay", "15", "democloud")
@@ -133,11 +140,7 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	s.xdotool("key", "Escape") // leaves the dialog open; ctrl+q must work from a focused field
 
 	s.xdotool("key", "ctrl+q")
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the app did not quit on ctrl+q")
-	}
+	s.waitForExit()
 	if s.exitErr != nil {
 		t.Fatalf("the app exited with %v (log in %s)", s.exitErr, s.artDir)
 	}
@@ -153,7 +156,10 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 // `make test` provides) it uses that bus; otherwise it runs the app inside
 // its own dbus-run-session with a throwaway keyring (.ci/with-keyring).
 // After the app exits, secret-tool reads back what it stored for account.
-func (s *session) start(acct, lookup string) {
+func (s *appRun) start(acct, lookup string) { s.startWith(nil, acct, lookup) }
+
+// startWith launches the app with args on its command line.
+func (s *appRun) startWith(appArgs []string, acct, lookup string) {
 	t := s.t
 	dirs := map[string]string{}
 	for _, d := range []string{"home", "home/.cache", "xdg-config", "xdg-data", "xdg-cache", "run", "data"} {
@@ -170,8 +176,8 @@ func (s *session) start(acct, lookup string) {
 		"CLOUDUP_CONFIG_DIR=" + s.config, "CLOUDUP_DATA_DIR=" + dirs["data"],
 		"CLOUDUP_E2E_MARKER=" + s.marker, "E2E_APP=" + appBin, "E2E_ACCOUNT=" + acct, "E2E_LOOKUP=" + lookup,
 	}
-	script := `"$E2E_APP"; rc=$?; secret-tool lookup service cloudup username "$E2E_ACCOUNT" > "$E2E_LOOKUP"; exit $rc`
-	args := []string{"sh", "-c", script}
+	script := `"$E2E_APP" "$@"; rc=$?; secret-tool lookup service cloudup username "$E2E_ACCOUNT" > "$E2E_LOOKUP"; exit $rc`
+	args := append([]string{"sh", "-c", script, "cloudup-e2e"}, appArgs...)
 	if bus := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); bus != "" && keychaintest.Available() == nil {
 		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+bus)
 		t.Cleanup(func() {
@@ -211,7 +217,25 @@ func (s *session) start(acct, lookup string) {
 	})
 }
 
-func (s *session) xdotool(args ...string) string {
+// waitForExit waits for the app to end after it was asked to quit. If it
+// hangs, a SIGQUIT makes the Go runtime write every goroutine's stack into
+// app.log, which says what held it.
+func (s *appRun) waitForExit() {
+	s.t.Helper()
+	select {
+	case <-s.done:
+		return
+	case <-time.After(30 * time.Second):
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGQUIT)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+	}
+	s.t.Fatalf("the app did not quit on ctrl+q (goroutine dump in %s/app.log)", s.artDir)
+}
+
+func (s *appRun) xdotool(args ...string) string {
 	s.t.Helper()
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = []string{"DISPLAY=" + s.display, "PATH=" + os.Getenv("PATH")}
@@ -222,7 +246,7 @@ func (s *session) xdotool(args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func (s *session) waitForWindow() string {
+func (s *appRun) waitForWindow() string {
 	var wid string
 	waitUntil(s.t, 60*time.Second, "the Cloudup window", func() bool {
 		select {
@@ -243,7 +267,7 @@ func (s *session) waitForWindow() string {
 	return wid
 }
 
-func (s *session) screenshot() image.Image {
+func (s *appRun) screenshot() image.Image {
 	s.t.Helper()
 	cmd := exec.Command("import", "-display", s.display, "-window", "root", "png:-")
 	out, err := cmd.Output()
@@ -257,7 +281,7 @@ func (s *session) screenshot() image.Image {
 	return img
 }
 
-func (s *session) save(name string, img image.Image) {
+func (s *appRun) save(name string, img image.Image) {
 	f, err := os.Create(filepath.Join(s.artDir, name))
 	if err != nil {
 		s.t.Fatal(err)
@@ -271,7 +295,7 @@ func (s *session) save(name string, img image.Image) {
 // waitForPixels waits until the screen shows a drawn window (many colours,
 // and a header row that is not one flat colour) and, when before is given,
 // until it differs from before. The last screenshot is saved as name.
-func (s *session) waitForPixels(name string, before image.Image) {
+func (s *appRun) waitForPixels(name string, before image.Image) {
 	s.t.Helper()
 	var img image.Image
 	var why string
@@ -324,7 +348,7 @@ func drawnWindowProblem(img image.Image, before image.Image) string {
 
 // assertNothingLeftRunning looks for any process that carries this run's
 // marker in its environment: the app, a bus or keyring daemon, a prompter.
-func (s *session) assertNothingLeftRunning() {
+func (s *appRun) assertNothingLeftRunning() {
 	s.t.Helper()
 	var left []string
 	waitUntil(s.t, 10*time.Second, "the app's processes to end", func() bool {
@@ -365,7 +389,7 @@ func processesWithEnv(kv string) []string {
 
 // assertSecretNowhere checks every file the app could have written (home,
 // config, data, logs) for the secret.
-func (s *session) assertSecretNowhere(secret string) {
+func (s *appRun) assertSecretNowhere(secret string) {
 	for _, dir := range []string{s.root, s.artDir} {
 		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || filepath.Base(path) == "lookup.txt" {
@@ -388,6 +412,12 @@ func startXvfb(t *testing.T) string {
 	}
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
+	xlog, err := os.Create(filepath.Join(t.ArtifactDir(), "xvfb.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xlog.Close()
+	cmd.Stdout, cmd.Stderr = xlog, xlog
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -399,17 +429,36 @@ func startXvfb(t *testing.T) string {
 	defer cancel()
 	line := make(chan string, 1)
 	go func() {
-		buf := make([]byte, 16)
-		n, _ := r.Read(buf)
+		// Xvfb writes the number and the newline separately and exits
+		// ("Cannot write display number to fd 3") when the pipe is closed
+		// in between: read the whole line before closing.
+		s, _ := bufio.NewReader(r).ReadString('\n')
 		r.Close()
-		line <- strings.TrimSpace(string(buf[:n]))
+		line <- strings.TrimSpace(s)
 	}()
 	select {
 	case n := <-line:
 		if n == "" {
 			t.Fatal("Xvfb did not report a display number")
 		}
-		return ":" + n
+		// Under load the server was seen to report its number before
+		// clients could connect (GLFW then fails with PlatformUnavailable):
+		// wait until a client gets through.
+		display := ":" + n
+		var probeOut []byte
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			probe := exec.Command("xdotool", "getdisplaygeometry")
+			probe.Env = []string{"DISPLAY=" + display}
+			if probeOut, err = probe.CombinedOutput(); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Xvfb on %s accepts no clients: %v %s (its log: %s)", display, err, probeOut, xlog.Name())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return display
 	case <-ctx.Done():
 		t.Fatal("Xvfb did not start")
 	}
@@ -424,5 +473,115 @@ func waitUntil(t *testing.T, limit time.Duration, what string, ok func() bool) {
 			t.Fatalf("timed out after %s waiting for %s", limit, what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// writePhotos writes n PNG photos with random colours (so none equals a
+// sample the sandbox seeds) and returns their paths and MD5s.
+func writePhotos(t *testing.T, dir string, n int) ([]string, map[string]string) {
+	t.Helper()
+	paths, sums := []string{}, map[string]string{}
+	for i := range n {
+		img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+		seed := []byte(keychaintest.RandomHex(3))
+		for y := range 240 {
+			for x := range 320 {
+				img.Set(x, y, color.RGBA{seed[0] + uint8(x/4), seed[1] + uint8(y/3), seed[2] + uint8(i*60), 255})
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("e2e-photo-%d.png", i+1))
+		if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum := md5.Sum(buf.Bytes())
+		paths = append(paths, p)
+		sums[p] = hex.EncodeToString(sum[:])
+	}
+	return paths, sums
+}
+
+func TestAppUploadsCommandLineFilesToTheEmbeddedSandbox(t *testing.T) {
+	need(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
+	s.config = filepath.Join(s.root, "config")
+	s.display = startXvfb(t)
+	photos := t.TempDir()
+	paths, sums := writePhotos(t, photos, 3)
+
+	// No profile is configured: the app starts its embedded sandbox in
+	// CLOUDUP_DATA_DIR/sandbox and queues the three files at once.
+	s.startWith(append([]string{}, paths...), "nobody", filepath.Join(s.root, "lookup.txt"))
+	wid := s.waitForWindow()
+	s.waitForPixels("10-sandbox-upload.png", nil)
+
+	// The journal's history (shared with the CLI) says when all three are
+	// done; the app keeps it open meanwhile, as the CLI would.
+	journal, err := transfer.OpenJournal(filepath.Join(s.root, "data", session.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []transfer.HistoryEntry
+	waitUntil(t, 90*time.Second, "three uploads in the history", func() bool {
+		h, err := journal.History(context.Background(), transfer.HistoryQuery{Profile: account.SandboxName})
+		done = done[:0]
+		for _, e := range h {
+			if e.Outcome == transfer.Done {
+				done = append(done, e)
+			}
+		}
+		return err == nil && len(done) == 3
+	})
+	journal.Close()
+	time.Sleep(700 * time.Millisecond) // the queue redraws ten times a second
+	s.save("11-uploaded.png", s.screenshot())
+
+	s.xdotool("windowfocus", "--sync", wid)
+	before := s.screenshot()
+	s.xdotool("key", "ctrl+l")
+	s.waitForPixels("12-library.png", before)
+	time.Sleep(2 * time.Second) // thumbnails arrive one by one
+	s.save("12-library.png", s.screenshot())
+
+	s.xdotool("key", "ctrl+q")
+	s.waitForExit()
+	if s.exitErr != nil {
+		t.Fatalf("the app exited with %v (log in %s)", s.exitErr, s.artDir)
+	}
+	s.assertNothingLeftRunning()
+
+	// The same sandbox account, started again here, holds the three files
+	// byte for byte: its Search API finds each by etag (MD5).
+	sb := session.NewSandbox(filepath.Join(s.root, "data", "sandbox"))
+	defer sb.Close()
+	creds, err := sb.Credentials(context.Background(), account.SandboxProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := cloud.New(cloud.Config{Cloud: creds.Profile.Cloud, APIKey: creds.Profile.APIKey,
+		Secret: cloud.Secret(creds.Secret.Reveal()), APIBase: creds.Profile.APIBase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Search(context.Background(), cloud.SearchQuery{Expression: "resource_type:image", MaxResults: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	etags := map[string]string{}
+	for _, a := range res.Resources {
+		etags[a.ETag] = a.PublicID
+	}
+	for _, p := range paths {
+		if _, ok := etags[sums[p]]; !ok {
+			t.Errorf("%s (md5 %s) is not in the sandbox; it holds %v", filepath.Base(p), sums[p], etags)
+		}
+	}
+	for _, e := range done {
+		if e.ETag != sums[e.Path] {
+			t.Errorf("history: %s has etag %s, want %s", e.Name, e.ETag, sums[e.Path])
+		}
 	}
 }

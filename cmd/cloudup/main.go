@@ -1,7 +1,10 @@
-// Command cloudup is the desktop app. It stays thin: it parses flags, checks
-// that there is a display, builds the core services (profile store, system
-// keychain), hands them to package ui, and runs the window. It is the only
-// package that imports fyne.io/fyne/v2/app; everything else runs headless.
+// Command cloudup is the desktop app. It stays thin: it parses flags and the
+// files or URLs named on the command line (`cloudup a.jpg b.mp4`, as a file
+// manager's Open With runs it), checks that there is a display, builds the
+// core services (profile store, system keychain, embedded sandbox, session
+// opener, thumbnail cache), hands them to package ui, runs the window, and
+// stops everything when it closes. It is the only package that imports
+// fyne.io/fyne/v2/app; everything else runs headless.
 package main
 
 import (
@@ -10,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -20,6 +25,9 @@ import (
 	"github.com/cloudup/cloudup/assets"
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/paths"
+	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui"
 )
 
@@ -36,7 +44,7 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("cloudup", flag.ContinueOnError)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: cloudup [--version]\nOpens the Cloudup window. Profiles are shared with cloudup-cli; see cloudup-cli help.")
+		fmt.Fprintln(fs.Output(), "usage: cloudup [--version] [FILE|FOLDER|URL...]\nOpens the Cloudup window and queues the files, folders and URLs given. Profiles are shared with cloudup-cli; see cloudup-cli help.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -45,8 +53,9 @@ func run(args []string) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "cloudup: unexpected argument %q (see cloudup -h)\n", fs.Arg(0))
+	inputs, err := absInputs(fs.Args())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: "+err.Error())
 		return 2
 	}
 	if *showVersion {
@@ -60,12 +69,36 @@ func run(args []string) int {
 	}
 	keychain.DisableBusAutolaunch()
 
+	// CLOUDINARY_URL carries the secret: read it once and take it out of
+	// the environment, so xdg-open, the browser and any other child the app
+	// starts never inherit it.
+	cloudinaryURL := os.Getenv(account.EnvVar)
+	os.Unsetenv(account.EnvVar)
+	getenv := func(key string) string {
+		if key == account.EnvVar {
+			return cloudinaryURL
+		}
+		return os.Getenv(key)
+	}
+
 	store, err := account.DefaultStore()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cloudup: "+err.Error())
 		return 2
 	}
 	keys := keychain.NewSystem()
+	sandboxDir, err := session.SandboxDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: "+err.Error())
+		return 2
+	}
+	embedded := session.NewSandbox(sandboxDir)
+	defer embedded.Close()
+	thumbs, err := newThumbs()
+	if err != nil {
+		// The library still works without a disk cache: say so and go on.
+		fmt.Fprintln(os.Stderr, "cloudup: thumbnails are kept in memory only: "+err.Error())
+	}
 
 	a := app.NewWithID(appID)
 	icon := fyne.NewStaticResource("cloudup.png", assets.Icon)
@@ -78,7 +111,19 @@ func run(args []string) int {
 		})
 	}
 	a.SetIcon(icon)
-	win := ui.New(a, ui.Deps{Profiles: store, Keychain: keys, Icon: icon})
+	win := ui.New(a, ui.Deps{
+		Profiles: store, Keychain: keys, Icon: icon, Getenv: getenv,
+		Open: func(ctx context.Context, creds account.Credentials) (ui.Session, error) {
+			s, err := session.Open(ctx, creds, session.Options{})
+			if err != nil {
+				return nil, err // not a typed nil inside the interface
+			}
+			return s, nil
+		},
+		Sandbox: embedded,
+		Thumbs:  thumbs,
+		Inputs:  inputs,
+	})
 
 	// SIGINT/SIGTERM end the app the same way its Quit shortcut does, so
 	// background work is stopped and the exit code is 0.
@@ -100,10 +145,54 @@ func run(args []string) int {
 
 	close(quit)
 	watcher.Wait()
+	// Closing the window's sessions stops their engines: uploads in flight
+	// stay in the journal and are offered for resume at the next start.
 	win.Close()
+	if err := embedded.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: stopping the embedded sandbox: "+err.Error())
+	}
 	// A keychain call stuck at an unlock prompt must not hold the exit.
 	wait, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	keys.Wait(wait)
 	return 0
+}
+
+// absInputs makes the file arguments absolute (the window may resolve them
+// after the working directory matters no more) and leaves URLs alone. A
+// path that does not exist is reported by the queue, row by row, so one
+// bad name does not stop the others.
+func absInputs(args []string) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return nil, fmt.Errorf("flags go before the files: %q (see cloudup -h)", a)
+		}
+		if strings.Contains(a, "://") || filepath.IsAbs(a) {
+			out = append(out, a)
+			continue
+		}
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, fmt.Errorf("cannot resolve %q: %w", a, err)
+		}
+		out = append(out, abs)
+	}
+	return out, nil
+}
+
+// newThumbs is the library's thumbnail cache, on disk under the cache dir.
+func newThumbs() (*library.Thumbs, error) {
+	cfg := library.ThumbsConfig{}
+	cache, err := paths.CacheDir()
+	if err == nil {
+		cfg.Dir = filepath.Join(cache, "thumbs")
+	}
+	t, terr := library.NewThumbs(cfg)
+	if terr != nil {
+		cfg.Dir = ""
+		t, _ = library.NewThumbs(cfg)
+		return t, terr
+	}
+	return t, err
 }

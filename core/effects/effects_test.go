@@ -14,10 +14,10 @@ func TestURLMatchesCloudinaryDeliveryTable(t *testing.T) {
 	}
 	ref := Ref{PublicID: "demo/photo"}
 	cases := map[string]string{
-		"":                                        "https://res.cloudinary.com/democloud/image/upload/v1/demo/photo",
-		"e_grayscale":                             "https://res.cloudinary.com/democloud/image/upload/e_grayscale/v1/demo/photo",
-		"e_sepia:60":                              "https://res.cloudinary.com/democloud/image/upload/e_sepia:60/v1/demo/photo",
-		"f_auto,q_auto":                           "https://res.cloudinary.com/democloud/image/upload/f_auto,q_auto/v1/demo/photo",
+		"":              "https://res.cloudinary.com/democloud/image/upload/v1/demo/photo",
+		"e_grayscale":   "https://res.cloudinary.com/democloud/image/upload/e_grayscale/v1/demo/photo",
+		"e_sepia:60":    "https://res.cloudinary.com/democloud/image/upload/e_sepia:60/v1/demo/photo",
+		"f_auto,q_auto": "https://res.cloudinary.com/democloud/image/upload/f_auto,q_auto/v1/demo/photo",
 		"c_fill,g_auto,w_400,h_300/f_auto,q_auto": "https://res.cloudinary.com/democloud/image/upload/c_fill,g_auto,w_400,h_300/f_auto,q_auto/v1/demo/photo",
 	}
 	for tr, want := range cases {

@@ -39,6 +39,10 @@ func bigFile(t testing.TB, n int64) (string, string) {
 	return p, hex.EncodeToString(h.Sum(nil))
 }
 
+// TestChunkedUploadOf60MBStreamsAndAssembles sends a 60 MB file through
+// cloudinary-go's large-file path: v2.16.1 has no separate UploadLarge;
+// Upload switches to X-Unique-Upload-Id chunks of Config.API.ChunkSize
+// (20,000,000 bytes) once a file is bigger than that.
 func TestChunkedUploadOf60MBStreamsAndAssembles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("60 MB upload")

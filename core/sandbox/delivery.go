@@ -33,7 +33,7 @@ import (
 // transformation, 401 for a bad or missing signature, 423 while a
 // background removal "processes". Derived images are cached on disk by the
 // asset version, the canonical transformation, the format and (for f_auto)
-// the Accept header.
+// whether the Accept header takes WebP: two variants, not one per header.
 
 // deliveryError is an answer of the CDN: status, x-cld-error and a short
 // text body (Cloudinary's CDN sends no JSON).
@@ -321,17 +321,30 @@ func (s *Server) cachePaths(a *asset, key string) (body, meta string) {
 	return filepath.Join(dir, name), filepath.Join(dir, name+".json")
 }
 
+// negotiatedAccept reduces an Accept header to what f_auto reads from it
+// (transform.AcceptsWebP): keyed on the raw header, every browser version
+// and every client library would render and cache its own copy of the same
+// two variants.
+func negotiatedAccept(chain transform.Chain, accept string) string {
+	if chain.NegotiatesFormat() && transform.AcceptsWebP(accept) {
+		return "image/webp"
+	}
+	return ""
+}
+
+// renderKey names one rendering: the canonical chain, the extension, and
+// for f_auto whether the client takes WebP (accept is negotiatedAccept's).
 func renderKey(chain transform.Chain, ext, accept string) string {
 	key := chain.String() + "|" + strings.ToLower(ext)
 	if chain.NegotiatesFormat() {
-		key += "|" + accept
+		key += "|webp=" + strconv.FormatBool(accept != "")
 	}
 	return key
 }
 
 // serveDerived sends a transformed image, from the cache when it can.
 func (s *Server) serveDerived(w http.ResponseWriter, r *http.Request, a *asset, d deliveryRequest, chain transform.Chain, ext string) error {
-	accept := r.Header.Get("Accept")
+	accept := negotiatedAccept(chain, r.Header.Get("Accept"))
 	key := renderKey(chain, ext, accept)
 	res, cached, err := s.loadDerived(a, key)
 	if err != nil {

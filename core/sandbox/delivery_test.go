@@ -132,6 +132,69 @@ func TestSDKDeliveryURLsServeTransformedPixels(t *testing.T) {
 	}
 }
 
+func TestFAutoRendersTwoVariantsWhateverTheAcceptHeader(t *testing.T) {
+	s := startSandbox(t, Config{})
+	res := uploadPhoto(t, s)
+	auto := sdkURL(t, s, "demo/photo", "f_auto,q_auto")
+	cases := []struct{ accept, want string }{
+		{"image/avif,image/webp,image/apng,image/*,*/*;q=0.8", "image/webp"}, // a browser
+		{"image/webp,image/*", "image/webp"},
+		{"IMAGE/WEBP", "image/webp"},
+		{"image/jpeg", "image/jpeg"},
+		{"*/*", "image/jpeg"},
+		{"", "image/jpeg"},
+		{"image/webp;q=0, image/png", "image/jpeg"},
+	}
+	etags := map[string]string{}
+	for _, c := range cases {
+		code, hdr, body := get(t, auto, "Accept", c.accept)
+		if code != 200 || hdr.Get("Content-Type") != c.want || hdr.Get("Vary") != "Accept" {
+			t.Errorf("Accept %q: %d %s Vary %q, want %s", c.accept, code, hdr.Get("Content-Type"), hdr.Get("Vary"), c.want)
+			continue
+		}
+		if prev, ok := etags[c.want]; ok && prev != md5hex(body) {
+			t.Errorf("Accept %q got a different %s than an earlier client", c.accept, c.want)
+		}
+		etags[c.want] = md5hex(body)
+	}
+	cached, _ := filepath.Glob(filepath.Join(s.Dir(), "cache", res.VersionID, "*.json"))
+	if len(cached) != 2 {
+		t.Errorf("%d renderings cached for %d Accept headers, want 2 (WebP or not)", len(cached), len(cases))
+	}
+}
+
+func TestFAutoSendsLargePhotosAsJPEGAndTransparentOnesAsWebP(t *testing.T) {
+	s := startSandbox(t, Config{})
+	ctx := context.Background()
+	photo, err := sdk(t, s).Upload.Upload(ctx, writeFile(t, "large.jpg", jpegBytes(t, 1200, 900)), uploader.UploadParams{PublicID: "demo/large"})
+	if err != nil || photo.Error.Message != "" {
+		t.Fatalf("upload: %v %s", err, photo.Error.Message)
+	}
+	const browser = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
+	cases := []struct{ transformation, want string }{
+		// Lossless WebP of a full-size photo is bigger and far slower than JPEG.
+		{"f_auto,q_auto", "image/jpeg"},
+		// A thumbnail of it is small enough for WebP.
+		{"c_fill,w_300,h_200/f_auto,q_auto", "image/webp"},
+		// Transparency needs WebP or PNG, never JPEG.
+		{"w_600,r_max/f_auto", "image/webp"},
+	}
+	for _, c := range cases {
+		code, hdr, body := get(t, sdkURL(t, s, "demo/large", c.transformation), "Accept", browser)
+		if code != 200 || hdr.Get("Content-Type") != c.want {
+			t.Errorf("%s: %d %s (%s), want %s", c.transformation, code, hdr.Get("Content-Type"), hdr.Get("x-cld-error"), c.want)
+			continue
+		}
+		if c.want == "image/webp" {
+			if _, err := webp.DecodeConfig(bytes.NewReader(body)); err != nil {
+				t.Errorf("%s: body is not WebP: %v", c.transformation, err)
+			}
+		} else if _, format := decodeImage(t, body); format != "jpeg" {
+			t.Errorf("%s: body is %s", c.transformation, format)
+		}
+	}
+}
+
 func TestDeliveryErrorsUseXCldError(t *testing.T) {
 	s := startSandbox(t, Config{})
 	uploadPhoto(t, s)

@@ -309,6 +309,7 @@ func TestBandwidthCapsEachDirection(t *testing.T) {
 		t.Fatal(err, res.Error.Message)
 	}
 	up := time.Since(start)
+	t.Logf("upload: %d bytes in %v (%.0f B/s against a cap of %d)", len(data), up, float64(len(data))/up.Seconds(), rate)
 	if min := time.Duration(float64(len(data)) / rate * 0.8 * float64(time.Second)); up < min {
 		t.Errorf("uploading %d bytes at %d B/s took %v, want at least %v", len(data), rate, up, min)
 	}

@@ -130,14 +130,17 @@ type pacer struct {
 func (p *pacer) pace(n int, rate int64, closed <-chan struct{}) bool {
 	p.mu.Lock()
 	now := time.Now()
-	if p.next.Before(now) {
-		// Idle time does not bank credit beyond one quantum.
-		p.next = now
+	// Lateness carries over: a timer that fires late, or many small reads
+	// each due a fraction of a millisecond apart, would otherwise lose that
+	// time and cut the real rate to a fraction of the cap. Idle time banks
+	// at most one quantum's worth (1/20 s), so a burst stays short.
+	if floor := now.Add(-time.Second / 20); p.next.Before(floor) {
+		p.next = floor
 	}
 	p.next = p.next.Add(time.Duration(float64(n) / float64(rate) * float64(time.Second)))
-	wait := time.Until(p.next)
+	wait := p.next.Sub(now)
 	p.mu.Unlock()
-	if wait <= 0 {
+	if wait <= time.Millisecond {
 		return true
 	}
 	t := time.NewTimer(wait)

@@ -43,6 +43,16 @@ func TestNodeSDKWorksAgainstTheSandbox(t *testing.T) {
 		"npm_config_cache=" + filepath.Join(work, "npm-cache"),
 		"npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false",
 	}
+	// How this machine reaches the npm registry (a proxy, a private mirror,
+	// an extra CA) passes through; nothing else of the parent's does.
+	for _, name := range []string{
+		"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
+		"NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "npm_config_registry",
+	} {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	install := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund")

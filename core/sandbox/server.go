@@ -145,6 +145,7 @@ type Server struct {
 	slots   *semaphore.Weighted // renderings in parallel: one per CPU
 	bgMu    sync.Mutex
 	bgFirst map[string]time.Time // background-removal derivation → first request
+	seedMu  sync.Mutex           // one SeedSamples at a time
 }
 
 // Start opens (or creates) the sandbox account in cfg.Dir and starts

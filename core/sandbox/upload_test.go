@@ -2,7 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -520,5 +523,60 @@ func TestClockSkewShowsInDateAndStaleChecks(t *testing.T) {
 	form.Set("file", "data:image/png;base64,"+base64.StdEncoding.EncodeToString(pngBytes(t, 4, 4)))
 	if code, m := postForm(t, s.apiURL("image/upload"), form); code != 200 {
 		t.Errorf("corrected timestamp: %d %v", code, m)
+	}
+}
+
+// TestSignatureVersionsOneAndTwoAreAccepted signs a value holding "&"
+// both ways Cloudinary accepts: version 2 escapes it as %26 in the string
+// to sign, version 1 (older SDKs) leaves it raw. Either algorithm.
+func TestSignatureVersionsOneAndTwoAreAccepted(t *testing.T) {
+	s := startSandbox(t, Config{})
+	file := "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes(t, 4, 4))
+	digest := func(algo signing.Algorithm, text string) string {
+		if algo == signing.SHA256 {
+			sum := sha256.Sum256([]byte(text + s.APISecret()))
+			return hex.EncodeToString(sum[:])
+		}
+		sum := sha1.Sum([]byte(text + s.APISecret()))
+		return hex.EncodeToString(sum[:])
+	}
+	cases := []struct {
+		name    string
+		algo    signing.Algorithm
+		version int
+		ok      bool
+	}{
+		{"v2 SHA-1", signing.SHA1, 2, true},
+		{"v1 SHA-1", signing.SHA1, 1, true},
+		{"v2 SHA-256", signing.SHA256, 2, true},
+		{"v1 SHA-256", signing.SHA256, 1, true},
+		{"v3 (unknown) SHA-1", signing.SHA1, 3, false},
+	}
+	for i, c := range cases {
+		p := url.Values{
+			"public_id":    {fmt.Sprint("versions/", i)},
+			"display_name": {"Salt & Pepper"},
+			"timestamp":    {fmt.Sprint(time.Now().Unix())},
+		}
+		toSign := signing.StringToSign(p, 2)
+		switch c.version {
+		case 1:
+			toSign = signing.StringToSign(p, 1)
+		case 3:
+			toSign = strings.ReplaceAll(toSign, "%26", "%2526")
+		}
+		if c.version == 1 && toSign == signing.StringToSign(p, 2) {
+			t.Fatal("the test value must sign differently in versions 1 and 2")
+		}
+		p.Set("signature", digest(c.algo, toSign))
+		p.Set("api_key", s.APIKey())
+		p.Set("file", file)
+		code, m := postForm(t, s.apiURL("image/upload"), p)
+		if c.ok && (code != 200 || m["display_name"] != "Salt & Pepper") {
+			t.Errorf("%s: %d %q, want accepted", c.name, code, errorMessage(m))
+		}
+		if !c.ok && (code != http.StatusUnauthorized || !strings.HasPrefix(errorMessage(m), "Invalid Signature")) {
+			t.Errorf("%s: %d %q, want 401 Invalid Signature", c.name, code, errorMessage(m))
+		}
 	}
 }

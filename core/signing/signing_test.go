@@ -249,4 +249,3 @@ func TestStamp(t *testing.T) {
 		t.Fatal("existing timestamp overwritten")
 	}
 }
-

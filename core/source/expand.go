@@ -121,7 +121,7 @@ func ExpandStrings(ctx context.Context, args []string, opts Options) (*Expansion
 	for _, a := range args {
 		in, err := ParseInput(a)
 		if err != nil {
-			problems = append(problems, Problem{Input: a, Err: err})
+			problems = append(problems, Problem{Input: quotableInput(a, err), Err: err})
 			continue
 		}
 		inputs = append(inputs, in)

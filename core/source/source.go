@@ -42,6 +42,56 @@ type Input struct {
 // ErrBadInput is what every ParseInput error unwraps to.
 var ErrBadInput = errors.New("not a file, folder or URL")
 
+// ErrCloudinaryURL marks an input that is an account's CLOUDINARY_URL
+// (cloudinary://key:secret@cloud), pasted where a file or link belongs. Its
+// error quotes nothing of the input, since the input holds the API secret.
+// It also unwraps to ErrBadInput.
+var ErrCloudinaryURL = errors.New("CLOUDINARY_URL given as a file or link")
+
+type cloudinaryURLError struct{}
+
+func (cloudinaryURLError) Error() string {
+	return "that is a CLOUDINARY_URL, not a file or link: import it with Settings or `cloudup-cli login --from-env`"
+}
+
+func (cloudinaryURLError) Is(target error) bool {
+	return target == ErrBadInput || target == ErrCloudinaryURL
+}
+
+// Redact removes the user:password part of every URL in s, so that s can be
+// quoted in an error, a log or a notice without leaking a password or an API
+// secret ("https://ann:pw@host/a.jpg" becomes "https://host/a.jpg"). It
+// scans for "://" itself rather than using net/url, because the text to
+// quote is often not a valid URL at all.
+func Redact(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+3])
+		s = s[i+3:]
+		end := strings.IndexAny(s, "/?#\\ \t\r\n\"'")
+		if end < 0 {
+			end = len(s)
+		}
+		if at := strings.LastIndexByte(s[:end], '@'); at >= 0 {
+			s = s[at+1:]
+		}
+	}
+}
+
+// quotableInput is what a Problem keeps of an input ParseInput refused:
+// never a CLOUDINARY_URL's secret nor a URL's password.
+func quotableInput(s string, err error) string {
+	if errors.Is(err, ErrCloudinaryURL) {
+		return "CLOUDINARY_URL"
+	}
+	return Redact(s)
+}
+
 // remoteSchemes are the URL schemes Cloudinary fetches itself.
 var remoteSchemes = map[string]bool{"http": true, "https": true, "ftp": true, "s3": true, "gs": true}
 
@@ -59,11 +109,13 @@ func ParseInput(s string) (Input, error) {
 		return Input{}, fmt.Errorf("%w: the line is empty", ErrBadInput)
 	}
 	if strings.ContainsRune(s, 0) {
-		return Input{}, fmt.Errorf("%w: %q contains a NUL character", ErrBadInput, raw)
+		return Input{}, fmt.Errorf("%w: %q contains a NUL character", ErrBadInput, Redact(s))
 	}
 	if scheme, rest, ok := strings.Cut(s, ":"); ok && looksLikeScheme(scheme) {
 		scheme = strings.ToLower(scheme)
 		switch {
+		case scheme == "cloudinary":
+			return Input{}, cloudinaryURLError{}
 		case scheme == "file":
 			p, err := fileURIPath(s)
 			if err != nil {
@@ -72,17 +124,17 @@ func ParseInput(s string) (Input, error) {
 			return Input{Kind: LocalPath, Path: p, Raw: raw}, nil
 		case scheme == "data":
 			if !strings.Contains(rest, ",") {
-				return Input{}, fmt.Errorf("%w: %.40q is a data URI without data", ErrBadInput, s)
+				return Input{}, fmt.Errorf("%w: %.40q is a data URI without data", ErrBadInput, Redact(s))
 			}
 			return Input{Kind: RemoteURL, URL: s, Raw: raw}, nil
 		case remoteSchemes[scheme]:
 			u, err := url.Parse(s)
 			if err != nil || u.Host == "" {
-				return Input{}, fmt.Errorf("%w: %q is not a complete URL (it needs a host)", ErrBadInput, s)
+				return Input{}, fmt.Errorf("%w: %q is not a complete URL (it needs a host)", ErrBadInput, Redact(s))
 			}
 			return Input{Kind: RemoteURL, URL: s, Raw: raw}, nil
 		case strings.HasPrefix(rest, "//") || notFileSchemes[scheme]:
-			return Input{}, fmt.Errorf("%w: %q uses %s:, which Cloudinary cannot fetch; use an http(s) URL or a file", ErrBadInput, s, scheme)
+			return Input{}, fmt.Errorf("%w: %q uses %s:, which Cloudinary cannot fetch; use an http(s) URL or a file", ErrBadInput, Redact(s), scheme)
 		}
 		// Otherwise it is a file name with a colon in it ("note: a.jpg").
 	}
@@ -118,17 +170,17 @@ func looksLikeScheme(s string) bool {
 func fileURIPath(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q is not a valid file URI: %v", ErrBadInput, s, errors.Unwrap(err))
+		return "", fmt.Errorf("%w: %q is not a valid file URI", ErrBadInput, Redact(s))
 	}
 	if u.Host != "" && !strings.EqualFold(u.Host, "localhost") {
-		return "", fmt.Errorf("%w: %q names another machine (%s); copy the file here first", ErrBadInput, s, u.Host)
+		return "", fmt.Errorf("%w: %q names another machine (%s); copy the file here first", ErrBadInput, Redact(s), u.Host)
 	}
 	p := u.Path
 	if p == "" {
 		p = u.Opaque
 	}
 	if p == "" {
-		return "", fmt.Errorf("%w: %q has no path", ErrBadInput, s)
+		return "", fmt.Errorf("%w: %q has no path", ErrBadInput, Redact(s))
 	}
 	if runtime.GOOS == "windows" && len(p) >= 3 && p[0] == '/' && p[2] == ':' {
 		p = p[1:]
@@ -167,7 +219,7 @@ func ParseText(text string) ([]Input, []Problem) {
 		}
 		in, err := ParseInput(t)
 		if err != nil {
-			problems = append(problems, Problem{Input: t, Err: err})
+			problems = append(problems, Problem{Input: quotableInput(t, err), Err: err})
 			continue
 		}
 		inputs = append(inputs, in)

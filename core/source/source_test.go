@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -54,6 +55,76 @@ func TestParseInputClassifiesURLsAndPaths(t *testing.T) {
 	}
 }
 
+func TestParseErrorsNeverQuoteASecretOrPassword(t *testing.T) {
+	const secret = "Sup3rS3cretValue_xyz"
+	cases := []struct {
+		in            string
+		cloudinaryURL bool
+	}{
+		{in: "cloudinary://123456789012345:" + secret + "@demo", cloudinaryURL: true},
+		{in: "CLOUDINARY://123456789012345:" + secret + "@demo?upload_prefix=https://api.example.com", cloudinaryURL: true},
+		{in: `"cloudinary://123456789012345:` + secret + `@demo"`, cloudinaryURL: true},
+		{in: "cloudinary:123456789012345:" + secret + "@demo", cloudinaryURL: true},
+		{in: "cloudinary://123456789012345:" + secret + "@demo\x00", cloudinaryURL: false},
+		{in: "sftp://ann:" + secret + "@files.example.com/a.jpg"},
+		{in: "smb://ann:" + secret + "@nas/photos"},
+		{in: "file://ann:" + secret + "@otherhost/x.jpg"},
+		{in: "https://ann:" + secret + "@/a.jpg"},
+	}
+	for _, tc := range cases {
+		_, err := ParseInput(tc.in)
+		if err == nil || !errors.Is(err, ErrBadInput) {
+			t.Errorf("%q: %v, want a bad-input error", tc.in, err)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("%q: the error leaks the secret: %v", tc.in, err)
+		}
+		if got := errors.Is(err, ErrCloudinaryURL); got != tc.cloudinaryURL {
+			t.Errorf("%q: errors.Is(err, ErrCloudinaryURL) = %v, want %v (%v)", tc.in, got, tc.cloudinaryURL, err)
+		}
+		if tc.cloudinaryURL && !strings.Contains(err.Error(), "Settings") {
+			t.Errorf("%q: %v, want it to say where a CLOUDINARY_URL goes", tc.in, err)
+		}
+	}
+	// Pasted text and command-line arguments keep the input in Problem.Input.
+	var lines []string
+	for _, tc := range cases {
+		lines = append(lines, tc.in)
+	}
+	_, problems := ParseText(strings.Join(lines, "\n"))
+	x, err := ExpandStrings(context.Background(), lines, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, more, _, _ := x.Collect()
+	problems = append(problems, more...)
+	if len(problems) != 2*len(cases) {
+		t.Fatalf("%d problems, want %d", len(problems), 2*len(cases))
+	}
+	for _, p := range problems {
+		if strings.Contains(p.Input, secret) || strings.Contains(p.Error(), secret) {
+			t.Errorf("problem leaks the secret: input %q, error %v", p.Input, p)
+		}
+	}
+}
+
+func TestRedactDropsUserinfoOnly(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"https://ann:pw@example.com/a.jpg", "https://example.com/a.jpg"},
+		{"https://example.com/@ann/a.jpg", "https://example.com/@ann/a.jpg"},
+		{"see s3://k:s@bucket/x and ftp://u@h/y", "see s3://bucket/x and ftp://h/y"},
+		{"cloudinary://1:2@demo?upload_prefix=https://x:y@api", "cloudinary://demo?upload_prefix=https://api"},
+		{"/tmp/a@b.jpg", "/tmp/a@b.jpg"},
+		{"mailto:ann@example.com", "mailto:ann@example.com"},
+	}
+	for _, tc := range cases {
+		if got := Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestParseTextTakesOneInputPerLine(t *testing.T) {
 	text := "# copied from the file manager\r\nfile:///tmp/a.jpg\n\n  https://example.com/b.png  \rjavascript:alert(1)\n/tmp/c.gif\n"
 	inputs, problems := ParseText(text)
@@ -70,7 +141,7 @@ func TestParseTextTakesOneInputPerLine(t *testing.T) {
 }
 
 func FuzzParseInput(f *testing.F) {
-	for _, s := range []string{"https://a.b/c.jpg", "file:///x%20y", "file://h/x", "C:\\x.jpg", "~/a", `"q"`, "data:,x", "x:y", "s3://b/k", "%zz", "file:"} {
+	for _, s := range []string{"https://a.b/c.jpg", "file:///x%20y", "file://h/x", "C:\\x.jpg", "~/a", `"q"`, "data:,x", "x:y", "s3://b/k", "%zz", "file:", "cloudinary://1:secret@demo", "sftp://u:pw@h/x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -78,6 +149,12 @@ func FuzzParseInput(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, ErrBadInput) {
 				t.Fatalf("unclassified error: %v", err)
+			}
+			// A password in the input is never quoted back.
+			if u, perr := url.Parse(strings.TrimSpace(s)); perr == nil && u.User != nil {
+				if pw, ok := u.User.Password(); ok && len(pw) >= 4 && strings.Count(s, pw) == 1 && strings.Contains(err.Error(), pw) {
+					t.Fatalf("%q: the error quotes the password: %v", s, err)
+				}
 			}
 			return
 		}

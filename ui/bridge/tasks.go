@@ -93,11 +93,19 @@ func (t *Tasks) Wait() {
 	}
 }
 
-// Close cancels the tasks' context and waits for them to return.
-func (t *Tasks) Close() {
+// Cancel stops new tasks and cancels the running ones without waiting for
+// them: what a widget callback may call, since waiting there would freeze
+// the window.
+func (t *Tasks) Cancel() {
 	t.mu.Lock()
 	t.closed = true
 	t.mu.Unlock()
 	t.cancel()
+}
+
+// Close cancels the tasks' context and waits for them to return. It blocks:
+// call it off the UI goroutine (e.g. after the app's run loop has ended).
+func (t *Tasks) Close() {
+	t.Cancel()
 	t.wg.Wait()
 }

@@ -1,6 +1,10 @@
-// Package settings is the Settings dialog: one profile's cloud name, API
-// key, secret (a password field whose value goes to the keychain), signing
-// mode and algorithm, API base, upload defaults and link format.
+// Package settings is the Settings dialog: the list of profiles (add, edit,
+// switch, remove; the built-in Sandbox is always there and cannot be
+// removed) and, for the selected one, its cloud name, API key, secret (a
+// password field whose value goes to the keychain, with what the keychain
+// holds shown under it), signing mode and algorithm, API base, upload
+// defaults (folder, tags, preset, public_id template), uploads at once,
+// limits and link format.
 //
 // It validates on the UI goroutine, runs keychain and file writes on tasks
 // owned by a bridge.Tasks (a keychain call can block for seconds at an
@@ -28,14 +32,18 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/signing"
+	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
 // Store is what the dialog needs of the profile store; *account.Store is one.
 type Store interface {
+	List() ([]account.Profile, error)
 	Get(name string) (account.Profile, error)
+	Default() (account.Profile, error)
 	Put(p account.Profile) error
 	SetDefault(name string) error
+	Delete(name string) error
 }
 
 // Deps is what the dialog works with.
@@ -45,6 +53,11 @@ type Deps struct {
 	Tasks    *bridge.Tasks
 	// OnSaved runs on the UI goroutine after a profile was saved.
 	OnSaved func(account.Profile)
+	// OnSwitch runs on the UI goroutine when the user picks a profile to
+	// work with (Use).
+	OnSwitch func(name string)
+	// OnRemoved runs on the UI goroutine after a profile was removed.
+	OnRemoved func(name string)
 }
 
 // Words on the mode radio buttons.
@@ -65,6 +78,7 @@ type Form struct {
 	deps Deps
 
 	name, cloud, key, secret, preset, apiBase, folder, tags *widget.Entry
+	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *widget.Entry
 	mode                                                    *widget.RadioGroup
 	algorithm, concurrency, linkFormat                      *widget.Select
 	secretState, unsignedWarning, status                    *widget.Label
@@ -112,13 +126,26 @@ func NewForm(deps Deps, p account.Profile) *Form {
 	f.folder.SetPlaceHolder("none")
 	f.tags = widget.NewEntry()
 	f.tags.SetPlaceHolder("comma-separated")
+	f.publicID = widget.NewEntry()
+	f.publicID.SetPlaceHolder("e.g. {name} or {name}-{md5:8}; empty: a random id")
+	mb := func(what string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(what + ": any")
+		return e
+	}
+	f.maxImage, f.maxVideo, f.maxRaw = mb("images"), mb("videos"), mb("others")
+	f.formats = widget.NewEntry()
+	f.formats.SetPlaceHolder("any, or e.g. jpg, png, mp4")
+	f.maxFiles = widget.NewEntry()
+	f.maxFiles.SetPlaceHolder("any")
 	f.concurrency = widget.NewSelect(concurrencyChoice, nil)
 	f.linkFormat = widget.NewSelect(linkFormatOptions, nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.Save)
 	// Enter in any field saves, as in most settings forms.
-	for _, e := range []*widget.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags} {
+	for _, e := range []*widget.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
+		f.publicID, f.maxImage, f.maxVideo, f.maxRaw, f.formats, f.maxFiles} {
 		e.OnSubmitted = func(string) { f.Save() }
 	}
 	f.save.Importance = widget.HighImportance
@@ -134,7 +161,11 @@ func NewForm(deps Deps, p account.Profile) *Form {
 		widget.NewFormItem("API base URL", f.apiBase),
 		widget.NewFormItem("Default folder", f.folder),
 		widget.NewFormItem("Default tags", f.tags),
+		widget.NewFormItem("Public ID", f.publicID),
 		widget.NewFormItem("Uploads at once", f.concurrency),
+		widget.NewFormItem("Largest files (MB)", container.NewGridWithColumns(3, f.maxImage, f.maxVideo, f.maxRaw)),
+		widget.NewFormItem("Allowed formats", container.NewGridWithColumns(2, f.formats,
+			container.NewBorder(nil, nil, widget.NewLabel("Files per batch"), nil, f.maxFiles))),
 		widget.NewFormItem("Copy links as", f.linkFormat),
 	)
 	f.form = form
@@ -149,11 +180,14 @@ func NewForm(deps Deps, p account.Profile) *Form {
 }
 
 // NewProfile empties the form for a profile that does not exist yet.
-func (f *Form) NewProfile() {
+func (f *Form) NewProfile() { f.Edit(account.Profile{}) }
+
+// Edit fills the form from p, forgetting what was typed.
+func (f *Form) Edit(p account.Profile) {
 	f.editing, f.secretStored = "", false
 	f.secret.SetText("")
 	f.setStatus("", widget.MediumImportance)
-	f.load(account.Profile{})
+	f.load(p)
 }
 
 // Content is what goes in the dialog.
@@ -183,6 +217,12 @@ func (f *Form) load(p account.Profile) {
 	f.preset.SetText(p.Preset)
 	f.folder.SetText(p.Folder)
 	f.tags.SetText(strings.Join(p.Tags, ", "))
+	f.publicID.SetText(p.PublicIDTemplate)
+	f.maxImage.SetText(megabytes(p.Limits.MaxImageBytes))
+	f.maxVideo.SetText(megabytes(p.Limits.MaxVideoBytes))
+	f.maxRaw.SetText(megabytes(p.Limits.MaxRawBytes))
+	f.formats.SetText(strings.Join(p.Limits.AllowedFormats, ", "))
+	f.maxFiles.SetText(count(p.Limits.MaxFiles))
 	f.algorithm.SetSelected(algorithmOptions[0])
 	if p.Algorithm == signing.SHA256 {
 		f.algorithm.SetSelected(algorithmOptions[1])
@@ -268,6 +308,24 @@ func (f *Form) profile() (account.Profile, error) {
 	p.Algorithm = signing.SHA1
 	if f.algorithm.Selected == "SHA-256" {
 		p.Algorithm = signing.SHA256
+	}
+	p.PublicIDTemplate = strings.TrimSpace(f.publicID.Text)
+	if _, err := transfer.ParseTemplate(p.PublicIDTemplate); err != nil {
+		return p, &account.InvalidProfileError{Field: "public_id_template", Reason: err.Error()}
+	}
+	var err error
+	for _, l := range []struct {
+		field string
+		entry *widget.Entry
+		dst   *int64
+	}{{"max_image", f.maxImage, &p.Limits.MaxImageBytes}, {"max_video", f.maxVideo, &p.Limits.MaxVideoBytes}, {"max_raw", f.maxRaw, &p.Limits.MaxRawBytes}} {
+		if *l.dst, err = parseMegabytes(l.entry.Text); err != nil {
+			return p, &account.InvalidProfileError{Field: l.field, Reason: err.Error()}
+		}
+	}
+	p.Limits.AllowedFormats = parseFormats(f.formats.Text)
+	if p.Limits.MaxFiles, err = parseCount(f.maxFiles.Text); err != nil {
+		return p, &account.InvalidProfileError{Field: "max_files", Reason: err.Error()}
 	}
 	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected)
 	p.LinkFormat = map[string]account.LinkFormat{"URL": account.LinkURL, "Markdown": account.LinkMarkdown, "HTML": account.LinkHTML}[f.linkFormat.Selected]
@@ -383,6 +441,63 @@ var fieldNames = map[string]string{
 	"name": "Profile name", "cloud": "Cloud name", "api_key": "API key", "api_base": "API base URL",
 	"preset": "Upload preset", "folder": "Default folder", "tags": "Default tags", "secret": "API secret",
 	"concurrency": "Uploads at once", "algorithm": "Signature algorithm", "mode": "Signing", "link_format": "Copy links as",
+	"public_id_template": "Public ID", "max_image": "Largest image", "max_video": "Largest video", "max_raw": "Largest other file",
+	"max_files": "Files per batch",
+}
+
+// megabytes shows a byte limit in MB ("" for none).
+func megabytes(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64)
+}
+
+func count(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// parseMegabytes reads "25" or "2.5" (MB) as bytes; empty is no limit.
+func parseMegabytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
+	if err != nil || v < 0 || v > 1e7 {
+		return 0, errors.New("enter a number of megabytes, e.g. 25, or leave it empty for no limit")
+	}
+	return int64(v * 1e6), nil
+}
+
+// parseCount reads a whole number of files; empty is no limit.
+func parseCount(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, errors.New("enter a whole number of files, or leave it empty for no limit")
+	}
+	return n, nil
+}
+
+// parseFormats reads "JPG, .png webp" as [jpg png webp].
+func parseFormats(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		f = strings.ToLower(strings.TrimPrefix(f, "."))
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func describeProfileError(err error) string {
@@ -416,19 +531,26 @@ func capitalize(s string) string {
 	return s
 }
 
-// Show opens the Settings dialog over parent, editing p, and returns its
-// form.
-func Show(parent fyne.Window, deps Deps, p account.Profile) *Form {
-	f := NewForm(deps, p)
-	d := dialog.NewCustomWithoutButtons("Settings", f.Content(), parent)
+// Show opens the Settings dialog over parent, on profile p, and returns
+// its panel.
+func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
+	pl := NewPanel(parent, deps, p)
+	f := pl.Form()
+	d := dialog.NewCustomWithoutButtons("Settings", pl.Content(), parent)
 	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), d.Hide)
-	newBtn := widget.NewButtonWithIcon("New profile", theme.ContentAddIcon(), f.NewProfile)
-	d.SetButtons([]fyne.CanvasObject{newBtn, closeBtn, f.SaveButton()})
+	d.SetButtons([]fyne.CanvasObject{closeBtn, f.SaveButton()})
 	size := parent.Canvas().Size()
-	d.Resize(fyne.NewSize(min(680, size.Width*0.95), min(800, size.Height*0.95)))
+	d.Resize(fyne.NewSize(min(940, size.Width*0.95), min(820, size.Height*0.95)))
 	d.Show()
 	f.dialog = d
-	return f
+	// Typing starts in the form, not in the profile list: the name of a new
+	// profile, or the secret of one being edited.
+	if f.editing == "" {
+		parent.Canvas().Focus(f.name)
+	} else if !f.secret.Disabled() {
+		parent.Canvas().Focus(f.secret)
+	}
+	return pl
 }
 
 // Hide closes the dialog the form is shown in, if any.

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
@@ -310,5 +311,136 @@ func TestSettingsNewProfileLeavesTheEditedOneAlone(t *testing.T) {
 	}
 	if w, _ := fx.store.Get("Work"); w.Cloud != "demo" {
 		t.Errorf("the first profile changed: %+v", w)
+	}
+}
+
+func TestSettingsSavesLimitsAndThePublicIDTemplate(t *testing.T) {
+	kc := keychain.NewMemory()
+	fx := newFixture(t, kc, account.Profile{}, nil)
+	fx.fill("Work", "demo", "1", testSecret)
+	test.Type(fx.form.publicID, "{name}-{md5:8}")
+	test.Type(fx.form.maxImage, "2.5")
+	test.Type(fx.form.maxVideo, "100")
+	test.Type(fx.form.formats, "JPG, .png webp")
+	test.Type(fx.form.maxFiles, "50")
+	fx.save()
+	p, err := fx.store.Get("Work")
+	if err != nil {
+		t.Fatalf("%v (status %q)", err, fx.form.Status())
+	}
+	want := account.Limits{MaxImageBytes: 2_500_000, MaxVideoBytes: 100_000_000, AllowedFormats: []string{"jpg", "png", "webp"}, MaxFiles: 50}
+	if p.PublicIDTemplate != "{name}-{md5:8}" || p.Limits.MaxImageBytes != want.MaxImageBytes || p.Limits.MaxVideoBytes != want.MaxVideoBytes ||
+		p.Limits.MaxRawBytes != 0 || strings.Join(p.Limits.AllowedFormats, ",") != "jpg,png,webp" || p.Limits.MaxFiles != 50 {
+		t.Errorf("stored %q %+v", p.PublicIDTemplate, p.Limits)
+	}
+	// Reopened, the form shows what was stored.
+	again := NewForm(Deps{Store: fx.store, Keychain: kc, Tasks: fx.tasks}, p)
+	fx.tasks.Wait()
+	if again.maxImage.Text != "2.5" || again.formats.Text != "jpg, png, webp" || again.maxFiles.Text != "50" || again.maxRaw.Text != "" {
+		t.Errorf("reopened: %q %q %q %q", again.maxImage.Text, again.formats.Text, again.maxFiles.Text, again.maxRaw.Text)
+	}
+}
+
+func TestSettingsRejectsBadLimitsAndTemplatesByField(t *testing.T) {
+	tests := []struct {
+		entry  func(*Form) *widget.Entry
+		text   string
+		status string
+	}{
+		{func(f *Form) *widget.Entry { return f.maxVideo }, "lots", "Largest video: enter a number of megabytes"},
+		{func(f *Form) *widget.Entry { return f.maxImage }, "-3", "Largest image: enter a number of megabytes"},
+		{func(f *Form) *widget.Entry { return f.maxFiles }, "2.5", "Files per batch: enter a whole number"},
+		{func(f *Form) *widget.Entry { return f.publicID }, "{nosuchfield}", "Public ID:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.status, func(t *testing.T) {
+			fx := newFixture(t, keychain.NewMemory(), account.Profile{}, nil)
+			fx.fill("Work", "demo", "1", testSecret)
+			test.Type(tc.entry(fx.form), tc.text)
+			fx.save()
+			if !strings.HasPrefix(fx.form.Status(), tc.status) {
+				t.Errorf("status = %q, want %q…", fx.form.Status(), tc.status)
+			}
+			if _, err := os.Stat(fx.store.Path()); !errors.Is(err, os.ErrNotExist) {
+				t.Error("a profiles file was written")
+			}
+		})
+	}
+}
+
+func newPanelFixture(t *testing.T, kc keychain.Keychain, setup func(*account.Store)) (*Panel, *account.Store, *bridge.Tasks, *[]string) {
+	t.Helper()
+	test.NewTempApp(t)
+	store := account.NewStore(t.TempDir())
+	if setup != nil {
+		setup(store)
+	}
+	tasks := bridge.NewQueuedTasks()
+	t.Cleanup(tasks.Close)
+	var events []string
+	pl := NewPanel(nil, Deps{Store: store, Keychain: kc, Tasks: tasks,
+		OnSwitch:  func(n string) { events = append(events, "switch "+n) },
+		OnRemoved: func(n string) { events = append(events, "removed "+n) },
+	}, account.SandboxProfile())
+	tasks.Wait()
+	w := test.NewTempWindow(t, pl.Content())
+	w.Resize(fyne.NewSize(900, 820))
+	return pl, store, tasks, &events
+}
+
+func TestSettingsPanelListsProfilesAndSwitchesAndRemoves(t *testing.T) {
+	kc := keychain.NewMemory()
+	pl, store, tasks, events := newPanelFixture(t, kc, func(s *account.Store) {
+		storedWork(t, kc)(s)
+		if err := s.Put(account.Profile{Name: "Blog", Cloud: "b", Mode: account.Unsigned, Preset: "p"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := strings.Join(pl.Names(), ","); got != "Blog,Work (in use),Sandbox" {
+		t.Fatalf("listed %q", got)
+	}
+	if !pl.remove.Disabled() {
+		t.Error("Remove is enabled on the Sandbox profile")
+	}
+
+	pl.Select("Blog")
+	if pl.Form().editing != "Blog" || pl.Form().preset.Text != "p" || pl.use.Disabled() || pl.remove.Disabled() {
+		t.Fatalf("after selecting Blog: editing %q, preset %q", pl.Form().editing, pl.Form().preset.Text)
+	}
+	test.Tap(pl.use)
+	tasks.Wait()
+	if def, _ := store.DefaultName(); def != "Blog" {
+		t.Errorf("default = %q after Use", def)
+	}
+	if got := strings.Join(pl.Names(), ","); got != "Blog (in use),Work,Sandbox" {
+		t.Errorf("listed %q after Use", got)
+	}
+
+	pl.Select("Work")
+	test.Tap(pl.remove) // no parent window: removes without asking
+	tasks.Wait()
+	if _, err := store.Get("Work"); !errors.Is(err, account.ErrProfileNotFound) {
+		t.Errorf("Work is still stored: %v", err)
+	}
+	if _, err := kc.Get(context.Background(), "Work"); !errors.Is(err, keychain.ErrNotFound) {
+		t.Errorf("Work's secret is still in the keychain: %v", err)
+	}
+	if !strings.Contains(pl.Form().Status(), "Removed Work. Its secret was removed") {
+		t.Errorf("status = %q", pl.Form().Status())
+	}
+	if got := strings.Join(*events, ";"); got != "switch Blog;removed Work" {
+		t.Errorf("events %q", got)
+	}
+	if got := strings.Join(pl.Names(), ","); got != "Blog (in use),Sandbox" {
+		t.Errorf("listed %q after Remove", got)
+	}
+
+	pl.Remove(account.SandboxName)
+	tasks.Wait()
+	if !strings.Contains(pl.Form().Status(), "cannot be deleted") {
+		t.Errorf("removing the Sandbox: %q", pl.Form().Status())
+	}
+	if _, err := store.Get(account.SandboxName); err != nil {
+		t.Errorf("the Sandbox profile is gone: %v", err)
 	}
 }

@@ -26,7 +26,8 @@ func BenchmarkRender(b *testing.B) {
 		{"c_thumb,g_auto,w_150,h_150", ""},
 		{"w_800/q_auto", ""},
 		{"f_auto,q_auto", "*/*"},
-		{"f_auto,q_auto", "image/webp"},
+		{"f_auto,q_auto", "image/webp"}, // JPEG: over AutoWebPMaxPixels
+		{"f_webp", ""},                  // what f_auto would cost as lossless WebP
 		{"e_grayscale", ""},
 		{"e_sepia", ""},
 		{"e_improve", ""},

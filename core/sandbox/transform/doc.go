@@ -21,7 +21,9 @@
 //   - WebP output is lossless (the pure-Go encoder has no lossy mode), so q_
 //     only changes JPEG output.
 //   - f_auto chooses between WebP, PNG and JPEG only; AVIF and other formats
-//     are refused with a 400-style *Error rather than faked.
+//     are refused with a 400-style *Error rather than faked. Because WebP is
+//     lossless here, opaque images over AutoWebPMaxPixels get JPEG even when
+//     the client accepts WebP (see AutoFormat).
 //   - c_thumb crops like c_fill around the saliency window (no face zoom);
 //     bo_ grows the canvas by the border's width on every side.
 //   - An animated GIF is rendered from its first frame, like any still.

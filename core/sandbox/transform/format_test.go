@@ -67,6 +67,33 @@ func TestFormatAutoHonoursAccept(t *testing.T) {
 	}
 }
 
+func TestFormatAutoPrefersJPEGForLargeOpaqueImages(t *testing.T) {
+	const webpAccept = "image/avif,image/webp,*/*;q=0.8"
+	large := photo(640, 480) // over AutoWebPMaxPixels
+	if 640*480 <= AutoWebPMaxPixels {
+		t.Fatal("the test image must be over AutoWebPMaxPixels")
+	}
+	tests := []struct {
+		name          string
+		chain, accept string
+		want          string
+	}{
+		{"large opaque, WebP accepted", "f_auto", webpAccept, "image/jpeg"},
+		{"large opaque, q_auto", "f_auto,q_auto", "image/webp", "image/jpeg"},
+		{"large with transparency, WebP accepted", "r_max/f_auto", webpAccept, "image/webp"},
+		{"large with transparency, no WebP", "r_max/f_auto", "*/*", "image/png"},
+		{"scaled down to a thumbnail first", "c_fill,w_200,h_150/f_auto", webpAccept, "image/webp"},
+		{"exactly the limit", "c_scale,w_512,h_512/f_auto", webpAccept, "image/webp"},
+		{"one row over the limit", "c_scale,w_512,h_513/f_auto", webpAccept, "image/jpeg"},
+	}
+	for _, tt := range tests {
+		img, ct, body := renderChain(t, large, "jpg", tt.chain, "", tt.accept)
+		if ct != tt.want || sniff(body) != tt.want {
+			t.Errorf("%s (%s, %dx%d): labelled %s, body %s, want %s", tt.name, tt.chain, img.Rect.Dx(), img.Rect.Dy(), ct, sniff(body), tt.want)
+		}
+	}
+}
+
 // sniff names the format by its magic bytes, independently of Render.
 func sniff(b []byte) string {
 	switch {

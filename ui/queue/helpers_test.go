@@ -1,0 +1,136 @@
+package queue
+
+import (
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/cloudup/cloudup/ui/bridge"
+)
+
+// uiQueue stands in for fyne.Do: functions meant for the UI goroutine wait
+// here until the test's goroutine runs them, so widgets only ever change on
+// one goroutine.
+type uiQueue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *uiQueue) push(f func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, f)
+	q.mu.Unlock()
+}
+
+func (q *uiQueue) drain() int {
+	n := 0
+	for {
+		q.mu.Lock()
+		fns := q.fns
+		q.fns = nil
+		q.mu.Unlock()
+		if len(fns) == 0 {
+			return n
+		}
+		for _, f := range fns {
+			f()
+		}
+		n += len(fns)
+	}
+}
+
+type harness struct {
+	t     testing.TB
+	v     *View
+	eng   *FakeEngine
+	win   fyne.Window
+	tasks *bridge.Tasks
+	ui    *uiQueue
+}
+
+// newHarness builds the view in a 900×560 test window; with an engine it
+// attaches a FakeEngine.
+func newHarness(t testing.TB, attach bool) *harness {
+	t.Helper()
+	test.NewTempApp(t)
+	t.Setenv("CLOUDUP_DATA_DIR", t.TempDir())
+	t.Setenv("CLOUDUP_CONFIG_DIR", t.TempDir())
+	h := &harness{t: t, tasks: bridge.NewTasks(), ui: &uiQueue{}}
+	t.Cleanup(h.tasks.Close)
+	h.win = test.NewTempWindow(t, nil)
+	h.v = New(h.win, h.tasks)
+	h.v.schedule = h.ui.push
+	h.win.SetContent(h.v.Content())
+	h.win.Resize(fyne.NewSize(900, 560))
+	if attach {
+		h.eng = NewFakeEngine()
+		h.v.SetAccount(AccountWith(h.eng, nil))
+		h.settle()
+	}
+	return h
+}
+
+// settle waits until the view has taken every event the engine sent and
+// finished its background work, applying the results on this goroutine.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	quiet := 0
+	for quiet < 3 {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the view did not settle: merged %d of %d events, %d tasks running", h.v.merged.Load(), h.emitted(), h.v.inflight.Load())
+		}
+		busy := h.ui.drain() > 0
+		if h.v.acct != nil && h.v.attached.Load() != int64(h.v.gen) {
+			busy = true
+		}
+		if h.v.merged.Load() < int64(h.emitted()) || h.v.inflight.Load() > 0 {
+			busy = true
+		} else {
+			h.v.sync()
+		}
+		if busy {
+			quiet = 0
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		quiet++
+	}
+}
+
+func (h *harness) emitted() int {
+	if h.eng == nil {
+		return 0
+	}
+	return h.eng.Emitted()
+}
+
+// writeJPEG writes a solid-colour photo of w×h.
+func writeJPEG(t testing.TB, path string, w, h int, c color.Color) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, c)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,322 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/cloudup/cloudup/core/transfer"
+)
+
+// flushInterval is the longest an event waits before the UI sees it, and
+// the shortest gap between two UI updates: ten a second keeps a 10,000-item
+// batch live without flooding the UI goroutine.
+const flushInterval = 100 * time.Millisecond
+
+// pending is what the pump has merged since the last flush.
+type pending struct {
+	reset    *transfer.Snapshot
+	order    []transfer.ItemID // added, in order
+	items    map[transfer.ItemID]transfer.ItemStatus
+	removed  map[transfer.ItemID]bool
+	batch    *transfer.BatchStatus
+	warnings []string
+}
+
+func (p *pending) empty() bool {
+	return p.reset == nil && len(p.order) == 0 && len(p.items) == 0 && len(p.removed) == 0 && p.batch == nil && len(p.warnings) == 0
+}
+
+// pump owns the engine subscription of one account: it merges events into
+// v.pend and asks for a flush at most every flushInterval.
+func (v *View) pump(ctx context.Context, gen int, eng Engine) {
+	sub := eng.Subscribe()
+	defer sub.Close()
+	snap := eng.Snapshot() // after Subscribe, so nothing falls between them
+	v.mu.Lock()
+	v.pend = pending{reset: &snap}
+	v.mu.Unlock()
+	v.attached.Store(int64(gen))
+	v.schedule(func() { v.flush(gen) })
+
+	tick := time.NewTicker(flushInterval)
+	defer tick.Stop()
+	dirty := false
+	events := sub.Events()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				if dirty {
+					v.schedule(func() { v.flush(gen) })
+				}
+				return
+			}
+			v.merge(ev)
+			v.merged.Add(1)
+			dirty = true
+		case <-tick.C:
+			if dirty {
+				dirty = false
+				v.schedule(func() { v.flush(gen) })
+			}
+		}
+	}
+}
+
+func (v *View) merge(ev transfer.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	p := &v.pend
+	if p.items == nil {
+		p.items = map[transfer.ItemID]transfer.ItemStatus{}
+		p.removed = map[transfer.ItemID]bool{}
+	}
+	switch ev.Kind {
+	case transfer.ItemsAdded:
+		for _, st := range ev.Items {
+			p.order = append(p.order, st.ID)
+			p.items[st.ID] = st
+			delete(p.removed, st.ID)
+		}
+	case transfer.ItemChanged, transfer.ItemProgress:
+		for _, st := range ev.Items {
+			p.items[st.ID] = st
+		}
+	case transfer.ItemsRemoved:
+		for _, id := range ev.Removed {
+			p.removed[id] = true
+			delete(p.items, id)
+		}
+	case transfer.Warning:
+		p.warnings = append(p.warnings, ev.Message)
+	}
+	b := ev.Batch
+	p.batch = &b
+}
+
+// sync applies what the pump merged, on the calling goroutine. Tests call
+// it in place of waiting for the next scheduled flush.
+func (v *View) sync() { v.flush(v.gen) }
+
+// flush moves the pump's merged changes into the model and redraws. It
+// runs on the UI goroutine.
+func (v *View) flush(gen int) {
+	if gen != v.gen {
+		return // an older account's update
+	}
+	v.mu.Lock()
+	p := v.pend
+	v.pend = pending{}
+	v.mu.Unlock()
+	if p.empty() {
+		return
+	}
+	if p.reset != nil {
+		v.ids = v.ids[:0]
+		v.items = make(map[transfer.ItemID]transfer.ItemStatus, len(p.reset.Items))
+		for _, st := range p.reset.Items {
+			v.ids = append(v.ids, st.ID)
+			v.items[st.ID] = st
+		}
+		v.batch = p.reset.Batch
+		v.working = !v.batch.Finished()
+	}
+	if len(p.removed) > 0 {
+		kept := v.ids[:0]
+		for _, id := range v.ids {
+			if p.removed[id] {
+				delete(v.items, id)
+				continue
+			}
+			kept = append(kept, id)
+		}
+		v.ids = kept
+	}
+	for _, id := range p.order {
+		st, ok := p.items[id]
+		if !ok {
+			continue // removed again before this flush
+		}
+		if _, known := v.items[id]; !known {
+			v.ids = append(v.ids, id)
+		}
+		v.items[id] = st
+	}
+	for id, st := range p.items {
+		if _, known := v.items[id]; known {
+			v.items[id] = st
+		}
+	}
+	if p.batch != nil {
+		v.batch = *p.batch
+	}
+	if len(p.warnings) > 0 {
+		v.showNotice(p.warnings[len(p.warnings)-1], false)
+	}
+	v.fixSelection()
+	v.fitFailedRows()
+	v.notifyWhenFinished()
+	v.render()
+}
+
+// fitFailedRows makes failed rows tall enough for their reason and what to
+// do, which a one-line row would cut off. widget.List keeps heights by
+// index, so they are set again whenever rows moved.
+func (v *View) fitFailedRows() {
+	if v.rowHeight == 0 {
+		v.rowHeight = v.newRow().MinSize().Height
+	}
+	tall := map[int]bool{}
+	for i, id := range v.ids {
+		if v.items[id].State == transfer.Failed {
+			tall[i] = true
+		}
+	}
+	for i := range v.tallRows {
+		if !tall[i] {
+			v.list.SetItemHeight(i, v.rowHeight)
+		}
+	}
+	for i := range tall {
+		v.list.SetItemHeight(i, v.rowHeight+failedExtraHeight)
+	}
+	v.tallRows = tall
+}
+
+// failedExtraHeight is room for two more lines of a failure's words.
+const failedExtraHeight = 40
+
+// fixSelection keeps the list's selected row on the same item after rows
+// above it went away.
+func (v *View) fixSelection() {
+	if v.selected == "" {
+		return
+	}
+	for i, id := range v.ids {
+		if id == v.selected {
+			// Select scrolls to the row, so only when rows above it went.
+			if i != v.selectedAt {
+				v.list.Select(i)
+			}
+			return
+		}
+	}
+	v.list.UnselectAll()
+	v.selected = ""
+}
+
+// notifyWhenFinished sends a desktop notification when a batch that had
+// work ends: editors start a long upload and switch to other work.
+func (v *View) notifyWhenFinished() {
+	b := v.batch
+	if !b.Finished() {
+		if b.Queued+b.Active > 0 {
+			v.working = true
+		}
+		return
+	}
+	if !v.working || b.Total == 0 {
+		return
+	}
+	v.working = false
+	a := fyne.CurrentApp()
+	if a == nil {
+		return
+	}
+	n := fyne.NewNotification(finishedTitle(b), finishedBody(b))
+	// Off the UI goroutine: on Linux Fyne sends it as a synchronous D-Bus
+	// call, which stalls the window while the notification daemon is slow.
+	// It touches no widgets.
+	v.goWork(func(context.Context) func() {
+		a.SendNotification(n)
+		return nil
+	})
+}
+
+func finishedTitle(b transfer.BatchStatus) string {
+	if b.Failed > 0 || b.Halted != nil {
+		return "Uploads finished with problems"
+	}
+	return "Uploads finished"
+}
+
+func finishedBody(b transfer.BatchStatus) string {
+	parts := []string{plural(b.Done, "file uploaded", "files uploaded")}
+	if b.Skipped > 0 {
+		parts = append(parts, plural(b.Skipped, "was already there", "were already there"))
+	}
+	if b.Failed > 0 {
+		parts = append(parts, plural(b.Failed, "failed", "failed")+": open Cloudup to see why")
+	}
+	if b.Canceled > 0 {
+		parts = append(parts, plural(b.Canceled, "canceled", "canceled"))
+	}
+	return strings.Join(parts, ", ") + "."
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// overallFraction is the footer's progress: by bytes where sizes are known,
+// by items otherwise.
+func overallFraction(b transfer.BatchStatus) float64 {
+	if b.Total == 0 {
+		return 0
+	}
+	finished := float64(b.Done + b.Skipped + b.Failed + b.Canceled)
+	if b.BytesTotal > 0 {
+		f := float64(b.BytesDone) / float64(b.BytesTotal)
+		// Finished items count whole even when their bytes never moved
+		// (skipped duplicates, failures).
+		return max(min(f, 1), finished/float64(b.Total))
+	}
+	return finished / float64(b.Total)
+}
+
+// batchWords is the footer line: "3 of 10 uploaded · 3.2 MB/s · 1 min left".
+func batchWords(b transfer.BatchStatus) string {
+	parts := []string{fmt.Sprintf("%d of %d uploaded", b.Done+b.Skipped, b.Total)}
+	if b.Speed > 0 && b.Active > 0 {
+		parts = append(parts, speedWords(b.Speed))
+	}
+	if b.ETA > 0 && b.Active > 0 {
+		parts = append(parts, etaWords(b.ETA))
+	}
+	if b.Failed > 0 {
+		parts = append(parts, plural(b.Failed, "failed", "failed"))
+	}
+	if b.Paused {
+		parts = append(parts, "paused")
+	}
+	if b.Halted != nil {
+		parts = append(parts, "stopped: "+b.Halted.Error())
+	}
+	return strings.Join(parts, " · ")
+}
+
+func speedWords(bps float64) string { return transfer.HumanBytes(int64(bps)) + "/s" }
+
+// etaWords rounds the way people estimate: seconds under a minute, then
+// minutes, then hours.
+func etaWords(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		s := int((d + time.Second - 1) / time.Second)
+		return fmt.Sprintf("%d s left", max(s, 1))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min left", int((d+30*time.Second)/time.Minute))
+	default:
+		h := d.Hours()
+		return fmt.Sprintf("about %.1f h left", h)
+	}
+}

@@ -1,0 +1,466 @@
+// Package queue is the Upload tab: a large drop target while nothing is
+// queued, then a virtualized list of the upload engine's items with their
+// thumbnails, progress and per-row actions, and a footer with the batch
+// totals. Drops, pickers, pasted text, URLs, the camera and command-line
+// arguments all become engine items here.
+//
+// It owns the view-side model of the queue (ordered item ids and their last
+// known status), which a goroutine of its own fills from the engine's events,
+// coalesced to at most ten UI updates a second. The list reads only that
+// model, never the engine, on the UI goroutine. It must not upload, hash or
+// read files itself: folders are expanded by core/source on bridge.Tasks,
+// thumbnails come from core/localthumb off the UI goroutine, and everything
+// else is the engine's job.
+//
+// The pump is a long-lived task on the bridge.Tasks given to New: while an
+// account is attached, that Tasks' Wait does not return, so hosts that use
+// Wait in tests give the view a Tasks of its own.
+//
+// Deviation from the views contract: *transfer.Engine does not satisfy
+// Engine directly, because Subscribe returns a concrete *transfer.Subscription
+// that a fake cannot build; EngineFrom (used by AccountFrom) wraps it.
+package queue
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	corecam "github.com/cloudup/cloudup/core/camera"
+	"github.com/cloudup/cloudup/core/localthumb"
+	"github.com/cloudup/cloudup/core/transfer"
+	"github.com/cloudup/cloudup/ui/bridge"
+)
+
+// Engine is what the queue needs of the upload engine. EngineFrom adapts a
+// *transfer.Engine; FakeEngine is one for tests. None of these may block on
+// the network or the disk: they are called on the UI goroutine.
+type Engine interface {
+	Add(items ...transfer.Item) []transfer.ItemID
+	Cancel(id transfer.ItemID) error
+	Retry(id transfer.ItemID) error
+	Remove(id transfer.ItemID) error
+	Pause()
+	Resume()
+	ClearFinished() int
+	RetryFailed() int
+	// ResumeUnfinished runs off the UI goroutine (it reads the journal).
+	ResumeUnfinished(ctx context.Context) ([]transfer.ItemID, error)
+	Snapshot() transfer.Snapshot
+	Subscribe() Subscription
+}
+
+// Subscription is a stream of engine events; the view closes it when it
+// lets go of the engine.
+type Subscription interface {
+	Events() <-chan transfer.Event
+	Close()
+}
+
+// Account is the current profile as the queue sees it.
+type Account interface {
+	Engine() Engine
+	// Options are the current folder, tags and preset for new items; nil
+	// leaves the engine's defaults.
+	Options() *transfer.Options
+}
+
+// EngineFrom adapts the real engine to Engine.
+func EngineFrom(e *transfer.Engine) Engine { return engineAdapter{e} }
+
+type engineAdapter struct{ *transfer.Engine }
+
+func (a engineAdapter) Subscribe() Subscription { return subAdapter{a.Engine.Subscribe()} }
+
+type subAdapter struct{ s *transfer.Subscription }
+
+func (s subAdapter) Events() <-chan transfer.Event { return s.s.C }
+func (s subAdapter) Close()                        { s.s.Close() }
+
+// AccountFrom is the adapter the app calls: the session's engine and a
+// function giving the current upload options (nil: the engine's defaults).
+func AccountFrom(e *transfer.Engine, options func() *transfer.Options) Account {
+	return account{engine: EngineFrom(e), options: options}
+}
+
+// AccountWith builds an Account around any Engine, e.g. a FakeEngine.
+func AccountWith(e Engine, options func() *transfer.Options) Account {
+	return account{engine: e, options: options}
+}
+
+type account struct {
+	engine  Engine
+	options func() *transfer.Options
+}
+
+func (a account) Engine() Engine { return a.engine }
+func (a account) Options() *transfer.Options {
+	if a.options == nil {
+		return nil
+	}
+	return a.options()
+}
+
+// View is the Upload tab.
+type View struct {
+	win    fyne.Window
+	tasks  *bridge.Tasks
+	thumbs *localthumb.Cache
+	// schedule runs a function on the UI goroutine: fyne.Do, replaced in
+	// tests so updates land on the test's goroutine.
+	schedule func(func())
+	cam      corecam.Camera
+
+	acct    Account
+	why     string   // when acct is nil: what is missing
+	gen     int      // bumps on SetAccount; a stale pump's updates are dropped
+	waiting []string // inputs given before an account was there
+	// acctCtx lives as long as acct: SetAccount and SetUnavailable cancel
+	// it (stopAcct), which stops the pump, folder walks and resumes started
+	// for that account.
+	acctCtx  context.Context
+	stopAcct context.CancelFunc
+	// addMu makes "is the account still current?" and Engine.Add one step
+	// for expansions running off the UI goroutine, and stopAcct is called
+	// under it: once SetUnavailable returns, no walk adds to the old engine.
+	addMu sync.Mutex
+
+	// Hand-off from the pump goroutine to the UI goroutine.
+	mu       sync.Mutex
+	pend     pending
+	merged   atomic.Int64 // events merged so far, for tests
+	inflight atomic.Int64 // goWork calls not yet done, for tests
+	attached atomic.Int64 // the gen whose pump has taken its snapshot
+
+	// The model: touched on the UI goroutine only.
+	ids         []transfer.ItemID
+	items       map[transfer.ItemID]transfer.ItemStatus
+	batch       transfer.BatchStatus
+	selected    transfer.ItemID
+	selectedAt  int // the selected row's index when it was selected
+	thumbWanted map[string]bool
+	rowHeight   float32      // a one-line row
+	tallRows    map[int]bool // indexes of rows made taller for a failure
+	working     bool         // the batch had work since it last finished
+
+	// Widgets.
+	list       *widget.List
+	body       *fyne.Container
+	empty      fyne.CanvasObject
+	dropFrame  *canvas.Rectangle
+	emptyTitle *widget.Label
+	emptyHint  *widget.Label
+	notice     *widget.Label
+	noticeBar  *fyne.Container
+	noticeBtns *fyne.Container
+	overall    *widget.ProgressBar
+	summary    *widget.Label
+	pauseBtn   *widget.Button
+	clearBtn   *widget.Button
+	retryBtn   *widget.Button
+	footer     fyne.CanvasObject
+	content    fyne.CanvasObject
+	buttons    []*widget.Button // the empty state's source buttons
+	highlight  bool
+}
+
+// New builds the Upload tab. It does no I/O.
+func New(win fyne.Window, tasks *bridge.Tasks) *View {
+	v := &View{win: win, tasks: tasks, schedule: fyne.Do,
+		thumbs: localthumb.New(0, 0, 2), items: map[transfer.ItemID]transfer.ItemStatus{},
+		thumbWanted: map[string]bool{}, why: "Choose a profile in the header to start uploading."}
+	v.build()
+	v.render()
+	return v
+}
+
+// Content is what the window puts in the Upload tab.
+func (v *View) Content() fyne.CanvasObject { return v.content }
+
+// goWork runs work on bridge.Tasks and the function it returns (if any) on
+// the UI goroutine through v.schedule. Unlike a plain Tasks result, this
+// also works while the long-lived pump runs, which Tasks.Wait would wait
+// for forever.
+func (v *View) goWork(work func(ctx context.Context) func()) {
+	v.inflight.Add(1)
+	v.tasks.Go(func(ctx context.Context) func() {
+		defer v.inflight.Add(-1)
+		if apply := work(ctx); apply != nil && ctx.Err() == nil {
+			v.schedule(apply)
+		}
+		return nil
+	})
+}
+
+// goAccountWork is goWork for work on behalf of the current account: its
+// context also ends when the account is switched or detached.
+func (v *View) goAccountWork(work func(ctx context.Context) func()) {
+	acctCtx := v.acctCtx
+	v.goWork(func(tctx context.Context) func() {
+		ctx, cancel := context.WithCancel(tctx)
+		defer cancel()
+		stop := context.AfterFunc(acctCtx, cancel)
+		defer stop()
+		return work(ctx)
+	})
+}
+
+// addIfCurrent hands items to eng unless the account they were found for
+// (acctCtx) has been let go of; it is safe off the UI goroutine.
+func (v *View) addIfCurrent(acctCtx context.Context, eng Engine, items []transfer.Item) {
+	v.addMu.Lock()
+	defer v.addMu.Unlock()
+	if acctCtx.Err() == nil && len(items) > 0 {
+		eng.Add(items...)
+	}
+}
+
+// SetCamera picks the camera the Camera dialog uses; by default it is
+// camera.NewAuto, made when the dialog first opens.
+func (v *View) SetCamera(c corecam.Camera) { v.cam = c }
+
+// SetAccount attaches the view to an account's engine (nil detaches it and
+// the empty state says a profile is needed). Inputs given while no account
+// was attached are queued now.
+func (v *View) SetAccount(a Account) {
+	v.SetUnavailable(nil)
+	if a == nil {
+		return
+	}
+	v.acct = a
+	ctx, cancel := context.WithCancel(context.Background())
+	v.acctCtx, v.stopAcct = ctx, cancel
+	gen, eng := v.gen, a.Engine()
+	v.tasks.Go(func(tctx context.Context) func() {
+		stop := context.AfterFunc(tctx, cancel)
+		defer stop()
+		v.pump(ctx, gen, eng)
+		return nil
+	})
+	v.render()
+	if len(v.waiting) > 0 {
+		args := v.waiting
+		v.waiting = nil
+		v.addArgs(args)
+	}
+}
+
+// SetUnavailable detaches the view from any account and shows why nothing
+// can be uploaded (nil: the generic "choose a profile").
+func (v *View) SetUnavailable(why error) {
+	if v.stopAcct != nil {
+		v.addMu.Lock()
+		v.stopAcct()
+		v.addMu.Unlock()
+		v.acctCtx, v.stopAcct = nil, nil
+	}
+	v.gen++
+	v.acct = nil
+	v.mu.Lock()
+	v.pend = pending{}
+	v.mu.Unlock()
+	v.ids, v.items, v.batch, v.selected, v.working = nil, map[transfer.ItemID]transfer.ItemStatus{}, transfer.BatchStatus{}, "", false
+	v.why = "Choose a profile in the header to start uploading."
+	if why != nil {
+		v.why = "Nothing can be uploaded: " + why.Error()
+	}
+	v.list.UnselectAll()
+	v.render()
+}
+
+func (v *View) build() {
+	v.list = widget.NewList(func() int { return len(v.ids) }, v.newRow, v.updateRow)
+	v.list.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(v.ids) {
+			v.selected, v.selectedAt = v.ids[i], i
+		}
+	}
+	v.list.OnUnselected = func(widget.ListItemID) { v.selected = "" }
+
+	// The empty state: one big drop target with the other sources under it.
+	v.dropFrame = canvas.NewRectangle(nil)
+	v.dropFrame.StrokeWidth = 2
+	v.dropFrame.CornerRadius = theme.InputRadiusSize() * 2
+	v.SetDropHighlight(false)
+	icon := widget.NewIcon(theme.UploadIcon())
+	iconBox := container.NewGridWrap(fyne.NewSquareSize(72), icon)
+	v.emptyTitle = widget.NewLabelWithStyle("Drop photos and videos here", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.emptyTitle.SizeName = theme.SizeNameHeadingText
+	v.emptyHint = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	v.buttons = []*widget.Button{
+		widget.NewButtonWithIcon("Add files", theme.FileIcon(), v.AddFiles),
+		widget.NewButtonWithIcon("Add folder", theme.FolderOpenIcon(), v.AddFolder),
+		widget.NewButtonWithIcon("From URL", theme.ComputerIcon(), v.FromURL),
+		widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), v.Paste),
+		widget.NewButtonWithIcon("Camera", theme.MediaPhotoIcon(), v.Camera),
+	}
+	row := container.NewHBox()
+	for _, b := range v.buttons {
+		row.Add(b)
+	}
+	inner := container.NewVBox(container.NewCenter(iconBox), v.emptyTitle, v.emptyHint, container.NewCenter(row))
+	v.empty = container.NewPadded(container.NewStack(v.dropFrame, container.NewCenter(container.NewPadded(inner))))
+
+	v.notice = widget.NewLabel("")
+	v.notice.Wrapping = fyne.TextWrapWord
+	v.noticeBtns = container.NewHBox()
+	v.noticeBar = container.NewBorder(nil, nil, nil, v.noticeBtns, v.notice)
+	v.noticeBar.Hide()
+
+	v.overall = widget.NewProgressBar()
+	v.summary = widget.NewLabel("")
+	v.summary.Truncation = fyne.TextTruncateEllipsis
+	v.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), v.togglePause)
+	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
+	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
+	v.footer = container.NewVBox(widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.pauseBtn, v.clearBtn, v.retryBtn),
+			container.NewVBox(v.summary, v.overall)))
+
+	v.body = container.NewStack(v.empty)
+	v.content = container.NewBorder(v.noticeBar, v.footer, nil, nil, v.body)
+	v.footer.Hide()
+}
+
+// SetDropHighlight shows that a drop would land here (the window calls it
+// while something is dragged over it, where the platform reports that).
+func (v *View) SetDropHighlight(on bool) {
+	v.highlight = on
+	if on {
+		v.dropFrame.StrokeColor = theme.Color(theme.ColorNamePrimary)
+		v.dropFrame.FillColor = theme.Color(theme.ColorNameSelection)
+	} else {
+		v.dropFrame.StrokeColor = theme.Color(theme.ColorNameSeparator)
+		v.dropFrame.FillColor = theme.Color(theme.ColorNameInputBackground)
+	}
+	v.dropFrame.Refresh()
+}
+
+// render brings the widgets in line with the model.
+func (v *View) render() {
+	if len(v.ids) == 0 {
+		if len(v.body.Objects) != 1 || v.body.Objects[0] != v.empty {
+			v.body.Objects = []fyne.CanvasObject{v.empty}
+			v.body.Refresh()
+		}
+		v.setVisible(v.footer, false)
+		v.SetDropHighlight(v.highlight) // the colours follow a theme change
+		hint := "or add them from a folder, the web, the clipboard or the camera"
+		if v.acct == nil {
+			hint = wrapWords(v.why, 70)
+		}
+		if hint != v.emptyHint.Text {
+			v.emptyHint.SetText(hint)
+			v.empty.Refresh() // lay the centred box out for the new height
+		}
+		return
+	}
+	if len(v.body.Objects) != 1 || v.body.Objects[0] != v.list {
+		v.body.Objects = []fyne.CanvasObject{v.list}
+		v.body.Refresh()
+	}
+	v.setVisible(v.footer, true)
+	b := v.batch
+	v.overall.SetValue(overallFraction(b))
+	v.summary.SetText(batchWords(b))
+	if b.Paused {
+		v.pauseBtn.SetText("Resume all")
+		v.pauseBtn.SetIcon(theme.MediaPlayIcon())
+	} else {
+		v.pauseBtn.SetText("Pause all")
+		v.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+	setEnabled(v.clearBtn, b.Done+b.Skipped+b.Canceled > 0)
+	setEnabled(v.retryBtn, b.Failed > 0)
+	v.list.Refresh()
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// showNotice puts a line above the queue; buttons (optional) act on it.
+// An empty msg hides the bar.
+func (v *View) showNotice(msg string, danger bool, buttons ...*widget.Button) {
+	if msg == "" {
+		v.setVisible(v.noticeBar, false)
+		return
+	}
+	v.notice.SetText(msg)
+	if danger {
+		v.notice.Importance = widget.DangerImportance
+	} else {
+		v.notice.Importance = widget.MediumImportance
+	}
+	v.notice.Refresh()
+	v.noticeBtns.Objects = nil
+	for _, b := range buttons {
+		v.noticeBtns.Add(b)
+	}
+	v.noticeBtns.Add(widget.NewButtonWithIcon("", theme.WindowCloseIcon(), func() { v.showNotice("", false) }))
+	v.setVisible(v.noticeBar, true)
+	v.noticeBar.Refresh()
+}
+
+// setVisible shows or hides a part of the border layout and lays the tab
+// out again, which a plain Show or Hide does not do.
+func (v *View) setVisible(o fyne.CanvasObject, on bool) {
+	if o.Visible() == on {
+		return
+	}
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+	v.content.Refresh()
+}
+
+// Notice is the text of the line above the queue ("" when hidden).
+func (v *View) Notice() string {
+	if !v.noticeBar.Visible() {
+		return ""
+	}
+	return v.notice.Text
+}
+
+// Summary is the footer's line, e.g. "3 of 10 uploaded · 3.2 MB/s · 1 min left".
+func (v *View) Summary() string { return v.summary.Text }
+
+// Len is how many rows the queue shows.
+func (v *View) Len() int { return len(v.ids) }
+
+// Row returns the status a row shows.
+func (v *View) Row(i int) transfer.ItemStatus { return v.items[v.ids[i]] }
+
+// wrapWords breaks text into lines of at most width runes. The empty
+// state's label sits in a centred box, where a wrapping label would be
+// given the width of one word; explicit lines keep their height.
+func wrapWords(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		l := len([]rune(w))
+		if n > 0 && n+1+l > width {
+			b.WriteByte('\n')
+			n = 0
+		} else if n > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += l
+	}
+	return b.String()
+}

@@ -1,0 +1,315 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cloudup/cloudup/core/source"
+	"github.com/cloudup/cloudup/core/transfer"
+	camview "github.com/cloudup/cloudup/ui/camera"
+)
+
+// HandleDrop queues what was dropped on the window. It returns at once,
+// even for 10,000 files: folders are expanded on a background goroutine and
+// rows appear in batches as they are found.
+func (v *View) HandleDrop(_ fyne.Position, uris []fyne.URI) {
+	v.SetDropHighlight(false)
+	args := make([]string, 0, len(uris))
+	for _, u := range uris {
+		if u == nil {
+			continue
+		}
+		if u.Scheme() == "file" {
+			args = append(args, u.Path())
+		} else {
+			args = append(args, u.String())
+		}
+	}
+	v.addArgs(args)
+}
+
+// AddInputs queues files, folders and URLs named on the command line (or by
+// a file manager's Open With). Given before an account is attached, they
+// wait for it.
+func (v *View) AddInputs(args []string) { v.addArgs(args) }
+
+func (v *View) addArgs(args []string) {
+	if len(args) == 0 {
+		return
+	}
+	if v.acct == nil {
+		v.waiting = append(v.waiting, args...)
+		v.showNotice(plural(len(v.waiting), "item waits", "items wait")+" for a profile. "+v.why, false)
+		return
+	}
+	eng, opts := v.acct.Engine(), v.acct.Options()
+	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
+		return source.ExpandStrings(ctx, args, o)
+	}, eng, opts)
+}
+
+// expand runs an expansion off the UI goroutine, handing each batch to the
+// engine as it is found, and reports what was skipped when it ends. A
+// profile switch stops the walk, and no batch found after it reaches the
+// old engine.
+func (v *View) expand(start func(context.Context, source.Options) (*source.Expansion, error), eng Engine, opts *transfer.Options) {
+	gen, acctCtx := v.gen, v.acctCtx
+	v.goAccountWork(func(ctx context.Context) func() {
+		var problems []source.Problem
+		x, err := start(ctx, source.Options{ItemOptions: opts, OnBatch: func(b source.Batch) {
+			v.addIfCurrent(acctCtx, eng, b.Items)
+			problems = append(problems, b.Problems...)
+		}})
+		if err != nil {
+			return func() { v.showNotice("Nothing was added: "+err.Error(), true) }
+		}
+		sum, err := x.Wait()
+		if err != nil && ctx.Err() != nil {
+			return nil
+		}
+		return func() {
+			if gen == v.gen {
+				v.reportExpansion(sum, problems, err)
+			}
+		}
+	})
+}
+
+func (v *View) reportExpansion(sum source.Summary, problems []source.Problem, err error) {
+	switch {
+	case err != nil:
+		v.showNotice("Adding stopped: "+err.Error(), true)
+	case len(problems) == 1:
+		v.showNotice("Skipped "+problems[0].Error(), true)
+	case len(problems) > 1:
+		v.showNotice(fmt.Sprintf("Skipped %d: %s (and %d more)", len(problems), problems[0].Error(), len(problems)-1), true)
+	case sum.Items == 0 && sum.Hidden+sum.Excluded > 0:
+		v.showNotice(fmt.Sprintf("Nothing to upload: only hidden or excluded files (%d).", sum.Hidden+sum.Excluded), false)
+	case sum.Items == 0:
+		v.showNotice("Nothing to upload there: the folders are empty.", false)
+	}
+}
+
+// AddFiles opens a file picker (Ctrl+O). Fyne 2.8's file dialog picks one
+// file; for several, the empty state points to Add folder and drag and drop.
+//
+// Fyne quirk: the dialog opens the chosen file (storage.Reader) on the UI
+// goroutine before calling back, and 2.8 has no callback that only gives
+// the URI (NewFileOpen takes a URIReadCloser; only folders come as a bare
+// ListableURI). So a file on a slow network mount can stall the window for
+// that one open. The callback itself only takes the path and closes the
+// file; the engine reads it later, off the UI goroutine.
+func (v *View) AddFiles() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			v.showNotice("Cannot open the file: "+err.Error(), true)
+			return
+		}
+		if rc == nil {
+			return // canceled
+		}
+		path := rc.URI().Path()
+		rc.Close()
+		v.addArgs([]string{path})
+	}, v.win)
+	d.SetConfirmText("Upload")
+	d.Show()
+}
+
+// AddFolder opens a folder picker; everything under the folder is queued.
+func (v *View) AddFolder() {
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			v.showNotice("Cannot open the folder: "+err.Error(), true)
+			return
+		}
+		if dir == nil {
+			return
+		}
+		v.addArgs([]string{dir.Path()})
+	}, v.win)
+	d.SetConfirmText("Upload folder")
+	d.Show()
+}
+
+// urlForm is the From URL dialog, kept for tests.
+type urlForm struct {
+	entry  *widget.Entry
+	dialog *dialog.FormDialog
+}
+
+// FromURL opens a dialog taking several URLs, one per line; Cloudinary
+// fetches them itself.
+func (v *View) FromURL() { v.fromURL() }
+
+func (v *View) fromURL() *urlForm {
+	f := &urlForm{entry: widget.NewMultiLineEntry()}
+	f.entry.SetPlaceHolder("https://example.com/photo.jpg\nhttps://example.com/clip.mp4")
+	f.entry.SetMinRowsVisible(6)
+	f.entry.Validator = func(s string) error { _, err := parseURLs(s); return err }
+	item := widget.NewFormItem("URLs", f.entry)
+	item.HintText = "One per line. Cloudinary downloads them itself."
+	f.dialog = dialog.NewForm("Upload from URLs", "Upload", "Cancel", []*widget.FormItem{item}, func(ok bool) {
+		if !ok {
+			return
+		}
+		urls, err := parseURLs(f.entry.Text)
+		if err != nil {
+			v.showNotice(err.Error(), true)
+			return
+		}
+		v.addURLs(urls)
+	}, v.win)
+	f.dialog.Resize(fyne.NewSize(560, 320))
+	f.dialog.Show()
+	return f
+}
+
+// parseURLs checks the dialog's text line by line; the first bad line is
+// named with what a URL must look like.
+func parseURLs(text string) ([]string, error) {
+	var urls []string
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		in, err := source.ParseInput(line)
+		if errors.Is(err, source.ErrCloudinaryURL) {
+			return nil, fmt.Errorf("line %d: %w", n+1, err) // quoting it would show the API secret
+		}
+		if err != nil || in.Kind != source.RemoteURL {
+			return nil, fmt.Errorf("line %d is not a web address: %q; start it with https:// (or http://, ftp://, s3://, gs://)", n+1, clip(source.Redact(line), 60))
+		}
+		urls = append(urls, in.URL)
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("enter at least one URL, one per line")
+	}
+	return urls, nil
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func (v *View) addURLs(urls []string) {
+	if v.acct == nil {
+		v.addArgs(urls)
+		return
+	}
+	opts := v.acct.Options()
+	items := make([]transfer.Item, len(urls))
+	for i, u := range urls {
+		items[i] = transfer.Item{URL: u, Options: opts}
+	}
+	v.acct.Engine().Add(items...)
+}
+
+// Paste queues what the clipboard holds (Ctrl+V): URLs and file paths, one
+// per line, or file:// URIs as file managers copy them. Image data is not
+// reachable: Fyne 2.8's Clipboard carries text only, so a copied picture
+// arrives as nothing (or as its file's path, which works).
+func (v *View) Paste() {
+	a := fyne.CurrentApp()
+	if a == nil || a.Clipboard() == nil {
+		return
+	}
+	text := a.Clipboard().Content()
+	if strings.TrimSpace(text) == "" {
+		v.showNotice("The clipboard holds no text. Copy files, file paths or URLs, then paste. (Copied image data cannot be pasted: save the picture and drop the file.)", false)
+		return
+	}
+	inputs, problems := source.ParseText(text)
+	if len(inputs) == 0 {
+		v.showNotice("Nothing to upload in the clipboard: "+problemsWords(problems), true)
+		return
+	}
+	if v.acct == nil {
+		raw := make([]string, len(inputs))
+		for i, in := range inputs {
+			raw[i] = in.Raw
+		}
+		v.addArgs(raw)
+		return
+	}
+	eng, opts := v.acct.Engine(), v.acct.Options()
+	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
+		return source.Expand(ctx, inputs, o)
+	}, eng, opts)
+	if len(problems) > 0 {
+		v.showNotice("Some pasted lines were skipped: "+problemsWords(problems), true)
+	}
+}
+
+func problemsWords(problems []source.Problem) string {
+	if len(problems) == 0 {
+		return "no file paths or URLs found"
+	}
+	s := problems[0].Error()
+	if len(problems) > 1 {
+		s += fmt.Sprintf(" (and %d more)", len(problems)-1)
+	}
+	return s
+}
+
+// OfferResume says that a previous run left n uploads unfinished and offers
+// to continue them.
+func (v *View) OfferResume(n int) {
+	if n <= 0 || v.acct == nil {
+		return
+	}
+	eng, gen := v.acct.Engine(), v.gen
+	resume := widget.NewButtonWithIcon("Resume", theme.MediaPlayIcon(), nil)
+	resume.Importance = widget.HighImportance
+	resume.OnTapped = func() {
+		if gen != v.gen {
+			return // the notice outlived its account
+		}
+		v.showNotice("Resuming unfinished uploads…", false)
+		v.goAccountWork(func(ctx context.Context) func() {
+			ids, err := eng.ResumeUnfinished(ctx)
+			return func() {
+				if gen != v.gen {
+					return
+				}
+				if err != nil {
+					v.showNotice("Could not resume: "+err.Error(), true)
+					return
+				}
+				v.showNotice(plural(len(ids), "upload resumed.", "uploads resumed."), false)
+			}
+		})
+	}
+	v.showNotice(plural(n, "upload from last time did not finish.", "uploads from last time did not finish."), false, resume)
+}
+
+// Camera opens the Camera dialog; a photo taken there is queued with the
+// current folder and tags.
+func (v *View) Camera() { v.openCamera() }
+
+func (v *View) openCamera() *camview.View {
+	if v.acct == nil {
+		v.showNotice(v.why, true)
+		return nil
+	}
+	eng, opts := v.acct.Engine(), v.acct.Options()
+	cv := camview.New(v.win, v.tasks)
+	cv.SetScheduler(v.schedule)
+	cv.SetAccount(camview.AccountFrom(v.cam, "", func(item transfer.Item) {
+		item.Options = opts
+		eng.Add(item)
+	}))
+	cv.Show()
+	return cv
+}
