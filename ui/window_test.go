@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/uitest"
 )
 
 type fixture struct {
@@ -29,51 +29,8 @@ type fixture struct {
 	win      *MainWindow
 }
 
-// uiQueue stands in for the UI goroutine: fyne.Do calls from the views'
-// goroutines wait here until the test's goroutine runs them (settle), so
-// widgets only ever change on one goroutine. Fyne's test driver would run
-// them at once on whatever goroutine called, racing the test's rendering.
-type uiQueue struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (q *uiQueue) push(f func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, f)
-	q.mu.Unlock()
-}
-
-func (q *uiQueue) drain() int {
-	n := 0
-	for {
-		q.mu.Lock()
-		fns := q.fns
-		q.fns = nil
-		q.mu.Unlock()
-		if len(fns) == 0 {
-			return n
-		}
-		for _, f := range fns {
-			f()
-		}
-		n += len(fns)
-	}
-}
-
-type queuedDriver struct {
-	fyne.Driver
-	q *uiQueue
-}
-
-func (d queuedDriver) DoFromGoroutine(f func(), _ bool) { d.q.push(f) }
-
-type queuedApp struct {
-	fyne.App
-	d queuedDriver
-}
-
-func (a queuedApp) Driver() fyne.Driver { return a.d }
+// uiQueue stands in for the UI goroutine (see uitest.UIQueue).
+type uiQueue = uitest.UIQueue
 
 // settle runs background results on the test's goroutine until nothing new
 // arrives for a while (the queue view flushes its events ten times a
@@ -81,7 +38,7 @@ func (a queuedApp) Driver() fyne.Driver { return a.d }
 func (fx *fixture) settle() {
 	for quiet := 0; quiet < 4; {
 		fx.win.Tasks().Wait()
-		if fx.ui.drain() > 0 {
+		if fx.ui.Drain() > 0 {
 			quiet = 0
 			continue
 		}
@@ -94,7 +51,7 @@ func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	t.Helper()
 	ui := &uiQueue{}
 	var a fyne.App = test.NewTempApp(t)
-	a = queuedApp{App: a, d: queuedDriver{Driver: a.Driver(), q: ui}}
+	a = ui.App(a)
 	fyne.SetCurrentApp(a)
 	fx := &fixture{ui: ui,
 		store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{},

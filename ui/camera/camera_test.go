@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,35 +15,11 @@ import (
 	corecam "github.com/cloudup/cloudup/core/camera"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/uitest"
 )
 
-// uiQueue stands in for fyne.Do so widgets change only on the test's
-// goroutine.
-type uiQueue struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (q *uiQueue) push(f func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, f)
-	q.mu.Unlock()
-}
-
-func (q *uiQueue) drain() {
-	for {
-		q.mu.Lock()
-		fns := q.fns
-		q.fns = nil
-		q.mu.Unlock()
-		if len(fns) == 0 {
-			return
-		}
-		for _, f := range fns {
-			f()
-		}
-	}
-}
+// uiQueue stands in for fyne.Do (see uitest.UIQueue).
+type uiQueue = uitest.UIQueue
 
 type fixture struct {
 	t      *testing.T
@@ -63,7 +38,7 @@ func newFixture(t *testing.T, cam corecam.Camera) *fixture {
 	fx.win = test.NewTempWindow(t, widget.NewLabel("Upload tab"))
 	fx.win.Resize(fyne.NewSize(760, 640))
 	fx.v = New(fx.win, fx.tasks)
-	fx.v.SetScheduler(fx.ui.push)
+	fx.v.SetScheduler(fx.ui.Push)
 	fx.v.now = func() time.Time { return time.Date(2026, 5, 17, 8, 9, 10, 0, time.Local) }
 	fx.v.SetAccount(AccountFrom(cam, t.TempDir(), func(item transfer.Item) { fx.queued = append(fx.queued, item) }))
 	return fx
@@ -74,7 +49,7 @@ func (fx *fixture) until(what string, cond func() bool) {
 	fx.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		fx.ui.drain()
+		fx.ui.Drain()
 		if cond() {
 			return
 		}
@@ -123,7 +98,7 @@ func TestCaptureFreezesRetakeResumesAndUseQueuesAJPEG(t *testing.T) {
 	fx.v.Capture()
 	still := fx.v.frame.Image
 	time.Sleep(200 * time.Millisecond)
-	fx.ui.drain()
+	fx.ui.Drain()
 	if fx.v.frame.Image != still {
 		t.Fatal("the captured frame did not stay on screen")
 	}

@@ -6,7 +6,6 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,38 +13,11 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/uitest"
 )
 
-// uiQueue stands in for fyne.Do: functions meant for the UI goroutine wait
-// here until the test's goroutine runs them, so widgets only ever change on
-// one goroutine.
-type uiQueue struct {
-	mu  sync.Mutex
-	fns []func()
-}
-
-func (q *uiQueue) push(f func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, f)
-	q.mu.Unlock()
-}
-
-func (q *uiQueue) drain() int {
-	n := 0
-	for {
-		q.mu.Lock()
-		fns := q.fns
-		q.fns = nil
-		q.mu.Unlock()
-		if len(fns) == 0 {
-			return n
-		}
-		for _, f := range fns {
-			f()
-		}
-		n += len(fns)
-	}
-}
+// uiQueue stands in for fyne.Do (see uitest.UIQueue).
+type uiQueue = uitest.UIQueue
 
 type harness struct {
 	t     testing.TB
@@ -67,7 +39,7 @@ func newHarness(t testing.TB, attach bool) *harness {
 	t.Cleanup(h.tasks.Close)
 	h.win = test.NewTempWindow(t, nil)
 	h.v = New(h.win, h.tasks)
-	h.v.schedule = h.ui.push
+	h.v.schedule = h.ui.Push
 	h.win.SetContent(h.v.Content())
 	h.win.Resize(fyne.NewSize(900, 560))
 	if attach {
@@ -88,7 +60,7 @@ func (h *harness) settle() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("the view did not settle: merged %d of %d events, %d tasks running", h.v.merged.Load(), h.emitted(), h.v.inflight.Load())
 		}
-		busy := h.ui.drain() > 0
+		busy := h.ui.Drain() > 0
 		if h.v.acct != nil && h.v.attached.Load() != int64(h.v.gen) {
 			busy = true
 		}

@@ -467,12 +467,12 @@ func TestCameraPhotoIsQueuedAsAJPEGWithTheCurrentFolder(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no live preview: %q", cv.Status())
 		}
-		h.ui.drain()
+		h.ui.Drain()
 		time.Sleep(5 * time.Millisecond)
 	}
 	for range 3 {
 		time.Sleep(80 * time.Millisecond)
-		h.ui.drain()
+		h.ui.Drain()
 	}
 	cv.Capture()
 	cv.UsePhoto()
@@ -512,7 +512,7 @@ func TestPickersOpenAsDialogs(t *testing.T) {
 func TestEventsReachTheListAtMostTenTimesASecond(t *testing.T) {
 	h := newHarness(t, true)
 	var flushes atomic.Int32
-	h.v.schedule = func(f func()) { flushes.Add(1); h.ui.push(f) }
+	h.v.schedule = func(f func()) { flushes.Add(1); h.ui.Push(f) }
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/big.mp4"})
 	start := time.Now()
 	for i := range 500 {

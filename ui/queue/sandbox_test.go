@@ -60,7 +60,7 @@ func TestDroppedFilesReachDoneOnTheSandbox(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.drain()
+		h.ui.Drain()
 		h.v.sync()
 		done := 0
 		for i := range h.v.Len() {
@@ -114,7 +114,7 @@ func TestBadFilesFailAloneWithWhatToDo(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.drain()
+		h.ui.Drain()
 		h.v.sync()
 		b := h.v.batch
 		if b.Total == 3 && b.Finished() {
