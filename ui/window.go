@@ -225,8 +225,19 @@ func (m *MainWindow) Current() account.Credentials { return m.resolved }
 
 // Reload re-reads the profiles and picks the current one the way the CLI
 // does: CLOUDINARY_URL when set, else the default profile.
+// The store is read off the UI goroutine: a save in progress holds its
+// lock through an fsync.
 func (m *MainWindow) Reload() {
-	list, err := m.deps.Profiles.List()
+	profiles := m.deps.Profiles
+	m.tasks.Go(func(context.Context) func() {
+		list, err := profiles.List()
+		def, defErr := profiles.Default()
+		return func() { m.showProfiles(list, err, def, defErr) }
+	})
+}
+
+// showProfiles fills the switcher and selects the current choice.
+func (m *MainWindow) showProfiles(list []account.Profile, err error, def account.Profile, defErr error) {
 	if err != nil {
 		m.showProblem("Cannot read profiles: " + err.Error())
 		return
@@ -244,7 +255,7 @@ func (m *MainWindow) Reload() {
 	if choice == "" || !contains(names, choice) {
 		if env {
 			choice = envChoice
-		} else if def, err := m.deps.Profiles.Default(); err == nil {
+		} else if defErr == nil {
 			choice = def.Name
 		}
 	}

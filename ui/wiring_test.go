@@ -244,6 +244,7 @@ func TestWindowLibraryShowsTheSandboxSamplesAndFollowsProfileSwitches(t *testing
 	// the sandbox's assets.
 	fx.store.Put(account.Profile{Name: "Work", Cloud: "demo", APIKey: "123"})
 	fx.win.Reload()
+	fx.settle() // the profiles are read off the UI goroutine
 	fx.win.switcher.SetSelected("Work")
 	fx.settle()
 	if st := lib.v.State(); st.Len != 0 {

@@ -92,7 +92,9 @@ type Profile struct {
 // SandboxProfile is the built-in Sandbox profile before the user changes
 // any of its defaults.
 func SandboxProfile() Profile {
-	return Profile{Name: SandboxName, Sandbox: true}.Normalized()
+	// Dynamic folders, like every Cloudinary account made since 2023: the
+	// upload's file name becomes its display name, which the library shows.
+	return Profile{Name: SandboxName, Sandbox: true, DynamicFolders: true}.Normalized()
 }
 
 // SecretAccount is the keychain account the profile's secret is stored

@@ -384,7 +384,12 @@ func (v *View) updateCell(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	if !ok {
 		return
 	}
-	label := path.Base(a.PublicID)
+	// The display name is what people named the file (dynamic-folder
+	// accounts); a public_id may be Cloudinary's random letters.
+	label := a.DisplayName
+	if label == "" {
+		label = path.Base(a.PublicID)
+	}
 	if a.ResourceType == "video" {
 		label = "▶ " + label
 	}

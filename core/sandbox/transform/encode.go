@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -14,6 +16,7 @@ import (
 	"github.com/HugoSmits86/nativewebp"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
 )
 
 // ContentType is the Content-Type of an output format ("" if unknown).
@@ -64,7 +67,7 @@ func encode(w io.Writer, img *image.NRGBA, format string, quality int, flatten c
 		}
 		err = (&png.Encoder{CompressionLevel: level}).Encode(w, img)
 	case "webp":
-		err = nativewebp.Encode(w, img, nil)
+		err = encodeWebP(w, img)
 	case "gif":
 		err = gif.Encode(w, quantize(img), &gif.Options{NumColors: 256})
 	case "bmp":
@@ -188,4 +191,25 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// errWebPUnreadable means the WebP encoder produced bytes a decoder
+// rejects.
+var errWebPUnreadable = errors.New("the WebP encoder produced an unreadable image")
+
+// encodeWebP encodes img and checks the result decodes. The pure-Go
+// encoder (nativewebp v0.9.3) writes, for some photos, a lossless bitstream
+// whose Huffman tables golang.org/x/image/webp rejects ("vp8l: invalid
+// Huffman tree"); seen on the ocean-beach sample at 300×300. A delivery
+// server must never answer 200 with an image clients cannot draw.
+func encodeWebP(w io.Writer, img *image.NRGBA) error {
+	var buf bytes.Buffer
+	if err := nativewebp.Encode(&buf, img, nil); err != nil {
+		return err
+	}
+	if _, err := webp.Decode(bytes.NewReader(buf.Bytes())); err != nil {
+		return fmt.Errorf("%w: %v", errWebPUnreadable, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }

@@ -3,15 +3,20 @@ package transform
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
+	"path"
 	"strings"
 	"testing"
 
 	"golang.org/x/image/webp"
+
+	"github.com/cloudup/cloudup/assets"
 )
 
 func TestWebPOutputIsALosslessRIFFWebPFile(t *testing.T) {
@@ -352,4 +357,44 @@ func FuzzAcceptsWebP(f *testing.F) {
 			t.Fatalf("AcceptsWebP(%q) = true without image/webp in it", accept)
 		}
 	})
+}
+
+// The library grid asks for every sample at this chain with a WebP-capable
+// Accept header; each answer must decode, whatever the encoder makes of it.
+func TestFAutoThumbnailsOfEverySampleDecode(t *testing.T) {
+	entries, err := fs.ReadDir(assets.Samples, "samples")
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("no samples: %v", err)
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(assets.Samples, path.Join("samples", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, format, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for _, chain := range []string{"c_fill,g_auto,w_300,h_300/f_auto,q_auto", "c_fill,g_auto,w_300,h_300/f_webp"} {
+			c, err := Parse(chain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, ct, err := Render(src, format, c, "", "image/avif,image/webp,*/*")
+			if strings.HasSuffix(chain, "f_webp") && errors.Is(err, errWebPUnreadable) {
+				continue // an explicit f_webp fails loudly instead of lying
+			}
+			if err != nil {
+				t.Fatalf("%s %s: %v", e.Name(), chain, err)
+			}
+			img, got, err := image.Decode(bytes.NewReader(body))
+			if err != nil {
+				t.Errorf("%s %s: the %s answer does not decode: %v", e.Name(), chain, ct, err)
+				continue
+			}
+			if img.Bounds().Dx() != 300 || img.Bounds().Dy() != 300 {
+				t.Errorf("%s %s: %s is %v, want 300×300", e.Name(), chain, got, img.Bounds().Size())
+			}
+		}
+	}
 }

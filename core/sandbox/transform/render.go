@@ -42,7 +42,15 @@ func Render(src image.Image, srcFormat string, c Chain, ext string, accept strin
 		}
 	}
 	var buf bytes.Buffer
-	if err := encode(&buf, img, format, c.jpegQuality(), c.flattenColor()); err != nil {
+	err = encode(&buf, img, format, c.jpegQuality(), c.flattenColor())
+	if errors.Is(err, errWebPUnreadable) && c.format() == "auto" {
+		// f_auto promises a format the client can show, not WebP: take
+		// the one it would get without WebP in its Accept header.
+		format = AutoFormat(img, "")
+		buf.Reset()
+		err = encode(&buf, img, format, c.jpegQuality(), c.flattenColor())
+	}
+	if err != nil {
 		return nil, "", err
 	}
 	return buf.Bytes(), ContentType(format), nil
