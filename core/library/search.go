@@ -106,10 +106,12 @@ func NewQuery(expression string, pageSize int) cloud.SearchQuery {
 	}
 }
 
-// Pager walks a search page by page with next_cursor. It is not safe for
-// concurrent use: one caller asks for one page at a time.
+// Pager walks a search page by page with next_cursor. One caller asks for
+// one page at a time; More, Total and Calls may be read meanwhile from
+// other goroutines (a view drawing while a page is on its way).
 type Pager struct {
 	search Searcher
+	mu     sync.Mutex // guards the fields below
 	query  cloud.SearchQuery
 	total  int
 	calls  int
@@ -125,14 +127,20 @@ func NewPager(s Searcher, q cloud.SearchQuery) *Pager {
 // Next returns the next page of assets; io.EOF once the last page has been
 // returned. A failed call can be repeated: the cursor only moves on success.
 func (p *Pager) Next(ctx context.Context) ([]cloud.Asset, error) {
+	p.mu.Lock()
 	if p.done {
+		p.mu.Unlock()
 		return nil, io.EOF
 	}
 	p.calls++
-	res, err := p.search.Search(ctx, p.query)
+	q := p.query
+	p.mu.Unlock()
+	res, err := p.search.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.total = res.TotalCount
 	p.query.NextCursor = res.NextCursor
 	if res.NextCursor == "" {
@@ -142,13 +150,13 @@ func (p *Pager) Next(ctx context.Context) ([]cloud.Asset, error) {
 }
 
 // More reports whether Next may return more assets.
-func (p *Pager) More() bool { return !p.done }
+func (p *Pager) More() bool { p.mu.Lock(); defer p.mu.Unlock(); return !p.done }
 
 // Total is the match count the server last reported.
-func (p *Pager) Total() int { return p.total }
+func (p *Pager) Total() int { p.mu.Lock(); defer p.mu.Unlock(); return p.total }
 
 // Calls is how many Search API calls Next has made.
-func (p *Pager) Calls() int { return p.calls }
+func (p *Pager) Calls() int { p.mu.Lock(); defer p.mu.Unlock(); return p.calls }
 
 // ErrSuperseded is returned by Browser.LoadMore when the filter changed (or
 // Refresh was called) while the page was on its way: the page is dropped.

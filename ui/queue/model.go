@@ -37,6 +37,10 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 	defer sub.Close()
 	snap := eng.Snapshot() // after Subscribe, so nothing falls between them
 	v.mu.Lock()
+	if v.pendGen != gen {
+		v.mu.Unlock()
+		return // the account was let go of meanwhile
+	}
 	v.pend = pending{reset: &snap}
 	v.mu.Unlock()
 	v.attached.Store(int64(gen))
@@ -57,7 +61,7 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 				}
 				return
 			}
-			v.merge(ev)
+			v.merge(gen, ev)
 			v.merged.Add(1)
 			dirty = true
 		case <-tick.C:
@@ -69,9 +73,14 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 	}
 }
 
-func (v *View) merge(ev transfer.Event) {
+// merge folds ev into the pending changes, unless gen's account has been
+// let go of: its pump may still hold an event when the switch happens.
+func (v *View) merge(gen int, ev transfer.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.pendGen != gen {
+		return
+	}
 	p := &v.pend
 	if p.items == nil {
 		p.items = map[transfer.ItemID]transfer.ItemStatus{}

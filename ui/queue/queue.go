@@ -133,8 +133,11 @@ type View struct {
 	addMu sync.Mutex
 
 	// Hand-off from the pump goroutine to the UI goroutine.
-	mu       sync.Mutex
-	pend     pending
+	mu   sync.Mutex
+	pend pending
+	// pendGen is the account generation pend belongs to: a pump still
+	// draining the previous account's events must not write into it.
+	pendGen  int
 	merged   atomic.Int64 // events merged so far, for tests
 	inflight atomic.Int64 // goWork calls not yet done, for tests
 	attached atomic.Int64 // the gen whose pump has taken its snapshot
@@ -264,7 +267,7 @@ func (v *View) SetUnavailable(why error) {
 	v.gen++
 	v.acct = nil
 	v.mu.Lock()
-	v.pend = pending{}
+	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()
 	v.ids, v.items, v.batch, v.selected, v.working = nil, map[transfer.ItemID]transfer.ItemStatus{}, transfer.BatchStatus{}, "", false
 	v.why = "Choose a profile in the header to start uploading."
