@@ -18,7 +18,7 @@ TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick x
 # when no node is on PATH, so a node from nvm or NodeSource is never replaced.
 NODE_PKGS  := $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 
-.PHONY: run test bench package lint cli gui sandbox deps-build deps-test clean
+.PHONY: race run test bench package lint cli gui sandbox deps-build deps-test clean
 
 ## run: build the desktop app and open its window. Files to queue at start:
 ##      make run ARGS="photo.jpg clips/"
@@ -55,6 +55,11 @@ test: deps-build deps-test
 # The engine runs as the cloudup-cli built by `cli`, so its peak RSS is its own.
 bench: cli
 	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./ui/...
+
+## race: the core and ui tests again under the race detector (cgo; slower,
+## about 5 minutes). Run it after touching goroutines or fyne.Do paths.
+race: deps-build deps-test
+	.ci/test-session $(GO) test -race -count=1 -timeout 40m ./core/... ./ui/...
 
 ## lint: formatting and vet.
 lint:
