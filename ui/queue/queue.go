@@ -154,7 +154,7 @@ type View struct {
 	working     bool         // the batch had work since it last finished
 
 	// Widgets.
-	list       *widget.List
+	list       *rowList
 	body       *fyne.Container
 	empty      fyne.CanvasObject
 	dropFrame  *canvas.Rectangle
@@ -279,7 +279,7 @@ func (v *View) SetUnavailable(why error) {
 }
 
 func (v *View) build() {
-	v.list = widget.NewList(func() int { return len(v.ids) }, v.newRow, v.updateRow)
+	v.list = newRowList(func() int { return len(v.ids) }, v.newRow, v.updateRow, v.DeleteSelected)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.ids) {
 			v.selected, v.selectedAt = v.ids[i], i
@@ -365,7 +365,7 @@ func (v *View) render() {
 		}
 		return
 	}
-	if len(v.body.Objects) != 1 || v.body.Objects[0] != v.list {
+	if len(v.body.Objects) != 1 || v.body.Objects[0] != fyne.CanvasObject(v.list) {
 		v.body.Objects = []fyne.CanvasObject{v.list}
 		v.body.Refresh()
 	}
@@ -466,4 +466,28 @@ func wrapWords(text string, width int) string {
 		n += l
 	}
 	return b.String()
+}
+
+// rowList is the queue's list. Once a row is clicked the list has the
+// keyboard focus, and a focused widget gets the keys the window would
+// otherwise see: the list handles Delete itself so removing the selected
+// row works either way.
+type rowList struct {
+	widget.List
+	onDelete func()
+}
+
+func newRowList(length func() int, create func() fyne.CanvasObject, update func(widget.ListItemID, fyne.CanvasObject), onDelete func()) *rowList {
+	l := &rowList{onDelete: onDelete}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *rowList) TypedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeyDelete || e.Name == fyne.KeyBackspace {
+		l.onDelete()
+		return
+	}
+	l.List.TypedKey(e)
 }

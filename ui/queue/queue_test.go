@@ -269,6 +269,19 @@ func TestDeleteRemovesTheSelectedRow(t *testing.T) {
 	}
 }
 
+func TestDeleteKeyOnTheFocusedListRemovesTheSelectedRow(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.eng.Add(transfer.Item{URL: "https://example.com/1.jpg"}, transfer.Item{URL: "https://example.com/2.jpg"})
+	h.settle()
+	h.v.Select(0)
+	h.win.Canvas().Focus(h.v.list) // as after clicking a row
+	h.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	h.settle()
+	if h.v.Len() != 1 || h.v.Row(0).ID != ids[1] {
+		t.Fatalf("after Delete on the focused list: %d rows", h.v.Len())
+	}
+}
+
 func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 	h := newHarness(t, true)
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/1.jpg"}, transfer.Item{URL: "https://example.com/2.jpg"})
@@ -553,5 +566,50 @@ func TestSelectionStaysOnItsItemWhenRowsAboveGo(t *testing.T) {
 	h.settle()
 	if h.v.Len() != 1 || h.v.Row(0).ID != ids[1] {
 		t.Fatalf("Delete removed the wrong row: left %d rows", h.v.Len())
+	}
+}
+
+func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
+	h := newHarness(t, false)
+	first := NewFakeEngine()
+	h.eng = first
+	h.v.SetAccount(AccountWith(first, func() *transfer.Options { return &transfer.Options{Folder: "old"} }))
+	h.settle()
+	cam := &camview.StillCamera{}
+	h.v.SetCamera(cam)
+	cv := h.v.openCamera()
+	deadline := time.Now().Add(5 * time.Second)
+	for cv.Status() != "" || cam.OpenStreams() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no live preview: %q", cv.Status())
+		}
+		h.ui.Drain()
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 3 {
+		time.Sleep(80 * time.Millisecond)
+		h.ui.Drain()
+	}
+	cv.Capture()
+
+	// The profile changes while the dialog is open.
+	second := NewFakeEngine()
+	h.v.SetAccount(AccountWith(second, func() *transfer.Options { return &transfer.Options{Folder: "new"} }))
+	h.eng = second
+	h.settle()
+
+	cv.UsePhoto()
+	for len(second.Added()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the photo never reached the current profile's engine")
+		}
+		h.settle()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(first.Added()); n != 0 {
+		t.Errorf("the previous profile's engine got %d photos", n)
+	}
+	if added := second.Added(); added[0].Options == nil || added[0].Options.Folder != "new" {
+		t.Errorf("the photo was not queued with the current profile's folder: %+v", added[0].Options)
 	}
 }

@@ -303,12 +303,17 @@ func (v *View) openCamera() *camview.View {
 		v.showNotice(v.why, true)
 		return nil
 	}
-	eng, opts := v.acct.Engine(), v.acct.Options()
 	cv := camview.New(v.win, v.tasks)
 	cv.SetScheduler(v.schedule)
+	// Use photo runs this on the UI goroutine: the photo goes to the
+	// profile current when it is used, not the one the dialog opened with.
 	cv.SetAccount(camview.AccountFrom(v.cam, "", func(item transfer.Item) {
-		item.Options = opts
-		eng.Add(item)
+		if v.acct == nil {
+			v.showNotice("The photo was kept in "+item.Path+" but not queued: "+v.why, true)
+			return
+		}
+		item.Options = v.acct.Options()
+		v.acct.Engine().Add(item)
 	}))
 	cv.Show()
 	return cv
