@@ -241,31 +241,11 @@ func (f *FFmpeg) Open(ctx context.Context, deviceID string) (Stream, error) {
 	s.stdout = stdout
 	go s.capture(stdout)
 
-	timeout := f.FirstFrameTimeout
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-s.paced.box.first:
-		return s, nil
-	case <-s.paced.box.done:
-		select {
-		case <-s.paced.box.first:
-			return s, nil // a frame, then the end: let Next hand it out
-		default:
-		}
-		err := s.paced.box.err
+	if err := s.paced.box.awaitFirst(ctx, deviceID, f.FirstFrameTimeout); err != nil {
 		_ = s.Close()
 		return nil, err
-	case <-ctx.Done():
-		_ = s.Close()
-		return nil, ctx.Err()
-	case <-timer.C:
-		_ = s.Close()
-		return nil, &Error{Kind: ErrNoPicture, Device: deviceID, Detail: "nothing within " + timeout.String()}
 	}
+	return s, nil
 }
 
 // ffmpegStream owns one ffmpeg process and the goroutine reading it.

@@ -170,31 +170,11 @@ func (n *Native) Open(ctx context.Context, deviceID string) (Stream, error) {
 	s := &nativeStream{device: deviceID, drv: d, paced: pacedStream{box: newMailbox(), pace: newCadence(fps)}}
 	go s.capture(reader)
 
-	timeout := n.FirstFrameTimeout
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-s.paced.box.first:
-		return s, nil
-	case <-s.paced.box.done:
-		select {
-		case <-s.paced.box.first:
-			return s, nil
-		default:
-		}
-		err := s.paced.box.err
+	if err := s.paced.box.awaitFirst(ctx, deviceID, n.FirstFrameTimeout); err != nil {
 		_ = s.Close()
 		return nil, err
-	case <-ctx.Done():
-		_ = s.Close()
-		return nil, ctx.Err()
-	case <-timer.C:
-		_ = s.Close()
-		return nil, &Error{Kind: ErrNoPicture, Device: deviceID, Detail: "nothing within " + timeout.String()}
 	}
+	return s, nil
 }
 
 // classifyNative maps a driver error to a kind. The Linux driver returns

@@ -147,3 +147,30 @@ func (p *pacedStream) next(ctx context.Context) (image.Image, error) {
 	p.pace.delivered(time.Now())
 	return img, nil
 }
+
+// awaitFirst waits for the producer's first frame: nil once one arrived
+// (even if the producer ended right after; Next hands it out), the
+// producer's error if it ended first, or ErrNoPicture after timeout
+// (default 20 s: some cameras take seconds to start streaming).
+func (b *mailbox) awaitFirst(ctx context.Context, deviceID string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-b.first:
+		return nil
+	case <-b.done:
+		select {
+		case <-b.first:
+			return nil
+		default:
+		}
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return &Error{Kind: ErrNoPicture, Device: deviceID, Detail: "nothing within " + timeout.String()}
+	}
+}

@@ -476,17 +476,7 @@ func TestCameraPhotoIsQueuedAsAJPEGWithTheCurrentFolder(t *testing.T) {
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
-	for cv.Status() != "" || cam.OpenStreams() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no live preview: %q", cv.Status())
-		}
-		h.ui.Drain()
-		time.Sleep(5 * time.Millisecond)
-	}
-	for range 3 {
-		time.Sleep(80 * time.Millisecond)
-		h.ui.Drain()
-	}
+	waitForLivePreview(t, h, cv, cam, deadline)
 	cv.Capture()
 	cv.UsePhoto()
 	for h.v.Len() == 0 || cam.OpenStreams() != 0 {
@@ -579,17 +569,7 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
-	for cv.Status() != "" || cam.OpenStreams() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no live preview: %q", cv.Status())
-		}
-		h.ui.Drain()
-		time.Sleep(5 * time.Millisecond)
-	}
-	for range 3 {
-		time.Sleep(80 * time.Millisecond)
-		h.ui.Drain()
-	}
+	waitForLivePreview(t, h, cv, cam, deadline)
 	cv.Capture()
 
 	// The profile changes while the dialog is open.
@@ -611,5 +591,22 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 	}
 	if added := second.Added(); added[0].Options == nil || added[0].Options.Folder != "new" {
 		t.Errorf("the photo was not queued with the current profile's folder: %+v", added[0].Options)
+	}
+}
+
+// waitForLivePreview waits until the dialog shows live frames, and lets a
+// few arrive (the still camera's exposure "settles" like a real one).
+func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *camview.StillCamera, deadline time.Time) {
+	t.Helper()
+	for cv.Status() != "" || cam.OpenStreams() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no live preview: %q", cv.Status())
+		}
+		h.ui.Drain()
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 3 {
+		time.Sleep(80 * time.Millisecond)
+		h.ui.Drain()
 	}
 }
