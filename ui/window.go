@@ -390,13 +390,13 @@ func (m *MainWindow) setSession(s Session, creds account.Credentials, why error)
 	m.offerResume(s)
 }
 
-// uploadsDone counts the session's finished uploads (Snapshot is an
-// in-memory copy: it never waits on the network or the disk).
+// uploadsDone counts the session's finished uploads (Batch reads counters
+// in memory: it never waits on the network or the disk).
 func uploadsDone(s Session) int {
 	if s == nil || s.Engine() == nil {
 		return 0
 	}
-	return s.Engine().Snapshot().Batch.Done
+	return s.Engine().Batch().Done
 }
 
 func (m *MainWindow) refreshLibraryIfStale() {

@@ -30,40 +30,82 @@ func sandboxCmd(t *testing.T, root string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func TestSandboxCommandPrintsCloudinaryURLFirstAndStopsCleanly(t *testing.T) {
-	root := t.TempDir()
-	cmd := sandboxCmd(t, root, "--addr", "127.0.0.1:0", "--quiet")
+// runningSandbox is a `cloudup-cli sandbox` process started by a test.
+type runningSandbox struct {
+	cmd    *exec.Cmd
+	first  string // its first line of standard output
+	stderr *bytes.Buffer
+}
+
+// startSandboxCmd starts `cloudup-cli sandbox ARGS` and waits for its first
+// line of standard output.
+func startSandboxCmd(t *testing.T, root string, args ...string) *runningSandbox {
+	t.Helper()
+	cmd := sandboxCmd(t, root, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	r := &runningSandbox{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = r.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill() })
 	lines := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
 		lines <- line
 	}()
-	var first string
 	select {
-	case first = <-lines:
+	case r.first = <-lines:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("no first line; stderr: %s", stderr.String())
+		t.Fatalf("no first line; stderr: %s", r.stderr.String())
 	}
-	u, ok := strings.CutPrefix(strings.TrimSpace(first), "CLOUDINARY_URL=")
-	if !ok || !strings.HasPrefix(u, "cloudinary://") || !strings.Contains(u, "@sandbox?upload_prefix=http://127.0.0.1:") {
-		t.Fatalf("first line %q is not CLOUDINARY_URL=cloudinary://K:S@sandbox?upload_prefix=http://127.0.0.1:PORT", first)
+	return r
+}
+
+// url is the CLOUDINARY_URL of the first line.
+func (r *runningSandbox) url(t *testing.T) string {
+	t.Helper()
+	u, ok := strings.CutPrefix(strings.TrimSpace(r.first), "CLOUDINARY_URL=")
+	if !ok {
+		t.Fatalf("first line %q", r.first)
+	}
+	return u
+}
+
+// stop sends sig and expects a clean exit 0.
+func (r *runningSandbox) stop(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after %v: %v (want exit 0); stderr: %s", sig, err, r.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the sandbox did not stop on %v", sig)
+	}
+}
+
+func TestSandboxCommandPrintsCloudinaryURLFirstAndStopsCleanly(t *testing.T) {
+	root := t.TempDir()
+	sb := startSandboxCmd(t, root, "--addr", "127.0.0.1:0", "--quiet")
+	u := sb.url(t)
+	if !strings.HasPrefix(u, "cloudinary://") || !strings.Contains(u, "@sandbox?upload_prefix=http://127.0.0.1:") {
+		t.Fatalf("first line %q is not CLOUDINARY_URL=cloudinary://K:S@sandbox?upload_prefix=http://127.0.0.1:PORT", sb.first)
 	}
 	cld, err := cloudinary.NewFromURL(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	// The default data dir is CLOUDUP_DATA_DIR/sandbox, seeded with samples.
+	// The default data dir is CLOUDUP_DATA_DIR/sandbox-server, seeded with samples.
 	found, err := cld.Admin.Search(ctx, search.Query{Expression: "tags:sample", MaxResults: 50})
 	if err != nil || found.TotalCount < 4 {
 		t.Errorf("samples: %v %+v", err, found)
@@ -78,19 +120,7 @@ func TestSandboxCommandPrintsCloudinaryURLFirstAndStopsCleanly(t *testing.T) {
 	if _, err := cld.Admin.Asset(ctx, admin.AssetParams{AssetType: "raw", PublicID: "cli.txt"}); err != nil {
 		t.Error(err)
 	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after SIGINT: %v (want exit 0); stderr: %s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the sandbox did not stop on SIGINT")
-	}
+	sb.stop(t, os.Interrupt)
 }
 
 // TestSandboxCommandStopsCleanlyOnSIGTERM is how service managers and CI
@@ -99,52 +129,9 @@ func TestSandboxCommandPrintsCloudinaryURLFirstAndStopsCleanly(t *testing.T) {
 func TestSandboxCommandStopsCleanlyOnSIGTERM(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "account")
-	start := func() (*exec.Cmd, string, *bytes.Buffer) {
-		cmd := sandboxCmd(t, root, "--addr", "127.0.0.1:0", "--dir", dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stderr := &bytes.Buffer{}
-		cmd.Stderr = stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill() })
-		lines := make(chan string, 1)
-		go func() {
-			line, _ := bufio.NewReader(stdout).ReadString('\n')
-			lines <- line
-		}()
-		select {
-		case first := <-lines:
-			u, ok := strings.CutPrefix(strings.TrimSpace(first), "CLOUDINARY_URL=")
-			if !ok {
-				t.Fatalf("first line %q", first)
-			}
-			return cmd, u, stderr
-		case <-time.After(30 * time.Second):
-			t.Fatal("no first line")
-		}
-		return nil, "", nil
-	}
-	stop := func(cmd *exec.Cmd, stderr *bytes.Buffer) {
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("after SIGTERM: %v (want exit 0); stderr: %s", err, stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("the sandbox did not stop on SIGTERM")
-		}
-	}
 
-	cmd, u, stderr := start()
+	first := startSandboxCmd(t, root, "--addr", "127.0.0.1:0", "--dir", dir)
+	u := first.url(t)
 	cld, err := cloudinary.NewFromURL(u)
 	if err != nil {
 		t.Fatal(err)
@@ -154,14 +141,15 @@ func TestSandboxCommandStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err != nil || res.Error.Message != "" {
 		t.Fatalf("upload: %v %+v", err, res)
 	}
-	stop(cmd, stderr)
+	first.stop(t, syscall.SIGTERM)
 	secret := cld.Config.Cloud.APISecret
-	if secret == "" || strings.Contains(stderr.String(), secret) {
-		t.Errorf("stderr of the first run shows the secret (or the URL had none): %q", stderr.String())
+	if secret == "" || strings.Contains(first.stderr.String(), secret) {
+		t.Errorf("stderr of the first run shows the secret (or the URL had none): %q", first.stderr.String())
 	}
 
 	// The next run on the same dir: same credentials, same account.
-	cmd, u2, stderr := start()
+	next := startSandboxCmd(t, root, "--addr", "127.0.0.1:0", "--dir", dir)
+	u2 := next.url(t)
 	if u2[:strings.Index(u2, "?")] != u[:strings.Index(u, "?")] {
 		t.Errorf("credentials changed between runs on one dir")
 	}
@@ -172,7 +160,7 @@ func TestSandboxCommandStopsCleanlyOnSIGTERM(t *testing.T) {
 	if _, err := cld2.Admin.Asset(ctx, admin.AssetParams{AssetType: "raw", PublicID: "kept.txt"}); err != nil {
 		t.Errorf("the upload of the first run is gone: %v", err)
 	}
-	stop(cmd, stderr)
+	next.stop(t, syscall.SIGTERM)
 }
 
 func TestSandboxCommandHelpAndBadFlags(t *testing.T) {

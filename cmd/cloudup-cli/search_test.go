@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/sandbox"
+	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 )
 
 // seededSandbox runs an in-process sandbox holding n 16×16 colour images
@@ -21,17 +22,8 @@ import (
 // returns it with the CLOUDINARY_URL entry that points the binary at it.
 func seededSandbox(t *testing.T, n int) (*sandbox.Server, string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sb, err := sandbox.Start(ctx, sandbox.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	c, err := cloud.New(cloud.Config{Cloud: sb.Cloud(), APIKey: sb.APIKey(), Secret: cloud.Secret(sb.APISecret()), APIBase: sb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := sandboxtest.Start(t, sandbox.Config{})
+	c := sandboxtest.Client(t, sb)
 	img := image.NewNRGBA(image.Rect(0, 0, 16, 16))
 	for i := range 256 {
 		img.Set(i%16, i/16, color.NRGBA{200, uint8(i), 40, 255})
@@ -43,7 +35,7 @@ func seededSandbox(t *testing.T, n int) (*sandbox.Server, string) {
 		if i%2 == 1 {
 			tag = "odd"
 		}
-		if _, err := c.Upload(ctx, cloud.UploadRequest{
+		if _, err := c.Upload(context.Background(), cloud.UploadRequest{
 			File:   cloud.File{Name: "shot.png", Data: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())},
 			Params: cloud.UploadParams{PublicID: fmt.Sprintf("s%03d", i), Folder: "shots", Tags: []string{tag}},
 		}); err != nil {

@@ -81,20 +81,8 @@ type appRun struct {
 	artDir  string
 }
 
-func need(t *testing.T, bins ...string) {
-	t.Helper()
-	for _, b := range bins {
-		if _, err := exec.LookPath(b); err != nil {
-			if keychaintest.Required() {
-				t.Fatalf("%s is not installed (make test installs it)", b)
-			}
-			t.Skipf("%s is not installed", b)
-		}
-	}
-}
-
 func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
-	need(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+	keychaintest.NeedTools(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
 	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
 	s.config = filepath.Join(s.root, "config")
 	s.display = startXvfb(t)
@@ -505,7 +493,7 @@ func writePhotos(t *testing.T, dir string, n int) ([]string, map[string]string) 
 }
 
 func TestAppUploadsCommandLineFilesToTheEmbeddedSandbox(t *testing.T) {
-	need(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+	keychaintest.NeedTools(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
 	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
 	s.config = filepath.Join(s.root, "config")
 	s.display = startXvfb(t)

@@ -114,18 +114,6 @@ func hasKey(env []string, key string) bool {
 	return false
 }
 
-func need(t *testing.T, bins ...string) {
-	t.Helper()
-	for _, b := range bins {
-		if _, err := exec.LookPath(b); err != nil {
-			if keychaintest.Required() {
-				t.Fatalf("%s is not installed (make test installs it)", b)
-			}
-			t.Skipf("%s is not installed", b)
-		}
-	}
-}
-
 func TestNoSessionBusFailsFastWithoutLaunchingADaemon(t *testing.T) {
 	run := filepath.Join("/run/user", strconv.Itoa(os.Getuid()))
 	for _, f := range []string{"bus", "dbus-session"} {
@@ -158,7 +146,7 @@ func TestUnreachableBusAddressIsNoSessionBus(t *testing.T) {
 }
 
 func TestBusWithoutSecretServiceIsNoProvider(t *testing.T) {
-	need(t, "dbus-daemon")
+	keychaintest.NeedTools(t, "dbus-daemon")
 	bus := startBus(t, "", "")
 	r := runChild(t, "set", "DBUS_SESSION_BUS_ADDRESS="+bus.addr, "HELPER_SECRET=x")
 	if r.kind != "NoProvider" || !strings.Contains(r.err, "gnome-keyring") {
@@ -167,7 +155,7 @@ func TestBusWithoutSecretServiceIsNoProvider(t *testing.T) {
 }
 
 func TestSecretServiceWithoutAnyKeyringIsNoKeyring(t *testing.T) {
-	need(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send")
+	keychaintest.NeedTools(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send")
 	bus := startBus(t, "", "")
 	kr := newKeyringHome(t)
 	bus.startKeyring(t, kr, "", "")
@@ -178,7 +166,7 @@ func TestSecretServiceWithoutAnyKeyringIsNoKeyring(t *testing.T) {
 }
 
 func TestLockedKeyringWithNoDisplayForAPromptIsLocked(t *testing.T) {
-	need(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send")
+	keychaintest.NeedTools(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send")
 	kr := newKeyringHome(t)
 	secret := "locked-" + keychaintest.RandomHex(8)
 
@@ -200,7 +188,7 @@ func TestLockedKeyringWithNoDisplayForAPromptIsLocked(t *testing.T) {
 }
 
 func TestUnansweredUnlockPromptTimesOut(t *testing.T) {
-	need(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send", "Xvfb", "/usr/libexec/gcr-prompter")
+	keychaintest.NeedTools(t, "dbus-daemon", "gnome-keyring-daemon", "dbus-send", "Xvfb", "/usr/libexec/gcr-prompter")
 	kr := newKeyringHome(t)
 	first := startBus(t, "", "")
 	stop := first.startKeyring(t, kr, "pw", "")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/sandbox"
+	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 	"github.com/cloudup/cloudup/core/sandbox/searchexpr"
 )
 
@@ -253,18 +254,8 @@ func TestBrowserRemoveDropsTheAssetAndCountsIt(t *testing.T) {
 // startSandbox runs a sandbox and returns it with a client signed for it.
 func startSandbox(t *testing.T) (*sandbox.Server, *cloud.Client) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sb, err := sandbox.Start(ctx, sandbox.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	c, err := cloud.New(cloud.Config{Cloud: sb.Cloud(), APIKey: sb.APIKey(), Secret: cloud.Secret(sb.APISecret()), APIBase: sb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb, c
+	sb := sandboxtest.Start(t, sandbox.Config{})
+	return sb, sandboxtest.Client(t, sb)
 }
 
 func tinyPNG(c color.Color) []byte {

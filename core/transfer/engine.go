@@ -573,6 +573,14 @@ func (e *Engine) Snapshot() Snapshot {
 	return s
 }
 
+// Batch is the batch totals alone: what Snapshot carries without copying
+// every item (a view polling counts on the UI goroutine wants only this).
+func (e *Engine) Batch() BatchStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.batchLocked()
+}
+
 // Item returns one item's status.
 func (e *Engine) Item(id ItemID) (ItemStatus, bool) {
 	e.mu.Lock()

@@ -496,6 +496,9 @@ func TestPauseResumeCancelAndRetry(t *testing.T) {
 	if b := e.Snapshot().Batch; b.Queued != 4 {
 		t.Fatalf("paused batch %+v", b)
 	}
+	if b, snap := e.Batch(), e.Snapshot().Batch; b != snap {
+		t.Errorf("Batch() = %+v, Snapshot().Batch = %+v", b, snap)
+	}
 	e.Resume()
 	waitFor(t, func() bool { it, _ := e.Item(ids[1]); return it.State == Uploading })
 	if err := e.Cancel(ids[1]); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	corelib "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/sandbox"
+	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
@@ -186,18 +187,11 @@ func TestLibraryDeleteFromThePreviewDropsTheCell(t *testing.T) {
 func TestLibraryAgainstTheSandboxLoadsRealThumbnailsAndGrayscalePreview(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := sandboxtest.Start(t, sandbox.Config{})
 	if err := sb.SeedSamples(ctx); err != nil {
 		t.Fatal(err)
 	}
-	client, err := cloud.New(cloud.Config{Cloud: sb.Cloud(), APIKey: sb.APIKey(), Secret: cloud.Secret(sb.APISecret()), APIBase: sb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := sandboxtest.Client(t, sb)
 	thumbs, err := corelib.NewThumbs(corelib.ThumbsConfig{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

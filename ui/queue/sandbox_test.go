@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/sandbox"
+	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 	"github.com/cloudup/cloudup/core/transfer"
 )
 
@@ -22,15 +23,8 @@ import (
 func realEngine(t testing.TB) (*transfer.Engine, *sandbox.Server) {
 	t.Helper()
 	dir := t.TempDir()
-	sb, err := sandbox.Start(context.Background(), sandbox.Config{Dir: filepath.Join(dir, "sandbox")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	client, err := cloud.New(cloud.Config{Cloud: sb.Cloud(), APIKey: sb.APIKey(), Secret: cloud.Secret(sb.APISecret()), APIBase: sb.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := sandboxtest.Start(t, sandbox.Config{Dir: filepath.Join(dir, "sandbox")})
+	client := sandboxtest.Client(t, sb)
 	j, err := transfer.OpenJournal(filepath.Join(dir, "journal.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +83,7 @@ func TestDroppedFilesReachDoneOnTheSandbox(t *testing.T) {
 		}
 	}
 	// The sandbox holds them in the folder the account gave.
-	client, _ := cloud.New(cloud.Config{Cloud: sb.Cloud(), APIKey: sb.APIKey(), Secret: cloud.Secret(sb.APISecret()), APIBase: sb.URL()})
+	client := sandboxtest.Client(t, sb)
 	res, err := client.Search(context.Background(), cloud.SearchQuery{Expression: "folder=dropped AND tags=queue-test"})
 	if err != nil {
 		t.Fatal(err)

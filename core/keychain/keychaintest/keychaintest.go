@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -71,4 +72,18 @@ func RandomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// NeedTools skips the test when a program it runs is not on PATH, or fails
+// it when the harness requires everything (make test installs them all).
+func NeedTools(t testing.TB, bins ...string) {
+	t.Helper()
+	for _, b := range bins {
+		if _, err := exec.LookPath(b); err != nil {
+			if Required() {
+				t.Fatalf("%s is not installed (make test installs it)", b)
+			}
+			t.Skipf("%s is not installed", b)
+		}
+	}
 }

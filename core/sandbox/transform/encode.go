@@ -195,7 +195,7 @@ func abs(v int) int {
 
 // errWebPUnreadable means the WebP encoder produced bytes a decoder
 // rejects.
-var errWebPUnreadable = errors.New("the WebP encoder produced an unreadable image")
+var errWebPUnreadable = errors.New("the sandbox's pure-Go WebP encoder produced an image decoders reject (a known encoder bug, not your request): ask for f_auto or f_png instead")
 
 // encodeWebP encodes img and checks the result decodes. The pure-Go
 // encoder (nativewebp v0.9.3) writes, for some photos, a lossless bitstream
