@@ -2,5 +2,5 @@
 
 package main
 
-// displayProblem: macOS and Windows always have a display for a desktop app.
-func displayProblem() string { return "" }
+// openDisplay: macOS and Windows always have a display for a desktop app.
+func openDisplay() (release func(), problem string) { return func() {}, "" }

@@ -63,10 +63,12 @@ func run(args []string) int {
 		return 0
 	}
 	// GLFW panics without a display; say so in one line instead.
-	if problem := displayProblem(); problem != "" {
+	releaseDisplay, problem := openDisplay()
+	if problem != "" {
 		fmt.Fprintln(os.Stderr, "cloudup: "+problem)
 		return 2
 	}
+	defer releaseDisplay()
 	keychain.DisableBusAutolaunch()
 
 	// CLOUDINARY_URL carries the secret: read it once and take it out of
