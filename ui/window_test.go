@@ -185,3 +185,34 @@ func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 		t.Error("the secret did not reach the keychain")
 	}
 }
+
+func TestWindowSandboxDefaultsFromSettingsReachTheHeaderAndTheSession(t *testing.T) {
+	fx := newFixture(t, nil)
+	pl := fx.win.OpenSettings()
+	fx.settle()
+	pl.Select(account.SandboxName)
+	form := pl.Form()
+	entries := map[string]*widget.Entry{}
+	for _, o := range test.LaidOutObjects(fx.win.Window.Canvas().Overlays().Top()) {
+		if e, ok := o.(*widget.Entry); ok {
+			entries[e.PlaceHolder] = e
+		}
+	}
+	test.Type(entries["none"], "shoots")
+	test.Type(entries["comma-separated"], "studio")
+	test.Tap(form.SaveButton())
+	fx.settle()
+
+	if form.Status() != "Sandbox defaults saved." {
+		t.Fatalf("status = %q", form.Status())
+	}
+	if fx.win.switcher.Selected != account.SandboxName || !strings.Contains(fx.win.summary.Text, "folder shoots · tags studio") {
+		t.Errorf("header after saving: %q / %q", fx.win.switcher.Selected, fx.win.summary.Text)
+	}
+	fx.sessions.mu.Lock()
+	last := fx.sessions.all[len(fx.sessions.all)-1]
+	fx.sessions.mu.Unlock()
+	if p := last.Profile(); !p.Sandbox || p.Folder != "shoots" || strings.Join(p.Tags, ",") != "studio" || last.isClosed() {
+		t.Errorf("the session after saving: %+v (closed %v)", p, last.isClosed())
+	}
+}

@@ -15,7 +15,13 @@ import (
 	"github.com/cloudup/cloudup/core/keychain"
 )
 
-const sandboxWords = "The Sandbox profile is built in and needs no settings: uploads stay on this computer. Fill in the form to add your Cloudinary account."
+const (
+	// usingSandboxWords opens Settings while the Sandbox is in use, on a
+	// form for the user's own account.
+	usingSandboxWords = "You are using the built-in Sandbox: uploads stay on this computer. Fill in the form to add your Cloudinary account, or pick Sandbox in the list to change its defaults."
+	// sandboxWords goes with the Sandbox's own form.
+	sandboxWords = "The built-in Sandbox: uploads stay on this computer, and its key and secret are made for you. Its defaults below can be changed."
+)
 
 // Panel is the whole Settings content: the list of profiles (the built-in
 // Sandbox always among them) with New, Use and Remove, next to the form of
@@ -46,10 +52,15 @@ func NewPanel(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 			deps.OnSaved(saved)
 		}
 	}
+	onSandbox := p.Sandbox
+	if onSandbox {
+		// A first run is on the Sandbox: open on a form for a new account.
+		p = account.Profile{}
+	}
 	pl.form = NewForm(formDeps, p)
 	pl.selected = p.Name
-	if p.Sandbox {
-		pl.form.setStatus(sandboxWords, widget.MediumImportance)
+	if onSandbox {
+		pl.form.setStatus(usingSandboxWords, widget.MediumImportance)
 	}
 
 	pl.list = widget.NewList(
@@ -151,7 +162,7 @@ func (pl *Panel) showSelection() {
 
 // Select shows the named profile in the form.
 func (pl *Panel) Select(name string) {
-	if name == pl.selected && (name == pl.form.editing || name == account.SandboxName) {
+	if name == pl.selected && name == pl.form.editing {
 		pl.showSelection()
 		return
 	}

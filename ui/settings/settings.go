@@ -93,11 +93,15 @@ type Form struct {
 	editing      string
 	secretStored bool
 	kept         account.Profile // fields the form does not show
+	// sandbox: the form edits the built-in Sandbox profile, whose
+	// connection (cloud, key, secret, API base) the embedded sandbox
+	// makes; only its defaults can be changed.
+	sandbox bool
 }
 
-// NewForm returns a form filled in from p. The Sandbox profile and the
-// CLOUDINARY_URL one are not editable here, so they open an empty form for
-// a new profile.
+// NewForm returns a form filled in from p. The CLOUDINARY_URL profile is
+// not editable here, so it opens an empty form for a new profile; the
+// Sandbox profile opens with only its defaults editable.
 func NewForm(deps Deps, p account.Profile) *Form {
 	f := &Form{deps: deps}
 	f.name = widget.NewEntry()
@@ -201,18 +205,36 @@ func (f *Form) SaveButton() *widget.Button { return f.save }
 func (f *Form) Status() string { return f.status.Text }
 
 func (f *Form) load(p account.Profile) {
-	if p.Sandbox || p.Name == account.EnvProfileName || p.Name == "" {
+	f.sandbox = p.Sandbox
+	switch {
+	case p.Sandbox:
+		f.editing = account.SandboxName
+	case p.Name == account.EnvProfileName || p.Name == "":
 		p = account.Profile{}.Normalized()
 		p.APIBase = ""
-	} else {
+	default:
 		f.editing = p.Name
+	}
+	for _, w := range []fyne.Disableable{f.name, f.cloud, f.key, f.apiBase, f.mode} {
+		if f.sandbox {
+			w.Disable()
+		} else {
+			w.Enable()
+		}
 	}
 	f.kept = p
 	f.name.SetText(p.Name)
 	f.cloud.SetText(p.Cloud)
 	f.key.SetText(p.APIKey)
+	f.apiBase.SetText("") // the placeholder says it: the default
 	if p.APIBase != account.DefaultAPIBase {
 		f.apiBase.SetText(p.APIBase)
+	}
+	if f.sandbox {
+		// Said in the disabled fields, where the user looks for them.
+		f.cloud.SetText("the embedded sandbox, on this computer")
+		f.key.SetText("made by the sandbox")
+		f.apiBase.SetText("a local address, chosen when it starts")
 	}
 	f.preset.SetText(p.Preset)
 	f.folder.SetText(p.Folder)
@@ -243,7 +265,7 @@ func (f *Form) load(p account.Profile) {
 // checkStoredSecret asks the keychain (off the UI goroutine) whether the
 // profile being edited has a secret, and says so under the secret field.
 func (f *Form) checkStoredSecret() {
-	if f.editing == "" || f.mode.Selected != ModeSigned {
+	if f.editing == "" || f.sandbox || f.mode.Selected != ModeSigned {
 		return
 	}
 	f.secretState.SetText("Checking " + where(f.deps.Keychain) + "…")
@@ -264,12 +286,18 @@ func (f *Form) checkStoredSecret() {
 }
 
 func (f *Form) modeChanged() {
-	if f.mode.Selected == ModeUnsigned {
+	switch {
+	case f.sandbox:
+		f.secret.Disable()
+		f.algorithm.Disable()
+		f.unsignedWarning.Hide()
+		f.secretState.SetText("The sandbox makes its own key and secret: nothing to enter.")
+	case f.mode.Selected == ModeUnsigned:
 		f.secret.Disable()
 		f.algorithm.Disable()
 		f.unsignedWarning.Show()
 		f.secretState.SetText("Unsigned profiles have no secret.")
-	} else {
+	default:
 		f.secret.Enable()
 		f.algorithm.Enable()
 		f.unsignedWarning.Hide()
@@ -330,6 +358,12 @@ func (f *Form) profile() (account.Profile, error) {
 	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected)
 	p.LinkFormat = map[string]account.LinkFormat{"URL": account.LinkURL, "Markdown": account.LinkMarkdown, "HTML": account.LinkHTML}[f.linkFormat.Selected]
 	p.Sandbox = false
+	if f.sandbox {
+		// Only the defaults come from the form; the connection is the
+		// embedded sandbox's.
+		p.Name, p.Cloud, p.APIKey, p.APIBase = account.SandboxName, "", "", ""
+		p.Mode, p.Algorithm, p.Sandbox = account.Signed, f.kept.Algorithm, true
+	}
 	p = p.Normalized()
 	if err := p.Validate(); err != nil {
 		return p, err
@@ -350,7 +384,7 @@ func (f *Form) Save() {
 		return
 	}
 	secret := keychain.Secret(f.secret.Text)
-	if p.Mode == account.Signed {
+	if p.Mode == account.Signed && !p.Sandbox {
 		keep := f.secretStored && f.editing == p.Name
 		if secret.IsZero() && !keep {
 			f.fail("Enter the API secret (Cloudinary console > Settings > API Keys). It is kept in " + where(f.deps.Keychain) + ", never in a file.")
@@ -393,6 +427,8 @@ func (f *Form) Save() {
 func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Secret, hadSecret bool) (string, error) {
 	var msg string
 	switch {
+	case p.Sandbox:
+		msg = "Sandbox defaults saved."
 	case p.Mode == account.Signed && !secret.IsZero():
 		if err := deps.Keychain.Set(ctx, p.SecretAccount(), secret); err != nil {
 			return "", errors.New(describeKeychainError(err))

@@ -281,10 +281,69 @@ func TestSettingsSwitchingToUnsignedWarnsAndRemovesTheSecret(t *testing.T) {
 	}
 }
 
-func TestSettingsOpensAnEmptyFormForTheSandboxProfile(t *testing.T) {
-	fx := newFixture(t, keychain.NewMemory(), account.SandboxProfile(), nil)
-	if fx.form.name.Text != "" || fx.form.editing != "" {
-		t.Errorf("the Sandbox profile should not be edited in place: name %q", fx.form.name.Text)
+func TestSettingsEditsOnlyTheSandboxDefaults(t *testing.T) {
+	kc := keychain.NewMemory()
+	fx := newFixture(t, kc, account.SandboxProfile(), nil)
+	f := fx.form
+	if f.name.Text != account.SandboxName || f.editing != account.SandboxName {
+		t.Fatalf("the Sandbox form: name %q, editing %q", f.name.Text, f.editing)
+	}
+	for what, w := range map[string]fyne.Disableable{"name": f.name, "cloud": f.cloud, "key": f.key, "secret": f.secret, "API base": f.apiBase, "signing": f.mode, "algorithm": f.algorithm} {
+		if !w.Disabled() {
+			t.Errorf("the Sandbox's %s can be edited", what)
+		}
+	}
+	test.Type(f.folder, "demo/shoots")
+	test.Type(f.tags, "sample, local")
+	test.Type(f.publicID, "{name}-{md5:8}")
+	f.concurrency.SetSelected("8")
+	fx.save()
+	if !strings.Contains(f.Status(), "Sandbox defaults saved") {
+		t.Fatalf("status = %q", f.Status())
+	}
+	test.AssertRendersToImage(t, "sandbox_defaults.png", fx.window.Canvas())
+	got, err := fx.store.Get(account.SandboxName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Sandbox || got.Cloud != "" || got.APIKey != "" || got.Folder != "demo/shoots" ||
+		strings.Join(got.Tags, ",") != "sample,local" || got.PublicIDTemplate != "{name}-{md5:8}" || got.Concurrency != 8 {
+		t.Errorf("stored Sandbox = %+v", got)
+	}
+	if def, _ := fx.store.DefaultName(); def != account.SandboxName {
+		t.Errorf("default = %q after saving the Sandbox", def)
+	}
+	if _, err := kc.Get(context.Background(), account.SandboxProfile().SecretAccount()); !errors.Is(err, keychain.ErrNotFound) {
+		t.Errorf("saving the Sandbox touched the keychain: %v", err)
+	}
+	if list, _ := fx.store.List(); len(list) != 1 {
+		t.Errorf("profiles after saving the Sandbox: %+v", list)
+	}
+
+	// The next profile opened in the same form is editable again.
+	f.NewProfile()
+	if f.name.Disabled() || f.cloud.Disabled() || f.secret.Disabled() || f.name.Text != "" {
+		t.Errorf("a new profile after the Sandbox: name %q, disabled %v", f.name.Text, f.name.Disabled())
+	}
+}
+
+func TestSettingsOnTheSandboxOpensOnANewAccountAndListsTheSandbox(t *testing.T) {
+	pl, store, tasks, _ := newPanelFixture(t, keychain.NewMemory(), nil)
+	if pl.Form().editing != "" || pl.Form().name.Text != "" || !strings.Contains(pl.Form().Status(), "Fill in the form to add your Cloudinary account") {
+		t.Fatalf("opened on %q (%q): %q", pl.Form().editing, pl.Form().name.Text, pl.Form().Status())
+	}
+	pl.Select(account.SandboxName)
+	if pl.Form().editing != account.SandboxName || !pl.Form().cloud.Disabled() || !pl.remove.Disabled() {
+		t.Fatalf("selecting the Sandbox: editing %q", pl.Form().editing)
+	}
+	test.Type(pl.Form().folder, "demo")
+	test.Tap(pl.Form().save)
+	tasks.Wait()
+	if p, _ := store.Get(account.SandboxName); p.Folder != "demo" {
+		t.Errorf("Sandbox folder = %q", p.Folder)
+	}
+	if got := strings.Join(pl.Names(), ","); got != "Sandbox (in use)" {
+		t.Errorf("listed %q", got)
 	}
 }
 
