@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cloudup/cloudup/core/browser"
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
 	"github.com/cloudup/cloudup/core/library"
@@ -65,8 +66,8 @@ type View struct {
 	// OnDeleted is called on the UI goroutine after an asset was deleted from
 	// the cloud, so the grid can drop its cell.
 	OnDeleted func(cloud.Asset)
-	// OpenURL opens a link in the browser; nil means the app's OpenURL.
-	// Tests replace it.
+	// OpenURL opens a link in the browser; nil means xdg-open through
+	// core/browser on Linux and the BSDs, the app's OpenURL elsewhere.
 	OpenURL func(*url.URL) error
 	// PollInterval is how long to wait between tries while the server is
 	// still making an image (423). Default 1 s.
@@ -456,9 +457,9 @@ func altText(a cloud.Asset) string {
 // OpenInBrowser opens the link of what is shown (the video itself for a
 // video). When the system cannot, the link is shown with a Copy button.
 //
-// The opening runs on a task: Fyne's OpenURL starts xdg-open (on macOS it
-// waits for open to finish, in a Flatpak it is a D-Bus call), none of which
-// belongs on the UI goroutine.
+// The opening runs on a task: on Linux core/browser runs xdg-open and waits
+// for its answer; elsewhere Fyne's OpenURL waits for open (macOS) or makes
+// a D-Bus call (Flatpak). None of that belongs on the UI goroutine.
 func (v *View) OpenInBrowser() {
 	if v.link == "" {
 		return
@@ -470,12 +471,18 @@ func (v *View) OpenInBrowser() {
 		return
 	}
 	open := v.OpenURL
-	if open == nil {
-		open = fyne.CurrentApp().OpenURL
-	}
 	v.status.SetText("Opening the browser…")
-	v.tasks.Go(func(context.Context) func() {
-		err := open(u)
+	v.tasks.Go(func(ctx context.Context) func() {
+		var err error
+		switch {
+		case open != nil:
+			err = open(u)
+		case browser.Supported():
+			// xdg-open, waited for: its failure is heard and shown.
+			err = browser.Open(ctx, link, 0)
+		default:
+			err = fyne.CurrentApp().OpenURL(u)
+		}
 		return func() {
 			if v.dlg == nil || v.link != link {
 				return // closed, or showing something else by now

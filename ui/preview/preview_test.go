@@ -4,6 +4,8 @@ import (
 	"errors"
 	"image"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +13,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/cloudup/cloudup/core/browser"
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
+	"github.com/cloudup/cloudup/core/keychain/keychaintest"
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
@@ -266,6 +270,41 @@ func TestPreviewOpenInBrowserFallsBackToTheLinkWithACopyButton(t *testing.T) {
 		t.Fatal("no fallback dialog")
 	}
 	test.AssertRendersToImage(t, "open_failed.png", fx.win.Canvas())
+}
+
+// Without OpenURL the real xdg-open runs (generic mode, BROWSER set): the
+// link reaches the browser, and a missing browser brings up the fallback.
+func TestPreviewOpenInBrowserRunsXdgOpenAndHearsItFail(t *testing.T) {
+	keychaintest.NeedTools(t, "xdg-open")
+	if !browser.Supported() {
+		t.Skip("links open through the toolkit on this system")
+	}
+	for _, k := range []string{"DISPLAY", "WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "KDE_FULL_SESSION", "GNOME_DESKTOP_SESSION_ID"} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	got := filepath.Join(dir, "opened")
+	works := filepath.Join(dir, "browser")
+	if err := os.WriteFile(works, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+got+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixture(t)
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+
+	t.Setenv("BROWSER", works)
+	test.Tap(fx.v.open)
+	fx.tasks.Wait()
+	if b, _ := os.ReadFile(got); string(b) != fx.v.Link() || fx.v.Status() != "Opened in the browser." {
+		t.Fatalf("the browser got %q (link %q), status %q", b, fx.v.Link(), fx.v.Status())
+	}
+
+	t.Setenv("BROWSER", "false")
+	test.Tap(fx.v.open)
+	fx.tasks.Wait()
+	if fx.v.fallback == nil {
+		t.Fatalf("no fallback dialog when xdg-open finds no browser; status %q", fx.v.Status())
+	}
 }
 
 func TestPreviewOfAVideoShowsAPosterFrameAndLinksTheVideo(t *testing.T) {
