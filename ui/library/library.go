@@ -15,6 +15,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"math"
 	"path"
 	"strings"
 	"time"
@@ -40,9 +41,18 @@ type Account interface {
 	Search(ctx context.Context, q cloud.SearchQuery) (*cloud.SearchResult, error)
 }
 
-// CellSize is a grid cell's edge in device-independent pixels; thumbnails
-// are fetched at twice that so they stay sharp on HiDPI screens.
+// CellSize is a grid cell's edge in device-independent pixels. Thumbnails
+// are fetched at the screen's pixels for it (see thumbPixels).
 const CellSize = 150
+
+// thumbPixels is the edge, in image pixels, of a thumbnail drawn in a cell
+// on a canvas of scale: rounded up to half steps (150, 225, 300, …), so a
+// window moved between screens reuses cached thumbnails, and sharp on
+// HiDPI screens without fetching four times the pixels on ordinary ones.
+func thumbPixels(scale float32) int {
+	steps := int(math.Ceil(float64(scale)*2 - 0.01))
+	return CellSize * max(steps, 2) / 2
+}
 
 // View is the Library tab.
 type View struct {
@@ -364,7 +374,7 @@ func cellParts(o fyne.CanvasObject) cell {
 // thumbURL is the delivery URL of a's grid thumbnail: filled to the cell
 // around the salient part, f_auto,q_auto; a poster frame for videos.
 func (v *View) thumbURL(a cloud.Asset) (string, bool) {
-	px := 2 * CellSize
+	px := thumbPixels(v.win.Canvas().Scale())
 	ref := effects.Ref{PublicID: a.PublicID, ResourceType: a.ResourceType, Type: a.Type, Version: a.Version}
 	d := v.acct.Delivery()
 	switch a.ResourceType {

@@ -69,11 +69,20 @@ func TestLibraryGridShowsThumbnailsNewestFirst(t *testing.T) {
 		t.Fatal("no thumbnails drawn")
 	}
 	for _, u := range fake.Fetched() {
-		if !strings.Contains(u, "/c_fill,g_auto,w_300,h_300/f_auto,q_auto/") {
+		// The test canvas has scale 1: one image pixel per cell pixel.
+		if !strings.Contains(u, "/c_fill,g_auto,w_150,h_150/f_auto,q_auto/") {
 			t.Fatalf("thumbnail URL %s lacks the cell transformation", u)
 		}
 	}
 	test.AssertRendersToImage(t, "grid.png", fx.win.Canvas())
+}
+
+func TestThumbnailsAreFetchedAtTheScreensPixelsInHalfSteps(t *testing.T) {
+	for scale, want := range map[float32]int{0: 150, 1: 150, 1.1: 225, 1.25: 225, 1.5: 225, 1.75: 300, 2: 300, 3: 450} {
+		if got := thumbPixels(scale); got != want {
+			t.Errorf("scale %v: %d px, want %d", scale, got, want)
+		}
+	}
 }
 
 func TestLibraryEmptyAndErrorStatesSayWhatToDo(t *testing.T) {
@@ -211,8 +220,8 @@ func TestLibraryAgainstTheSandboxLoadsRealThumbnailsAndGrayscalePreview(t *testi
 	}
 	for img := range fx.v.want {
 		if img.Image != nil && img.Image != placeholder {
-			if b := img.Image.Bounds(); b.Dx() != 300 || b.Dy() != 300 {
-				t.Fatalf("thumbnail is %v, want the 300×300 cell fill", b)
+			if b := img.Image.Bounds(); b.Dx() != CellSize || b.Dy() != CellSize {
+				t.Fatalf("thumbnail is %v, want the %d×%d cell fill", b, CellSize, CellSize)
 			}
 		}
 	}
