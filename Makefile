@@ -12,8 +12,8 @@ FYNE      ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 # tests (virtual display, session bus, a real Secret Service, ffmpeg for the
 # camera and video posters, ImageMagick's `import` for screenshots, xdg-open).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
-RUN_PKGS   := libgl1-mesa-dri
-TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick xdotool xdg-utils
+RUN_PKGS   := libgl1-mesa-dri xclip wl-clipboard
+TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick xdotool xdg-utils xclip
 # Node.js runs the sandbox's Node SDK check; Debian's nodejs is installed only
 # when no node is on PATH, so a node from nvm or NodeSource is never replaced.
 NODE_PKGS  := $(if $(shell command -v node 2>/dev/null),,nodejs npm)

@@ -3,7 +3,6 @@
 package keychain_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -201,7 +200,7 @@ func TestUnansweredUnlockPromptTimesOut(t *testing.T) {
 	// With a display, gnome-keyring shows an unlock prompt (gcr-prompter,
 	// started by the bus) that nobody answers: go-keyring would wait for
 	// ever.
-	display := startXvfb(t)
+	display := keychaintest.StartXvfb(t)
 	services := t.TempDir()
 	prompter := "[D-BUS Service]\nName=org.gnome.keyring.SystemPrompter\nExec=/usr/libexec/gcr-prompter\n"
 	if err := os.WriteFile(filepath.Join(services, "org.gnome.keyring.SystemPrompter.service"), []byte(prompter), 0o644); err != nil {
@@ -329,40 +328,6 @@ func (b *bus) startKeyring(t *testing.T, kr keyringHome, password, display strin
 		return strings.Contains(string(out), "boolean true")
 	})
 	return stop
-}
-
-// startXvfb starts a virtual display on a free number and returns ":N".
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb did not report a display number")
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start")
-	}
-	return ""
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

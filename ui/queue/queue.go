@@ -34,6 +34,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	corecam "github.com/cloudup/cloudup/core/camera"
+	"github.com/cloudup/cloudup/core/clipboard"
 	"github.com/cloudup/cloudup/core/localthumb"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
@@ -117,6 +118,9 @@ type View struct {
 	// tests so updates land on the test's goroutine.
 	schedule func(func())
 	cam      corecam.Camera
+	// readClipboardImage reads a pasted picture; nil means
+	// clipboard.ReadImage. Tests replace it.
+	readClipboardImage func(context.Context) (clipboard.Image, error)
 
 	acct    Account
 	why     string   // when acct is nil: what is missing

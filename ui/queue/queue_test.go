@@ -1,11 +1,16 @@
 package queue
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cloudup/cloudup/core/clipboard"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
 )
@@ -399,10 +405,41 @@ func TestPasteQueuesPathsAndURLsFromTheClipboard(t *testing.T) {
 
 func TestPasteOfNothingSaysWhatToCopy(t *testing.T) {
 	h := newHarness(t, true)
+	h.v.readClipboardImage = func(context.Context) (clipboard.Image, error) { return clipboard.Image{}, clipboard.ErrNoImage }
 	fyne.CurrentApp().Clipboard().SetContent("")
 	h.v.Paste()
-	if n := h.v.Notice(); !strings.Contains(n, "no text") {
-		t.Errorf("notice = %q", n)
+	h.settle()
+	if n := h.v.Notice(); !strings.Contains(n, "no text or picture") || h.v.Len() != 0 {
+		t.Errorf("notice = %q, %d rows", n, h.v.Len())
+	}
+}
+
+func TestPasteOfAPictureQueuesItWithTheCurrentFolder(t *testing.T) {
+	h := newHarness(t, false)
+	h.eng = NewFakeEngine()
+	h.v.SetAccount(AccountWith(h.eng, func() *transfer.Options { return &transfer.Options{Folder: "shots"} }))
+	h.settle()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 20, 10))); err != nil {
+		t.Fatal(err)
+	}
+	h.v.readClipboardImage = func(context.Context) (clipboard.Image, error) {
+		return clipboard.Image{Data: buf.Bytes(), Type: "image/png", Ext: "png"}, nil
+	}
+	// A screenshot tool or a browser's "Copy image" offers no plain text.
+	fyne.CurrentApp().Clipboard().SetContent("")
+	h.v.Paste()
+	h.settle()
+	added := h.eng.Added()
+	if len(added) != 1 {
+		t.Fatalf("added %d items; notice %q", len(added), h.v.Notice())
+	}
+	it := added[0]
+	if !regexp.MustCompile(`^clipboard-\d{8}-\d{6}\.png$`).MatchString(it.Name) || !it.Spool || it.Options == nil || it.Options.Folder != "shots" {
+		t.Errorf("item = %+v", it)
+	}
+	if data, err := os.ReadFile(it.Path); err != nil || !bytes.Equal(data, buf.Bytes()) {
+		t.Errorf("spooled file %s: %v (%d bytes, want %d)", it.Path, err, len(data), buf.Len())
 	}
 }
 

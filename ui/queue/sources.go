@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cloudup/cloudup/core/clipboard"
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
@@ -217,9 +219,9 @@ func (v *View) addURLs(urls []string) {
 }
 
 // Paste queues what the clipboard holds (Ctrl+V): URLs and file paths, one
-// per line, or file:// URIs as file managers copy them. Image data is not
-// reachable: Fyne 2.8's Clipboard carries text only, so a copied picture
-// arrives as nothing (or as its file's path, which works).
+// per line, or file:// URIs as file managers copy them; and when there is
+// no such text, the picture an image viewer, browser or screenshot tool
+// copied (core/clipboard asks for it: Fyne 2.8's Clipboard is text only).
 func (v *View) Paste() {
 	a := fyne.CurrentApp()
 	if a == nil || a.Clipboard() == nil {
@@ -227,12 +229,13 @@ func (v *View) Paste() {
 	}
 	text := a.Clipboard().Content()
 	if strings.TrimSpace(text) == "" {
-		v.showNotice("The clipboard holds no text. Copy files, file paths or URLs, then paste. (Copied image data cannot be pasted: save the picture and drop the file.)", false)
+		v.pasteImage("The clipboard holds no text or picture. Copy files, file paths, URLs or an image, then paste.")
 		return
 	}
 	inputs, problems := source.ParseText(text)
 	if len(inputs) == 0 {
-		v.showNotice("Nothing to upload in the clipboard: "+problemsWords(problems), true)
+		// A browser's "Copy image" offers the picture next to some text.
+		v.pasteImage("Nothing to upload in the clipboard: " + problemsWords(problems))
 		return
 	}
 	if v.acct == nil {
@@ -250,6 +253,48 @@ func (v *View) Paste() {
 	if len(problems) > 0 {
 		v.showNotice("Some pasted lines were skipped: "+problemsWords(problems), true)
 	}
+}
+
+// pasteImage reads a picture from the clipboard off the UI goroutine,
+// keeps it in the spool and queues it as clipboard-YYYYMMDD-HHMMSS.EXT for
+// the account current when it arrives. noImage is said when there is none.
+func (v *View) pasteImage(noImage string) {
+	if v.acct == nil {
+		v.showNotice(v.why, true)
+		return
+	}
+	read := v.readClipboardImage
+	if read == nil {
+		read = clipboard.ReadImage
+	}
+	gen := v.gen
+	v.goWork(func(ctx context.Context) func() {
+		img, err := read(ctx)
+		if errors.Is(err, clipboard.ErrNoImage) {
+			return func() { v.showNotice(noImage, false) }
+		}
+		if errors.Is(err, clipboard.ErrUnsupported) {
+			return func() { v.showNotice(noImage+" ("+err.Error()+")", false) }
+		}
+		var item transfer.Item
+		if err == nil {
+			var dir string
+			if dir, err = source.SpoolDir(); err == nil {
+				item, err = source.Spool(dir, source.SpoolName("clipboard", time.Now(), img.Ext), img.Data)
+			}
+		}
+		return func() {
+			switch {
+			case err != nil:
+				v.showNotice("The pasted picture was not queued: "+err.Error(), true)
+			case v.acct == nil || v.gen != gen:
+				v.showNotice("The pasted picture was kept in "+item.Path+" but not queued: the profile changed meanwhile. Drop that file to upload it.", true)
+			default:
+				item.Options = v.acct.Options()
+				v.acct.Engine().Add(item)
+			}
+		}
+	})
 }
 
 func problemsWords(problems []source.Problem) string {

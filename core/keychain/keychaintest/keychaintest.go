@@ -6,12 +6,14 @@
 package keychaintest
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +88,43 @@ func NeedTools(t testing.TB, bins ...string) {
 			t.Skipf("%s is not installed", b)
 		}
 	}
+}
+
+// StartXvfb starts a virtual display on a free number for the test (the
+// keychain's unlock prompter and the clipboard need one) and returns ":N".
+// -noreset keeps the server from resetting whenever its last client leaves,
+// which a client connecting at that moment would see as no display.
+func StartXvfb(t testing.TB) string {
+	t.Helper()
+	NeedTools(t, "Xvfb")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	line := make(chan string, 1)
+	go func() {
+		// Read the whole line: Xvfb exits when the pipe closes in between.
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		r.Close()
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not report a display number")
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatal("Xvfb did not start")
+	}
+	return ""
 }
