@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -109,7 +108,7 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	keychaintest.NeedTools(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
 	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
 	s.config = filepath.Join(s.root, "config")
-	s.display = startXvfb(t)
+	s.display = keychaintest.StartXvfb(t, "1280x800x24")
 
 	// A first run: no profile yet, so the window offers the Sandbox and
 	// Settings opens on an empty form.
@@ -272,7 +271,7 @@ func (s *appRun) waitForWindow() string {
 				s.relaunched = true
 				s.t.Logf("the virtual display %s refused the app; once more on a new one.\n%s", s.display, log)
 				os.Rename(logPath, filepath.Join(s.artDir, "app-first-try.log"))
-				s.display = startXvfb(s.t)
+				s.display = keychaintest.StartXvfb(s.t, "1280x800x24")
 				s.relaunch()
 				return false
 			}
@@ -428,68 +427,6 @@ func (s *appRun) assertSecretNowhere(secret string) {
 	}
 }
 
-// startXvfb starts a virtual display on a free number and returns ":N".
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	xlog, err := os.Create(filepath.Join(t.ArtifactDir(), "xvfb.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer xlog.Close()
-	cmd.Stdout, cmd.Stderr = xlog, xlog
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	line := make(chan string, 1)
-	go func() {
-		// Xvfb writes the number and the newline separately and exits
-		// ("Cannot write display number to fd 3") when the pipe is closed
-		// in between: read the whole line before closing.
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb did not report a display number")
-		}
-		// Under load the server was seen to report its number before
-		// clients could connect (GLFW then fails with PlatformUnavailable):
-		// wait until a client gets through.
-		display := ":" + n
-		var probeOut []byte
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			probe := exec.Command("xdotool", "getdisplaygeometry")
-			probe.Env = []string{"DISPLAY=" + display}
-			if probeOut, err = probe.CombinedOutput(); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Xvfb on %s accepts no clients: %v %s (its log: %s)", display, err, probeOut, xlog.Name())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		return display
-	case <-ctx.Done():
-		t.Fatal("Xvfb did not start")
-	}
-	return ""
-}
-
 // tail is the last n lines of a log, for a failure message: CI keeps only
 // what the test prints.
 func tail(path string, n int) string {
@@ -547,7 +484,7 @@ func TestAppUploadsCommandLineFilesToTheEmbeddedSandbox(t *testing.T) {
 	keychaintest.NeedTools(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
 	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
 	s.config = filepath.Join(s.root, "config")
-	s.display = startXvfb(t)
+	s.display = keychaintest.StartXvfb(t, "1280x800x24")
 	photos := t.TempDir()
 	paths, sums := writePhotos(t, photos, 3)
 

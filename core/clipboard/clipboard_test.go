@@ -21,7 +21,7 @@ import (
 func x11(t *testing.T) string {
 	t.Helper()
 	keychaintest.NeedTools(t, "Xvfb", "xclip")
-	display := keychaintest.StartXvfb(t)
+	display := keychaintest.StartXvfb(t, "800x600x24")
 	t.Setenv("DISPLAY", display)
 	t.Setenv("WAYLAND_DISPLAY", "")
 	return display

@@ -200,7 +200,7 @@ func TestUnansweredUnlockPromptTimesOut(t *testing.T) {
 	// With a display, gnome-keyring shows an unlock prompt (gcr-prompter,
 	// started by the bus) that nobody answers: go-keyring would wait for
 	// ever.
-	display := keychaintest.StartXvfb(t)
+	display := keychaintest.StartXvfb(t, "800x600x24")
 	services := t.TempDir()
 	prompter := "[D-BUS Service]\nName=org.gnome.keyring.SystemPrompter\nExec=/usr/libexec/gcr-prompter\n"
 	if err := os.WriteFile(filepath.Join(services, "org.gnome.keyring.SystemPrompter.service"), []byte(prompter), 0o644); err != nil {

@@ -11,8 +11,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,19 +92,27 @@ func NeedTools(t testing.TB, bins ...string) {
 	}
 }
 
-// StartXvfb starts a virtual display on a free number for the test (the
-// keychain's unlock prompter and the clipboard need one) and returns ":N".
-// -noreset keeps the server from resetting whenever its last client leaves,
-// which a client connecting at that moment would see as no display.
-func StartXvfb(t testing.TB) string {
+// StartXvfb starts a virtual display of screen (e.g. "800x600x24") on a
+// free number for the test (the keychain's unlock prompter, the clipboard
+// and the app's window need one) and returns ":N" once it accepts clients.
+// Its log goes to the test's artifacts as xvfb.log. -noreset keeps the
+// server from resetting whenever its last client leaves, which a client
+// connecting at that moment would see as no display.
+func StartXvfb(t testing.TB, screen string) string {
 	t.Helper()
 	NeedTools(t, "Xvfb")
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset")
+	xlog, err := os.Create(filepath.Join(t.ArtifactDir(), "xvfb.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xlog.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdout, cmd.Stderr = xlog, xlog
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -117,14 +127,27 @@ func StartXvfb(t testing.TB) string {
 		r.Close()
 		line <- strings.TrimSpace(s)
 	}()
+	var n string
 	select {
-	case n := <-line:
+	case n = <-line:
 		if n == "" {
-			t.Fatal("Xvfb did not report a display number")
+			t.Fatalf("Xvfb did not report a display number (its log: %s)", xlog.Name())
 		}
-		return ":" + n
 	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start")
+		t.Fatalf("Xvfb did not start (its log: %s)", xlog.Name())
 	}
-	return ""
+	// Under load the server was seen to report its number before clients
+	// could connect: wait until its socket takes a connection.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.Dial("unix", "/tmp/.X11-unix/X"+n)
+		if err == nil {
+			c.Close()
+			return ":" + n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Xvfb on :%s accepts no clients: %v (its log: %s)", n, err, xlog.Name())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
