@@ -21,7 +21,7 @@ import (
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/sandbox"
 	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
-	"github.com/cloudup/cloudup/core/sandbox/searchexpr"
+	"github.com/cloudup/cloudup/core/searchexpr"
 )
 
 func TestFilterExpression(t *testing.T) {

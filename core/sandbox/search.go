@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudup/cloudup/core/sandbox/searchexpr"
+	"github.com/cloudup/cloudup/core/searchexpr"
 )
 
 // searchRequest is the Search API body. cloudinary-go and Node send JSON;

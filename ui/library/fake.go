@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudup/cloudup/core/cloud"
-	"github.com/cloudup/cloudup/core/sandbox/searchexpr"
+	"github.com/cloudup/cloudup/core/searchexpr"
 	"github.com/cloudup/cloudup/ui/preview"
 )
 
