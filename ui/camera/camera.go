@@ -46,7 +46,7 @@ type Account interface {
 
 // AccountFrom is the adapter the queue (or the app) calls. cam may be nil
 // (camera.NewAuto is made when the dialog opens); a *camera.Synthetic or a
-// StillCamera serves tests.
+// cameratest.StillCamera serves tests.
 func AccountFrom(cam corecam.Camera, spoolDir string, queue func(transfer.Item)) Account {
 	return account{cam: cam, dir: spoolDir, queue: queue}
 }

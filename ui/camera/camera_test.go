@@ -15,6 +15,7 @@ import (
 	corecam "github.com/cloudup/cloudup/core/camera"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/camera/cameratest"
 	"github.com/cloudup/cloudup/ui/uitest"
 )
 
@@ -66,7 +67,7 @@ func (fx *fixture) live() {
 }
 
 func TestDialogShowsTheLivePreviewOfTheFirstCamera(t *testing.T) {
-	fx := newFixture(t, &StillCamera{})
+	fx := newFixture(t, &cameratest.StillCamera{})
 	fx.v.Show()
 	fx.live()
 	if fx.v.picker.Selected != "Still test camera" {
@@ -148,12 +149,12 @@ func TestCameraErrorsAreShownInWords(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: StillID}, "in use by another application"},
-		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: StillID}, "camera access denied"},
-		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: StillID}, "no camera found"},
+		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: cameratest.StillID}, "in use by another application"},
+		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: cameratest.StillID}, "camera access denied"},
+		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: cameratest.StillID}, "no camera found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fx := newFixture(t, &StillCamera{OpenErr: tc.err})
+			fx := newFixture(t, &cameratest.StillCamera{OpenErr: tc.err})
 			fx.v.Show()
 			fx.until("the error", func() bool { return strings.Contains(fx.v.Status(), tc.want) })
 			if !fx.v.capture.Disabled() {
@@ -186,7 +187,7 @@ func (c emptyCamera) Open(context.Context, string) (corecam.Stream, error) {
 }
 
 func TestSwitchingDevicesReleasesThePreviousOne(t *testing.T) {
-	still, synth := &StillCamera{}, corecam.NewSynthetic()
+	still, synth := &cameratest.StillCamera{}, corecam.NewSynthetic()
 	fx := newFixture(t, twoCameras{still, synth})
 	fx.v.Show()
 	fx.live()
@@ -205,7 +206,7 @@ func TestSwitchingDevicesReleasesThePreviousOne(t *testing.T) {
 
 // twoCameras lists a StillCamera and a synthetic one and routes Open by ID.
 type twoCameras struct {
-	still *StillCamera
+	still *cameratest.StillCamera
 	synth *corecam.Synthetic
 }
 
@@ -216,7 +217,7 @@ func (c twoCameras) Devices(ctx context.Context) ([]corecam.Device, error) {
 }
 
 func (c twoCameras) Open(ctx context.Context, id string) (corecam.Stream, error) {
-	if id == StillID {
+	if id == cameratest.StillID {
 		return c.still.Open(ctx, id)
 	}
 	return c.synth.Open(ctx, id)

@@ -18,6 +18,7 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	"github.com/cloudup/cloudup/core/keychain/keychaintest"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/preview/previewtest"
 )
 
 var photo = cloud.Asset{
@@ -28,7 +29,7 @@ var photo = cloud.Asset{
 
 type fixture struct {
 	v     *View
-	fake  *Fake
+	fake  *previewtest.Fake
 	tasks *bridge.Tasks
 	win   fyne.Window
 }
@@ -40,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(tasks.Close)
 	win := test.NewTempWindow(t, nil)
 	win.Resize(fyne.NewSize(1000, 720))
-	fx := &fixture{v: New(win, tasks), fake: &Fake{Secret: "fake-secret", Busy: map[string]int{}}, tasks: tasks, win: win}
+	fx := &fixture{v: New(win, tasks), fake: &previewtest.Fake{Secret: "fake-secret", Busy: map[string]int{}}, tasks: tasks, win: win}
 	fx.v.PollInterval = time.Millisecond
 	fx.v.SetAccount(fx.fake)
 	return fx
@@ -163,7 +164,7 @@ func TestPreviewStopsPollingWhenItMovesOn(t *testing.T) {
 		moveOn func(fx *fixture)
 	}{
 		{"closed", func(fx *fixture) { fx.v.Close() }},
-		{"another profile", func(fx *fixture) { fx.v.SetAccount(&Fake{}) }},
+		{"another profile", func(fx *fixture) { fx.v.SetAccount(&previewtest.Fake{}) }},
 		{"another preset", func(fx *fixture) { fx.v.Apply("grayscale") }},
 		{"clicked again", func(fx *fixture) {
 			fx.v.Apply("background-removal")

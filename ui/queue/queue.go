@@ -41,7 +41,7 @@ import (
 )
 
 // Engine is what the queue needs of the upload engine. EngineFrom adapts a
-// *transfer.Engine; FakeEngine is one for tests. None of these may block on
+// *transfer.Engine; the tests have an in-memory one. None of these may block on
 // the network or the disk: they are called on the UI goroutine.
 type Engine interface {
 	Add(items ...transfer.Item) []transfer.ItemID
@@ -91,7 +91,7 @@ func AccountFrom(e *transfer.Engine, options func() *transfer.Options) Account {
 	return account{engine: EngineFrom(e), options: options}
 }
 
-// AccountWith builds an Account around any Engine, e.g. a FakeEngine.
+// AccountWith builds an Account around any Engine, e.g. a test double.
 func AccountWith(e Engine, options func() *transfer.Options) Account {
 	return account{engine: e, options: options}
 }

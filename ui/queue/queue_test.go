@@ -26,6 +26,7 @@ import (
 	"github.com/cloudup/cloudup/core/clipboard"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
+	"github.com/cloudup/cloudup/ui/camera/cameratest"
 )
 
 func TestEmptyQueueShowsADropTargetWithEverySource(t *testing.T) {
@@ -509,7 +510,7 @@ func TestCameraPhotoIsQueuedAsAJPEGWithTheCurrentFolder(t *testing.T) {
 	h.eng = NewFakeEngine()
 	h.v.SetAccount(AccountWith(h.eng, func() *transfer.Options { return &transfer.Options{Folder: "products"} }))
 	h.settle()
-	cam := &camview.StillCamera{}
+	cam := &cameratest.StillCamera{}
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
@@ -602,7 +603,7 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 	h.eng = first
 	h.v.SetAccount(AccountWith(first, func() *transfer.Options { return &transfer.Options{Folder: "old"} }))
 	h.settle()
-	cam := &camview.StillCamera{}
+	cam := &cameratest.StillCamera{}
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
@@ -633,7 +634,7 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 
 // waitForLivePreview waits until the dialog shows live frames, and lets a
 // few arrive (the still camera's exposure "settles" like a real one).
-func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *camview.StillCamera, deadline time.Time) {
+func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *cameratest.StillCamera, deadline time.Time) {
 	t.Helper()
 	for cv.Status() != "" || cam.OpenStreams() == 0 {
 		if time.Now().After(deadline) {
