@@ -40,8 +40,8 @@ type libraryTab interface {
 
 // newViews builds the Upload and Library tabs.
 func newViews(m *MainWindow) (uploadTab, libraryTab) {
-	lib := &libraryView{v: uilibrary.New(m.Window, m.viewTasks), thumbs: m.deps.Thumbs}
-	return &queueTab{v: queue.New(m.Window, m.viewTasks)}, lib
+	lib := &libraryView{v: uilibrary.New(m.Window, m.tasks), thumbs: m.deps.Thumbs}
+	return &queueTab{v: queue.New(m.Window, m.tasks)}, lib
 }
 
 // libraryView is the Library tab: ui/library's grid and the preview it

@@ -85,10 +85,6 @@ type MainWindow struct {
 	app   fyne.App
 	deps  Deps
 	tasks *bridge.Tasks
-	// viewTasks owns the views' work, which includes long-lived event
-	// pumps: kept apart from tasks so that tasks.Wait (used by widget
-	// tests) is not held by a pump that runs as long as a session.
-	viewTasks *bridge.Tasks
 
 	switcher   *widget.Select
 	summary    *widget.Label
@@ -134,7 +130,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	if deps.Tasks == nil {
 		deps.Tasks = bridge.NewTasks()
 	}
-	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, viewTasks: bridge.NewTasks(), persist: true, inputs: deps.Inputs, resumeOffered: map[string]bool{}}
+	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, persist: true, inputs: deps.Inputs, resumeOffered: map[string]bool{}}
 	m.Window = a.NewWindow(Title)
 	if deps.Icon != nil {
 		m.Window.SetIcon(deps.Icon)
@@ -191,10 +187,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	// Closing the window only cancels: engines flushing their journal and
 	// tasks finishing would freeze the UI goroutine here. The owner (cmd/
 	// cloudup, after the run loop ends) calls Close, which waits.
-	m.Window.SetOnClosed(func() {
-		m.viewTasks.Cancel()
-		m.tasks.Cancel()
-	})
+	m.Window.SetOnClosed(m.tasks.Cancel)
 
 	m.Reload()
 	return m
@@ -206,7 +199,6 @@ func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 // Close stops background work, waits for it, and closes every session the
 // window opened (their engines keep unfinished work in the journal).
 func (m *MainWindow) Close() {
-	m.viewTasks.Close()
 	m.tasks.Close()
 	m.sessions.closeAll()
 	m.session = nil

@@ -15,7 +15,6 @@ import (
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui/bridge"
-	"github.com/cloudup/cloudup/ui/uitest"
 )
 
 type fixture struct {
@@ -25,12 +24,8 @@ type fixture struct {
 	sandbox  *session.Sandbox
 	sessions *openedSessions
 	inputs   []string
-	ui       *uiQueue
 	win      *MainWindow
 }
-
-// uiQueue stands in for the UI goroutine (see uitest.UIQueue).
-type uiQueue = uitest.UIQueue
 
 // settle runs background results on the test's goroutine until nothing new
 // arrives for a while (the queue view flushes its events ten times a
@@ -38,7 +33,7 @@ type uiQueue = uitest.UIQueue
 func (fx *fixture) settle() {
 	for quiet := 0; quiet < 4; {
 		fx.win.Tasks().Wait()
-		if fx.ui.Drain() > 0 {
+		if fx.win.Tasks().Drain() > 0 {
 			quiet = 0
 			continue
 		}
@@ -49,11 +44,8 @@ func (fx *fixture) settle() {
 
 func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	t.Helper()
-	ui := &uiQueue{}
-	var a fyne.App = test.NewTempApp(t)
-	a = ui.App(a)
-	fyne.SetCurrentApp(a)
-	fx := &fixture{ui: ui,
+	a := test.NewTempApp(t)
+	fx := &fixture{
 		store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{},
 		sandbox: session.NewSandbox(t.TempDir()), sessions: &openedSessions{dir: t.TempDir()},
 	}

@@ -69,10 +69,7 @@ func (a account) Queue(item transfer.Item) {
 type View struct {
 	win   fyne.Window
 	tasks *bridge.Tasks
-	// schedule runs a function on the UI goroutine: fyne.Do, replaced in
-	// tests.
-	schedule func(func())
-	now      func() time.Time
+	now   func() time.Time
 
 	acct    Account
 	cam     corecam.Camera
@@ -102,7 +99,7 @@ type View struct {
 
 // New builds the dialog's widgets; nothing opens until Show.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
-	v := &View{win: win, tasks: tasks, schedule: fyne.Do, now: time.Now}
+	v := &View{win: win, tasks: tasks, now: time.Now}
 	v.picker = widget.NewSelect(nil, v.pick)
 	v.picker.PlaceHolder = "Looking for cameras…"
 	v.frame = canvas.NewImageFromImage(nil)
@@ -126,10 +123,6 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.setState(stateIdle, "")
 	return v
 }
-
-// SetScheduler sets how results reach the UI goroutine: fyne.Do unless a
-// test (or a host view with its own) passes another.
-func (v *View) SetScheduler(run func(func())) { v.schedule = run }
 
 // Content is the dialog's body.
 func (v *View) Content() fyne.CanvasObject { return v.content }
@@ -211,7 +204,7 @@ func (v *View) Show() {
 	v.dlg.Show()
 	v.setState(stateOpening, "Looking for cameras…")
 	cam := v.cam
-	v.run(func(ctx context.Context) {
+	v.tasks.Go(func(ctx context.Context) func() {
 		if cam == nil {
 			cam = corecam.NewAuto()
 		}
@@ -220,16 +213,7 @@ func (v *View) Show() {
 		if a, ok := cam.(*corecam.Auto); ok {
 			notes = a.Notes()
 		}
-		v.schedule(func() { v.listed(cam, devices, notes, err) })
-	})
-}
-
-// run starts work on a goroutine that bridge.Tasks owns, so the app's
-// shutdown cancels it and waits for it (and so for the device's release).
-func (v *View) run(work func(ctx context.Context)) {
-	v.tasks.Go(func(ctx context.Context) func() {
-		work(ctx)
-		return nil
+		return func() { v.listed(cam, devices, notes, err) }
 	})
 }
 
@@ -283,7 +267,9 @@ func (v *View) startPreview(d corecam.Device) {
 	v.frame.Image = nil
 	v.frame.Refresh()
 	v.setState(stateOpening, "Opening "+d.Name+"…")
-	v.run(func(tctx context.Context) {
+	// A loop of the bridge: the app's shutdown cancels it and waits for it,
+	// and so for the device's release.
+	v.tasks.Loop(func(tctx context.Context) {
 		stop := context.AfterFunc(tctx, cancel)
 		defer stop()
 		v.preview(ctx, gen, cam, d.ID)
@@ -296,7 +282,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 	stream, err := cam.Open(ctx, id)
 	if err != nil {
 		if ctx.Err() == nil {
-			v.schedule(func() {
+			v.tasks.Do(func() {
 				if gen == v.gen {
 					v.setState(stateFailed, err.Error())
 				}
@@ -305,7 +291,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 		return
 	}
 	defer stream.Close()
-	v.schedule(func() {
+	v.tasks.Do(func() {
 		if gen == v.gen && v.frozen == nil {
 			v.setState(stateLive, "")
 		}
@@ -318,7 +304,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 		img, err := stream.Next(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				v.schedule(func() {
+				v.tasks.Do(func() {
 					if gen == v.gen {
 						v.setState(stateFailed, "The camera stopped: "+err.Error())
 					}
@@ -339,7 +325,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 			}
 		}
 		last = time.Now()
-		v.schedule(v.showLatest)
+		v.tasks.Do(v.showLatest)
 	}
 }
 
@@ -385,9 +371,9 @@ func (v *View) UsePhoto() {
 	img, acct, taken := v.frozen, v.acct, v.now()
 	v.setState(stateOpening, "Saving the photo…")
 	enable(v.retake, false)
-	v.run(func(ctx context.Context) {
+	v.tasks.Go(func(ctx context.Context) func() {
 		item, err := spool(img, acct.SpoolDir(), taken)
-		v.schedule(func() {
+		return func() {
 			if err != nil {
 				v.setState(stateCaptured, "The photo could not be saved: "+err.Error())
 				v.status.Importance = widget.DangerImportance
@@ -396,7 +382,7 @@ func (v *View) UsePhoto() {
 			}
 			acct.Queue(item)
 			v.Close()
-		})
+		}
 	})
 }
 

@@ -16,17 +16,12 @@ import (
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/camera/cameratest"
-	"github.com/cloudup/cloudup/ui/uitest"
 )
-
-// uiQueue stands in for fyne.Do (see uitest.UIQueue).
-type uiQueue = uitest.UIQueue
 
 type fixture struct {
 	t      *testing.T
 	v      *View
 	win    fyne.Window
-	ui     *uiQueue
 	queued []transfer.Item
 	tasks  *bridge.Tasks
 }
@@ -34,12 +29,11 @@ type fixture struct {
 func newFixture(t *testing.T, cam corecam.Camera) *fixture {
 	t.Helper()
 	test.NewTempApp(t)
-	fx := &fixture{t: t, ui: &uiQueue{}, tasks: bridge.NewTasks()}
+	fx := &fixture{t: t, tasks: bridge.NewQueuedTasks()}
 	t.Cleanup(fx.tasks.Close)
 	fx.win = test.NewTempWindow(t, widget.NewLabel("Upload tab"))
 	fx.win.Resize(fyne.NewSize(760, 640))
 	fx.v = New(fx.win, fx.tasks)
-	fx.v.SetScheduler(fx.ui.Push)
 	fx.v.now = func() time.Time { return time.Date(2026, 5, 17, 8, 9, 10, 0, time.Local) }
 	fx.v.SetAccount(AccountFrom(cam, t.TempDir(), func(item transfer.Item) { fx.queued = append(fx.queued, item) }))
 	return fx
@@ -50,7 +44,7 @@ func (fx *fixture) until(what string, cond func() bool) {
 	fx.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		fx.ui.Drain()
+		fx.tasks.Drain()
 		if cond() {
 			return
 		}
@@ -99,7 +93,7 @@ func TestCaptureFreezesRetakeResumesAndUseQueuesAJPEG(t *testing.T) {
 	fx.v.Capture()
 	still := fx.v.frame.Image
 	time.Sleep(200 * time.Millisecond)
-	fx.ui.Drain()
+	fx.tasks.Drain()
 	if fx.v.frame.Image != still {
 		t.Fatal("the captured frame did not stay on screen")
 	}

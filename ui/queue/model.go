@@ -44,7 +44,7 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 	v.pend = pending{reset: &snap}
 	v.mu.Unlock()
 	v.attached.Store(int64(gen))
-	v.schedule(func() { v.flush(gen) })
+	v.askFlush(gen)
 
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
@@ -57,7 +57,7 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 		case ev, ok := <-events:
 			if !ok {
 				if dirty {
-					v.schedule(func() { v.flush(gen) })
+					v.askFlush(gen)
 				}
 				return
 			}
@@ -67,10 +67,16 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 		case <-tick.C:
 			if dirty {
 				dirty = false
-				v.schedule(func() { v.flush(gen) })
+				v.askFlush(gen)
 			}
 		}
 	}
+}
+
+// askFlush has the UI goroutine apply what was merged.
+func (v *View) askFlush(gen int) {
+	v.flushes.Add(1)
+	v.tasks.Do(func() { v.flush(gen) })
 }
 
 // merge folds ev into the pending changes, unless gen's account has been
@@ -242,7 +248,7 @@ func (v *View) notifyWhenFinished() {
 	// Off the UI goroutine: on Linux Fyne sends it as a synchronous D-Bus
 	// call, which stalls the window while the notification daemon is slow.
 	// It touches no widgets.
-	v.goWork(func(context.Context) func() {
+	v.tasks.Go(func(context.Context) func() {
 		a.SendNotification(n)
 		return nil
 	})

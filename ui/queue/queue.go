@@ -12,9 +12,8 @@
 // thumbnails come from core/localthumb off the UI goroutine, and everything
 // else is the engine's job.
 //
-// The pump is a long-lived task on the bridge.Tasks given to New: while an
-// account is attached, that Tasks' Wait does not return, so hosts that use
-// Wait in tests give the view a Tasks of its own.
+// The pump is a bridge.Tasks loop; every other piece of work is a task
+// whose result the bridge applies on the UI goroutine.
 //
 // Deviation from the views contract: *transfer.Engine does not satisfy
 // Engine directly, because Subscribe returns a concrete *transfer.Subscription
@@ -114,10 +113,7 @@ type View struct {
 	win    fyne.Window
 	tasks  *bridge.Tasks
 	thumbs *localthumb.Cache
-	// schedule runs a function on the UI goroutine: fyne.Do, replaced in
-	// tests so updates land on the test's goroutine.
-	schedule func(func())
-	cam      corecam.Camera
+	cam    corecam.Camera
 	// readClipboardImage reads a pasted picture; nil means
 	// clipboard.ReadImage. Tests replace it.
 	readClipboardImage func(context.Context) (clipboard.Image, error)
@@ -143,7 +139,7 @@ type View struct {
 	// draining the previous account's events must not write into it.
 	pendGen  int
 	merged   atomic.Int64 // events merged so far, for tests
-	inflight atomic.Int64 // goWork calls not yet done, for tests
+	flushes  atomic.Int64 // flushes the pump asked for, for tests
 	attached atomic.Int64 // the gen whose pump has taken its snapshot
 
 	// The model: touched on the UI goroutine only.
@@ -180,7 +176,7 @@ type View struct {
 
 // New builds the Upload tab. It does no I/O.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
-	v := &View{win: win, tasks: tasks, schedule: fyne.Do,
+	v := &View{win: win, tasks: tasks,
 		thumbs: localthumb.New(0, 0, 2), items: map[transfer.ItemID]transfer.ItemStatus{},
 		thumbWanted: map[string]bool{}, why: "Choose a profile in the header to start uploading."}
 	v.build()
@@ -191,26 +187,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 // Content is what the window puts in the Upload tab.
 func (v *View) Content() fyne.CanvasObject { return v.content }
 
-// goWork runs work on bridge.Tasks and the function it returns (if any) on
-// the UI goroutine through v.schedule. Unlike a plain Tasks result, this
-// also works while the long-lived pump runs, which Tasks.Wait would wait
-// for forever.
-func (v *View) goWork(work func(ctx context.Context) func()) {
-	v.inflight.Add(1)
-	v.tasks.Go(func(ctx context.Context) func() {
-		defer v.inflight.Add(-1)
-		if apply := work(ctx); apply != nil && ctx.Err() == nil {
-			v.schedule(apply)
-		}
-		return nil
-	})
-}
-
-// goAccountWork is goWork for work on behalf of the current account: its
+// goAccountWork runs work for the current account on the bridge: its
 // context also ends when the account is switched or detached.
 func (v *View) goAccountWork(work func(ctx context.Context) func()) {
 	acctCtx := v.acctCtx
-	v.goWork(func(tctx context.Context) func() {
+	v.tasks.Go(func(tctx context.Context) func() {
 		ctx, cancel := context.WithCancel(tctx)
 		defer cancel()
 		stop := context.AfterFunc(acctCtx, cancel)
@@ -245,11 +226,10 @@ func (v *View) SetAccount(a Account) {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.acctCtx, v.stopAcct = ctx, cancel
 	gen, eng := v.gen, a.Engine()
-	v.tasks.Go(func(tctx context.Context) func() {
+	v.tasks.Loop(func(tctx context.Context) {
 		stop := context.AfterFunc(tctx, cancel)
 		defer stop()
 		v.pump(ctx, gen, eng)
-		return nil
 	})
 	v.render()
 	if len(v.waiting) > 0 {

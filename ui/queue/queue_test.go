@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -552,8 +551,7 @@ func TestPickersOpenAsDialogs(t *testing.T) {
 
 func TestEventsReachTheListAtMostTenTimesASecond(t *testing.T) {
 	h := newHarness(t, true)
-	var flushes atomic.Int32
-	h.v.schedule = func(f func()) { flushes.Add(1); h.ui.Push(f) }
+	before := h.v.flushes.Load()
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/big.mp4"})
 	start := time.Now()
 	for i := range 500 {
@@ -562,8 +560,9 @@ func TestEventsReachTheListAtMostTenTimesASecond(t *testing.T) {
 	}
 	h.settle()
 	elapsed := time.Since(start)
-	if limit := int(elapsed/flushInterval) + 2; int(flushes.Load()) > limit {
-		t.Errorf("%d UI updates in %v for 501 events; at most %d expected", flushes.Load(), elapsed, limit)
+	flushes := h.v.flushes.Load() - before
+	if limit := int64(elapsed/flushInterval) + 2; flushes > limit {
+		t.Errorf("%d UI updates in %v for 501 events; at most %d expected", flushes, elapsed, limit)
 	}
 	if st := h.v.Row(0); st.BytesDone != 499 {
 		t.Errorf("the last progress was lost: %d bytes done", st.BytesDone)
@@ -640,11 +639,11 @@ func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *camerat
 		if time.Now().After(deadline) {
 			t.Fatalf("no live preview: %q", cv.Status())
 		}
-		h.ui.Drain()
+		h.tasks.Drain()
 		time.Sleep(5 * time.Millisecond)
 	}
 	for range 3 {
 		time.Sleep(80 * time.Millisecond)
-		h.ui.Drain()
+		h.tasks.Drain()
 	}
 }

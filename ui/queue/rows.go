@@ -127,7 +127,7 @@ func (v *View) wantThumb(path string) {
 	}
 	v.thumbWanted[path] = true
 	gen := v.gen
-	v.goWork(func(ctx context.Context) func() {
+	v.tasks.Go(func(ctx context.Context) func() {
 		if _, err := v.thumbs.Get(ctx, path); err != nil {
 			return nil // the row keeps its type icon
 		}

@@ -54,7 +54,7 @@ func TestDroppedFilesReachDoneOnTheSandbox(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.Drain()
+		h.tasks.Drain()
 		h.v.sync()
 		done := 0
 		for i := range h.v.Len() {
@@ -108,7 +108,7 @@ func TestBadFilesFailAloneWithWhatToDo(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.Drain()
+		h.tasks.Drain()
 		h.v.sync()
 		b := h.v.batch
 		if b.Total == 3 && b.Finished() {

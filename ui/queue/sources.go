@@ -268,7 +268,7 @@ func (v *View) pasteImage(noImage string) {
 		read = clipboard.ReadImage
 	}
 	gen := v.gen
-	v.goWork(func(ctx context.Context) func() {
+	v.tasks.Go(func(ctx context.Context) func() {
 		img, err := read(ctx)
 		if errors.Is(err, clipboard.ErrNoImage) {
 			return func() { v.showNotice(noImage, false) }
@@ -349,7 +349,6 @@ func (v *View) openCamera() *camview.View {
 		return nil
 	}
 	cv := camview.New(v.win, v.tasks)
-	cv.SetScheduler(v.schedule)
 	// Use photo runs this on the UI goroutine: the photo goes to the
 	// profile current when it is used, not the one the dialog opened with.
 	cv.SetAccount(camview.AccountFrom(v.cam, "", func(item transfer.Item) {
