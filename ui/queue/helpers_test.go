@@ -16,10 +16,10 @@ import (
 )
 
 type harness struct {
-	t     testing.TB
-	v     *View
-	eng   *FakeEngine
-	win   fyne.Window
+	t   testing.TB
+	v   *View
+	eng *FakeEngine
+	win fyne.Window
 	// tasks holds UI work for the test's goroutine (bridge.NewQueuedTasks).
 	tasks *bridge.Tasks
 }

@@ -36,7 +36,8 @@ import (
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
-// Store is what the dialog needs of the profile store; *account.Store is one.
+// Store is the profile store as the ui sees it (the window and this dialog
+// share one); *account.Store is one.
 type Store interface {
 	List() ([]account.Profile, error)
 	Get(name string) (account.Profile, error)

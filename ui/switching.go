@@ -1,0 +1,270 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/effects"
+	corelibrary "github.com/cloudup/cloudup/core/library"
+	uilibrary "github.com/cloudup/cloudup/ui/library"
+	"github.com/cloudup/cloudup/ui/queue"
+)
+
+// envChoice is the switcher entry for CLOUDINARY_URL.
+const envChoice = "CLOUDINARY_URL (environment)"
+
+// Reload re-reads the profiles and picks the current one the way the CLI
+// does: CLOUDINARY_URL when set, else the default profile.
+// The store is read off the UI goroutine: a save in progress holds its
+// lock through an fsync.
+func (m *MainWindow) Reload() {
+	profiles := m.deps.Profiles
+	m.tasks.Go(func(context.Context) func() {
+		list, err := profiles.List()
+		def, defErr := profiles.Default()
+		return func() { m.showProfiles(list, err, def, defErr) }
+	})
+}
+
+// showProfiles fills the switcher and selects the current choice.
+func (m *MainWindow) showProfiles(list []account.Profile, err error, def account.Profile, defErr error) {
+	if err != nil {
+		m.showProblem("Cannot read profiles: " + err.Error())
+		return
+	}
+	var names []string
+	env := strings.TrimSpace(m.deps.Getenv(account.EnvVar)) != ""
+	if env {
+		names = append(names, envChoice)
+	}
+	for _, p := range list {
+		names = append(names, p.Name)
+	}
+	m.switcher.SetOptions(names)
+	choice := m.current
+	if choice == "" || !contains(names, choice) {
+		if env {
+			choice = envChoice
+		} else if defErr == nil {
+			choice = def.Name
+		}
+	}
+	m.current = ""
+	m.persist = false
+	m.switcher.SetSelected(choice) // calls switchTo
+	m.persist = true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// switchTo makes choice current: a stored profile also becomes the default,
+// so the CLI and the next start agree with what the window shows.
+func (m *MainWindow) switchTo(choice string) {
+	if choice == "" || choice == m.current {
+		return
+	}
+	m.current = choice
+	name := choice
+	if choice == envChoice {
+		name = ""
+	}
+	persist := m.persist && name != ""
+	m.summary.SetText("Loading " + choice + "…")
+	if choice == account.SandboxName {
+		// Starting and seeding the sandbox takes a moment the first time.
+		m.bannerText.Importance = widget.WarningImportance
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerText.SetText("Sandbox: starting the local Cloudinary-compatible server… Uploads stay on this computer.")
+		m.banner.Show()
+		m.banner.Refresh()
+	}
+	resolver := &account.Resolver{Store: m.deps.Profiles, Keychain: m.deps.Keychain, Getenv: m.deps.Getenv}
+	profiles := m.deps.Profiles
+	m.tasks.Go(func(ctx context.Context) func() {
+		if persist {
+			if err := profiles.SetDefault(name); err != nil {
+				return func() { m.showProblem("Cannot switch profiles: " + err.Error()) }
+			}
+		}
+		creds, err := resolver.Resolve(ctx, name)
+		sess, why := m.open(ctx, &creds, err)
+		// The library signs share links with the secret (it keeps it in a
+		// self-redacting account.Secret); the window itself only says
+		// where the secret is.
+		full := creds
+		creds.Secret = ""
+		return func() {
+			if m.current != choice {
+				m.discard(sess) // the user moved on meanwhile
+				return
+			}
+			m.resolved = creds
+			m.summary.SetText(summarize(creds, err))
+			m.overview.show(creds, err)
+			m.showBanner(creds, why)
+			m.setSession(sess, full, why)
+		}
+	})
+}
+
+// open runs off the UI goroutine: it fetches the sandbox's credentials for
+// the Sandbox profile and opens a session when the credentials allow one.
+// Without a session, why says in words what is missing.
+func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resolveErr error) (Session, error) {
+	if resolveErr != nil {
+		return nil, resolveErr
+	}
+	if creds.Profile.Sandbox {
+		if m.deps.Sandbox == nil {
+			return nil, errors.New("the embedded sandbox is not available in this build")
+		}
+		c, err := m.deps.Sandbox.Credentials(ctx, creds.Profile)
+		if err != nil {
+			return nil, err
+		}
+		*creds = c
+	}
+	if err := creds.RequireSecret(); err != nil {
+		return nil, err
+	}
+	if m.deps.Open == nil {
+		return nil, errors.New("uploads are not available in this build")
+	}
+	sess, err := m.deps.Open(ctx, *creds)
+	if err != nil {
+		return nil, err
+	}
+	m.sessions.add(sess)
+	return sess, nil
+}
+
+// discard closes a session the window will not use, off the UI goroutine.
+func (m *MainWindow) discard(s Session) {
+	if s == nil {
+		return
+	}
+	m.tasks.Go(func(context.Context) func() {
+		m.sessions.close(s)
+		return nil
+	})
+}
+
+// setSession hands s (or the reason there is none) to every view, then
+// closes the session it replaces. Command-line inputs go to the first
+// session; unfinished work from a previous run is offered once per profile.
+func (m *MainWindow) setSession(s Session, creds account.Credentials, why error) {
+	old := m.session
+	m.session = s
+	m.bindUpload(s, why)
+	m.bindLibrary(s, creds)
+	m.libraryDone = uploadsDone(s)
+	if old != nil && old != s {
+		m.discard(old)
+	}
+	if s == nil {
+		return
+	}
+	if len(m.inputs) > 0 {
+		inputs := m.inputs
+		m.inputs = nil
+		m.Tabs.Select(m.uploadItem)
+		m.upload.AddInputs(inputs)
+	}
+	m.offerResume(s)
+}
+
+// uploadsDone counts the session's finished uploads (Batch reads counters
+// in memory: it never waits on the network or the disk).
+func uploadsDone(s Session) int {
+	if s == nil || s.Engine() == nil {
+		return 0
+	}
+	return s.Engine().Batch().Done
+}
+
+// refreshLibraryIfStale reloads the Library when uploads finished since it
+// last loaded, and says whether it did.
+func (m *MainWindow) refreshLibraryIfStale() bool {
+	if m.session == nil {
+		return false
+	}
+	done := uploadsDone(m.session)
+	if done == m.libraryDone {
+		return false
+	}
+	m.libraryDone = done
+	m.library.Refresh()
+	return true
+}
+
+func (m *MainWindow) offerResume(s Session) {
+	counter, ok := s.(unfinishedCounter)
+	name := s.Profile().Name
+	if !ok || m.resumeOffered[name] {
+		return
+	}
+	m.resumeOffered[name] = true
+	m.tasks.Go(func(ctx context.Context) func() {
+		n, err := counter.Unfinished(ctx)
+		if err != nil || n == 0 {
+			return nil
+		}
+		return func() {
+			if m.session == s {
+				m.upload.OfferResume(n)
+			}
+		}
+	})
+}
+
+// bindUpload hands the Upload tab the session's engine, or says why there
+// is none.
+func (m *MainWindow) bindUpload(s Session, why error) {
+	if s == nil {
+		m.upload.SetUnavailable(why)
+		return
+	}
+	// nil options: the engine's defaults, which the session took from the
+	// profile (folder, tags, preset, public_id template).
+	m.upload.SetAccount(queue.AccountFrom(s.Engine(), nil))
+}
+
+// bindLibrary hands the Library tab (and its preview) the session's
+// client, the thumbnail cache, the delivery host and the profile's link
+// format; the secret only signs share links.
+func (m *MainWindow) bindLibrary(s Session, creds account.Credentials) {
+	if s == nil {
+		m.library.SetAccount(nil)
+		return
+	}
+	p := s.Profile()
+	delivery, err := effects.DeliveryFor(p.Cloud, p.APIBase)
+	if err != nil {
+		m.library.SetAccount(nil)
+		return
+	}
+	if m.thumbs == nil {
+		// No shared cache was handed in: keep thumbnails in memory.
+		if m.thumbs, err = corelibrary.NewThumbs(corelibrary.ThumbsConfig{}); err != nil {
+			m.library.SetAccount(nil)
+			return
+		}
+	}
+	format, err := effects.ParseLinkFormat(string(p.LinkFormat))
+	if err != nil {
+		format = effects.LinkURL
+	}
+	m.library.SetAccount(uilibrary.AccountFrom(s.Client(), m.thumbs, delivery, creds.Secret, format))
+}
