@@ -4,6 +4,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // installShortcuts binds the window's keys. Menu shortcuts work wherever
@@ -18,12 +20,12 @@ func (m *MainWindow) installShortcuts() {
 		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 	}
 	item := func(label string, icon fyne.Resource, action func(), sc fyne.Shortcut) *fyne.MenuItem {
-		i := fyne.NewMenuItem(label, action)
+		i := fyne.NewMenuItem(label, m.unlessDialog(action))
 		i.Icon, i.Shortcut = icon, sc
 		return i
 	}
-	quitItem := item("Quit", nil, m.app.Quit, ctrl(fyne.KeyQ))
-	quitItem.IsQuit = true
+	quitItem := fyne.NewMenuItem("Quit", m.app.Quit)
+	quitItem.Shortcut, quitItem.IsQuit = ctrl(fyne.KeyQ), true
 	file := fyne.NewMenu("File",
 		item("Add files…", theme.FileIcon(), m.AddFiles, ctrl(fyne.KeyO)),
 		item("Add folder…", theme.FolderIcon(), m.AddFolder, nil),
@@ -43,18 +45,31 @@ func (m *MainWindow) installShortcuts() {
 	)
 	m.Window.SetMainMenu(fyne.NewMainMenu(file, view))
 	c := m.Window.Canvas()
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { m.Paste() })
-	c.SetOnTypedKey(m.typedKey)
+	paste := m.unlessDialog(m.Paste)
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { paste() })
+	// Esc closes the dialog on top first (dialogs.HandleKeys), also when
+	// it arrives from a field inside it.
+	dialogs.HandleKeys(m.Window, m.typedKey)
 }
 
-// typedKey handles keys that reach the canvas (no widget has the focus).
-func (m *MainWindow) typedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyEscape:
-		m.library.ClosePreview()
-	case fyne.KeyDelete:
-		if m.Tabs.Selected() == m.uploadItem {
-			m.upload.DeleteSelected()
+// unlessDialog wraps a window action so that it does nothing while a
+// dialog is open: a shortcut must not open a second dialog over the
+// first, nor act on the view hidden behind it.
+func (m *MainWindow) unlessDialog(action func()) func() {
+	return func() {
+		if dialogs.For(m.Window).Len() == 0 {
+			action()
 		}
+	}
+}
+
+// typedKey handles keys that reach the canvas (no widget has the focus)
+// and no dialog took.
+func (m *MainWindow) typedKey(ev *fyne.KeyEvent) {
+	if dialogs.For(m.Window).Len() > 0 {
+		return // the keys belong to the dialog, not to the view behind it
+	}
+	if ev.Name == fyne.KeyDelete && m.Tabs.Selected() == m.uploadItem {
+		m.upload.DeleteSelected()
 	}
 }

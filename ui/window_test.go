@@ -8,13 +8,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/assets"
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/settings"
 )
 
 type fixture struct {
@@ -153,9 +154,9 @@ func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 	if overlay == nil {
 		t.Fatal("Settings did not open")
 	}
-	entries := map[string]*widget.Entry{}
+	entries := map[string]*dialogs.Entry{}
 	for _, o := range test.LaidOutObjects(overlay) {
-		if e, ok := o.(*widget.Entry); ok {
+		if e, ok := o.(*dialogs.Entry); ok {
 			entries[e.PlaceHolder] = e
 		}
 	}
@@ -184,9 +185,9 @@ func TestWindowSandboxDefaultsFromSettingsReachTheHeaderAndTheSession(t *testing
 	fx.settle()
 	pl.Select(account.SandboxName)
 	form := pl.Form()
-	entries := map[string]*widget.Entry{}
+	entries := map[string]*dialogs.Entry{}
 	for _, o := range test.LaidOutObjects(fx.win.Window.Canvas().Overlays().Top()) {
-		if e, ok := o.(*widget.Entry); ok {
+		if e, ok := o.(*dialogs.Entry); ok {
 			entries[e.PlaceHolder] = e
 		}
 	}
@@ -207,4 +208,62 @@ func TestWindowSandboxDefaultsFromSettingsReachTheHeaderAndTheSession(t *testing
 	if p := last.Profile(); !p.Sandbox || p.Folder != "shoots" || strings.Join(p.Tags, ",") != "studio" || last.isClosed() {
 		t.Errorf("the session after saving: %+v (closed %v)", p, last.isClosed())
 	}
+}
+
+func TestEscClosesEveryDialogOfTheWindow(t *testing.T) {
+	t.Setenv("HOME", t.TempDir()) // the file pickers list the home folder
+	fx := newFixture(t, withWork)
+	c := fx.win.Window.Canvas()
+	esc := func(from string) {
+		t.Helper()
+		if f := c.Focused(); f != nil {
+			f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		} else {
+			c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		}
+		if n := len(c.Overlays().List()); n != 0 {
+			t.Errorf("Esc left %d dialogs open (%s)", n, from)
+			for c.Overlays().Top() != nil {
+				dialogs.For(fx.win.Window).CloseTop()
+			}
+		}
+	}
+	open := func(what string, action func()) {
+		t.Helper()
+		action()
+		if c.Overlays().Top() == nil {
+			t.Fatalf("%s did not open", what)
+		}
+	}
+
+	open("Add files", fx.win.AddFiles)
+	esc("file picker")
+	open("Add folder", fx.win.AddFolder)
+	esc("folder picker")
+	open("From URL", fx.win.FromURL)
+	if _, ok := c.Focused().(*dialogs.Entry); !ok {
+		t.Errorf("From URL opened with the focus on %T, not its field", c.Focused())
+	}
+	esc("From URL, typing in its field")
+
+	fx.win.Window.Resize(fyne.NewSize(900, 900))
+	var panel *settings.Panel
+	open("Settings", func() { panel = fx.win.OpenSettings() })
+	fx.settle()
+	esc("Settings, typing the secret")
+	open("Settings", func() { panel = fx.win.OpenSettings() })
+	fx.settle()
+	panel.Select("Work")
+	panel.AskRemove()
+	if n := len(c.Overlays().List()); n != 2 {
+		t.Fatalf("%d overlays with the Remove confirmation over Settings", n)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Fatalf("Esc on the confirmation left %d overlays, want Settings alone", n)
+	}
+	if _, err := fx.store.Get("Work"); err != nil {
+		t.Error("Esc on the Remove confirmation removed the profile")
+	}
+	esc("Settings under a closed confirmation")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/sandbox"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // samplePaths copies n bundled sample photos into a temp dir.
@@ -183,14 +184,20 @@ func TestWindowShortcutsReachTheViews(t *testing.T) {
 	if fx.win.Tabs.Selected() != fx.win.uploadItem || c.Overlays().Top() == nil {
 		t.Fatal("Ctrl+O did not open the file picker on the Upload tab")
 	}
-	c.Overlays().Top().Hide()
-	c.Overlays().Remove(c.Overlays().Top())
+	ctrl(fyne.KeyComma) // a second dialog does not open over the first
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Errorf("%d overlays after Ctrl+, over the file picker, want 1", n)
+	}
+	key(fyne.KeyEscape)
+	if c.Overlays().Top() != nil {
+		t.Fatal("Esc did not close the file picker")
+	}
 
 	ctrl(fyne.KeyF)
 	if fx.win.Tabs.Selected() != fx.win.libraryItem {
 		t.Error("Ctrl+F did not show the Library")
 	}
-	if e, ok := c.Focused().(*widget.Entry); !ok || !strings.HasPrefix(e.PlaceHolder, "Search") {
+	if e, ok := c.Focused().(*dialogs.Entry); !ok || !strings.HasPrefix(e.PlaceHolder, "Search") {
 		t.Errorf("Ctrl+F focused %T, not the search box", c.Focused())
 	}
 	c.Unfocus()

@@ -148,7 +148,7 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // the status line is drawn after the save
 	s.save("03-saved.png", s.screenshot())
-	s.xdotool("key", "Escape") // leaves the dialog open; ctrl+q must work from a focused field
+	s.xdotool("key", "Escape") // closes Settings from its focused field
 
 	s.xdotool("key", "ctrl+q")
 	s.waitForExit()

@@ -27,6 +27,7 @@ import (
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // JPEGQuality keeps product detail at a modest size.
@@ -75,7 +76,7 @@ type View struct {
 	cam     corecam.Camera
 	devices []corecam.Device
 
-	picker  *widget.Select
+	picker  *dialogs.Select
 	frame   *canvas.Image
 	status  *widget.Label
 	capture *widget.Button
@@ -84,7 +85,6 @@ type View struct {
 	closeB  *widget.Button
 	content fyne.CanvasObject
 	dlg     dialog.Dialog
-	prevKey func(*fyne.KeyEvent)
 	open    bool
 
 	// The preview: gen identifies the current stream, so frames of one that
@@ -100,7 +100,7 @@ type View struct {
 // New builds the dialog's widgets; nothing opens until Show.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v := &View{win: win, tasks: tasks, now: time.Now}
-	v.picker = widget.NewSelect(nil, v.pick)
+	v.picker = dialogs.NewSelect(nil, v.pick)
 	v.picker.PlaceHolder = "Looking for cameras…"
 	v.frame = canvas.NewImageFromImage(nil)
 	v.frame.FillMode = canvas.ImageFillContain
@@ -186,22 +186,15 @@ func (v *View) Show() {
 	if v.open {
 		return
 	}
-	v.open = true
-	v.dlg = dialog.NewCustomWithoutButtons("Take a photo", v.content, v.win)
-	v.dlg.SetOnClosed(v.release)
-	v.dlg.Resize(fyne.NewSize(640, 560))
-	// Fyne's dialogs do not close on Esc; take the key while open.
-	v.prevKey = v.win.Canvas().OnTypedKey()
-	v.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			v.Close()
-			return
-		}
-		if v.prevKey != nil {
-			v.prevKey(ev)
-		}
-	})
-	v.dlg.Show()
+	d := dialog.NewCustomWithoutButtons("Take a photo", v.content, v.win)
+	d.Resize(fyne.NewSize(640, 560))
+	// Shown through the window's stack, whose Esc closes it (release runs
+	// however it closes).
+	if !dialogs.For(v.win).Show(d) {
+		return
+	}
+	v.open, v.dlg = true, d
+	d.SetOnClosed(v.release)
 	v.setState(stateOpening, "Looking for cameras…")
 	cam := v.cam
 	v.tasks.Go(func(ctx context.Context) func() {
@@ -413,8 +406,6 @@ func (v *View) release() {
 	}
 	v.open = false
 	v.stopStream()
-	v.win.Canvas().SetOnTypedKey(v.prevKey)
-	v.prevKey = nil
 }
 
 func (v *View) stopStream() {

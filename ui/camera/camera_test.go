@@ -16,6 +16,7 @@ import (
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/camera/cameratest"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 type fixture struct {
@@ -32,6 +33,7 @@ func newFixture(t *testing.T, cam corecam.Camera) *fixture {
 	fx := &fixture{t: t, tasks: bridge.NewQueuedTasks()}
 	t.Cleanup(fx.tasks.Close)
 	fx.win = test.NewTempWindow(t, widget.NewLabel("Upload tab"))
+	dialogs.HandleKeys(fx.win, nil) // as the main window does
 	fx.win.Resize(fyne.NewSize(760, 640))
 	fx.v = New(fx.win, fx.tasks)
 	fx.v.now = func() time.Time { return time.Date(2026, 5, 17, 8, 9, 10, 0, time.Local) }
@@ -132,8 +134,19 @@ func TestEscapeClosesTheDialogAndReleasesTheCamera(t *testing.T) {
 		t.Fatal("Esc did not close the dialog")
 	}
 	fx.until("the stream to close", func() bool { return cam.OpenStreams() == 0 })
-	if fx.win.Canvas().OnTypedKey() != nil {
-		t.Error("the window's key handler was not given back")
+	if n := dialogs.For(fx.win).Len(); n != 0 {
+		t.Errorf("%d dialogs still on the window's stack", n)
+	}
+}
+
+func TestEscapeInThePickerClosesTheDialogToo(t *testing.T) {
+	fx := newFixture(t, &cameratest.StillCamera{})
+	fx.v.Show()
+	fx.live()
+	fx.win.Canvas().Focus(fx.v.picker) // as after choosing a camera
+	fx.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if fx.v.open || len(fx.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("Esc in the camera picker did not close the dialog")
 	}
 }
 

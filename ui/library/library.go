@@ -31,6 +31,7 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	corelib "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/preview"
 )
 
@@ -67,7 +68,7 @@ type View struct {
 	acct    Account
 	browser *corelib.Browser
 
-	search, folder *widget.Entry
+	search, folder *dialogs.Entry
 	grid           *widget.GridWrap
 	note           *widget.Label // empty and error states, in words
 	status         *widget.Label // "120 of 10,000 assets"
@@ -90,11 +91,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.preview = preview.New(win, tasks)
 	v.preview.OnDeleted = v.dropAsset
 
-	v.search = widget.NewEntry()
+	v.search = dialogs.NewEntry() // Esc leaves it
 	v.search.SetPlaceHolder("Search names and tags (#tag for one exact tag)  Ctrl+F")
 	v.search.OnChanged = func(string) { v.debounce() }
 	v.search.OnSubmitted = func(string) { v.applyFilter() }
-	v.folder = widget.NewEntry()
+	v.folder = dialogs.NewEntry()
 	v.folder.SetPlaceHolder("Folder (all)")
 	v.folder.OnChanged = func(string) { v.debounce() }
 	v.folder.OnSubmitted = func(string) { v.applyFilter() }

@@ -35,6 +35,7 @@ import (
 	"github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // Account is what the preview needs of the current profile.
@@ -90,7 +91,7 @@ type View struct {
 	originalNote, shownNote *widget.Label
 	shownTitle              *widget.Label
 	presetButtons           map[string]*widget.Button
-	signed                  *widget.Check
+	signed                  *dialogs.Check
 	linkLabel               *widget.Label
 	copyURL, copyMD, copyHT *widget.Button
 	open, remove            *widget.Button
@@ -125,9 +126,8 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		presets = append(presets, b)
 	}
 
-	v.signed = widget.NewCheck("Signed link", func(bool) { v.updateLink() })
+	v.signed = dialogs.NewCheck("Signed link", func(bool) { v.updateLink() })
 	v.linkLabel = widget.NewLabel("")
-	v.linkLabel.Selectable = true
 	v.linkLabel.Truncation = fyne.TextTruncateEllipsis
 	v.copyURL = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { v.Copy(effects.LinkURL) })
 	v.copyMD = widget.NewButton("Copy Markdown", func() { v.Copy(effects.LinkMarkdown) })
@@ -205,11 +205,20 @@ func (v *View) Show(a cloud.Asset) {
 	v.loadOriginal()
 	if v.dlg == nil {
 		name := path.Base(a.PublicID)
-		v.dlg = dialog.NewCustomWithoutButtons(name, v.content, v.win)
-		v.dlg.SetOnClosed(func() { v.dlg = nil; v.gen++; v.cancelApply() })
+		d := dialog.NewCustomWithoutButtons(name, v.content, v.win)
 		size := v.win.Canvas().Size()
-		v.dlg.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
-		v.dlg.Show()
+		d.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
+		if !dialogs.For(v.win).Show(d) {
+			return
+		}
+		v.dlg = d
+		d.SetOnClosed(func() {
+			if v.dlg == d {
+				v.dlg = nil
+				v.gen++
+				v.cancelApply()
+			}
+		})
 	}
 }
 
@@ -501,7 +510,6 @@ func (v *View) OpenInBrowser() {
 func (v *View) showOpenFailed(link string, err error) {
 	v.status.SetText("")
 	text := widget.NewLabel(link)
-	text.Selectable = true
 	text.Wrapping = fyne.TextWrapBreak
 	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		fyne.CurrentApp().Clipboard().SetContent(link)
@@ -518,7 +526,7 @@ func (v *View) showOpenFailed(link string, err error) {
 		v.fallback.Hide()
 	}
 	v.fallback = d
-	d.Show()
+	dialogs.For(v.win).ShowOver(d)
 }
 
 // AskDelete asks for confirmation, then deletes the asset from the cloud.
@@ -536,7 +544,7 @@ func (v *View) AskDelete() {
 	}, v.win)
 	v.confirm.SetConfirmText("Delete")
 	v.confirm.SetConfirmImportance(widget.DangerImportance)
-	v.confirm.Show()
+	dialogs.For(v.win).ShowOver(v.confirm)
 }
 
 // ConfirmDelete answers the open confirmation as the user would; the tests

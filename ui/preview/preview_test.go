@@ -18,6 +18,7 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	"github.com/cloudup/cloudup/core/keychain/keychaintest"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/preview/previewtest"
 )
 
@@ -41,6 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(tasks.Close)
 	win := test.NewTempWindow(t, nil)
 	win.Resize(fyne.NewSize(1000, 720))
+	dialogs.HandleKeys(win, nil) // as the main window does
 	fx := &fixture{v: New(win, tasks), fake: &previewtest.Fake{Secret: "fake-secret", Busy: map[string]int{}}, tasks: tasks, win: win}
 	fx.v.PollInterval = time.Millisecond
 	fx.v.SetAccount(fx.fake)
@@ -321,5 +323,29 @@ func TestPreviewOfAVideoShowsAPosterFrameAndLinksTheVideo(t *testing.T) {
 	}
 	if !strings.Contains(fx.v.details.Text, "12s") {
 		t.Errorf("details %q", fx.v.details.Text)
+	}
+}
+
+func TestEscClosesTheDeleteConfirmationThenThePreview(t *testing.T) {
+	fx := newFixture(t)
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.AskDelete()
+	esc := func() { fx.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) }
+	esc()
+	if !fx.v.Visible() || len(fx.win.Canvas().Overlays().List()) != 1 {
+		t.Fatalf("the first Esc: preview open %v, %d overlays (want the preview alone)", fx.v.Visible(), len(fx.win.Canvas().Overlays().List()))
+	}
+	if len(fx.fake.Destroyed()) != 0 {
+		t.Fatal("Esc on the confirmation deleted the asset")
+	}
+	esc()
+	if fx.v.Visible() || len(fx.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("the second Esc did not close the preview")
+	}
+	// It opens again after Esc closed it.
+	fx.v.Show(photo)
+	if !fx.v.Visible() {
+		t.Error("the preview did not open again")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // HandleDrop queues what was dropped on the window. It returns at once,
@@ -122,7 +123,8 @@ func (v *View) AddFiles() {
 		v.addArgs([]string{path})
 	}, v.win)
 	d.SetConfirmText("Upload")
-	d.Show()
+	d.SetTitleText("Choose a file to upload")
+	dialogs.For(v.win).Show(d)
 }
 
 // AddFolder opens a folder picker; everything under the folder is queued.
@@ -137,13 +139,14 @@ func (v *View) AddFolder() {
 		}
 		v.addArgs([]string{dir.Path()})
 	}, v.win)
-	d.SetConfirmText("Upload folder")
-	d.Show()
+	d.SetConfirmText("Upload")
+	d.SetTitleText("Choose a folder to upload")
+	dialogs.For(v.win).Show(d)
 }
 
 // urlForm is the From URL dialog, kept for tests.
 type urlForm struct {
-	entry  *widget.Entry
+	entry  *dialogs.Entry
 	dialog *dialog.FormDialog
 }
 
@@ -152,7 +155,7 @@ type urlForm struct {
 func (v *View) FromURL() { v.fromURL() }
 
 func (v *View) fromURL() *urlForm {
-	f := &urlForm{entry: widget.NewMultiLineEntry()}
+	f := &urlForm{entry: dialogs.NewMultiLineEntry()}
 	f.entry.SetPlaceHolder("https://example.com/photo.jpg\nhttps://example.com/clip.mp4")
 	f.entry.SetMinRowsVisible(6)
 	f.entry.Validator = func(s string) error { _, err := parseURLs(s); return err }
@@ -170,7 +173,10 @@ func (v *View) fromURL() *urlForm {
 		v.addURLs(urls)
 	}, v.win)
 	f.dialog.Resize(fyne.NewSize(560, 320))
-	f.dialog.Show()
+	if !dialogs.For(v.win).Show(f.dialog) {
+		return nil
+	}
+	v.win.Canvas().Focus(f.entry)
 	return f
 }
 

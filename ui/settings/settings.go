@@ -34,6 +34,7 @@ import (
 	"github.com/cloudup/cloudup/core/signing"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // Store is the profile store as the ui sees it (the window and this dialog
@@ -78,10 +79,10 @@ var (
 type Form struct {
 	deps Deps
 
-	name, cloud, key, secret, preset, apiBase, folder, tags *widget.Entry
-	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *widget.Entry
+	name, cloud, key, secret, preset, apiBase, folder, tags *dialogs.Entry
+	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *dialogs.Entry
 	mode                                                    *widget.RadioGroup
-	algorithm, concurrency, linkFormat                      *widget.Select
+	algorithm, concurrency, linkFormat                      *dialogs.Select
 	secretState, unsignedWarning, status                    *widget.Label
 	save                                                    *widget.Button
 
@@ -105,51 +106,51 @@ type Form struct {
 // Sandbox profile opens with only its defaults editable.
 func NewForm(deps Deps, p account.Profile) *Form {
 	f := &Form{deps: deps}
-	f.name = widget.NewEntry()
+	f.name = dialogs.NewEntry()
 	f.name.SetPlaceHolder("e.g. Work")
-	f.cloud = widget.NewEntry()
+	f.cloud = dialogs.NewEntry()
 	f.cloud.SetPlaceHolder("cloud name from the Cloudinary console")
-	f.key = widget.NewEntry()
+	f.key = dialogs.NewEntry()
 	f.key.SetPlaceHolder("API key")
-	f.secret = widget.NewPasswordEntry()
+	f.secret = dialogs.NewPasswordEntry()
 	f.secret.SetPlaceHolder("API secret")
 	f.secretState = widget.NewLabel("")
 	f.secretState.Wrapping = fyne.TextWrapWord
 	f.secretState.SizeName = theme.SizeNameCaptionText
-	f.mode = widget.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
+	f.mode = dialogs.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
 	f.mode.Required = true
-	f.preset = widget.NewEntry()
+	f.preset = dialogs.NewEntry()
 	f.preset.SetPlaceHolder("upload preset (required for unsigned)")
 	f.unsignedWarning = widget.NewLabel("Anyone who knows your cloud name and an unsigned preset can upload to your account.")
 	f.unsignedWarning.Wrapping = fyne.TextWrapWord
 	f.unsignedWarning.Importance = widget.WarningImportance
 	f.unsignedWarning.SizeName = theme.SizeNameCaptionText
-	f.algorithm = widget.NewSelect(algorithmOptions, nil)
-	f.apiBase = widget.NewEntry()
+	f.algorithm = dialogs.NewSelect(algorithmOptions, nil)
+	f.apiBase = dialogs.NewEntry()
 	f.apiBase.SetPlaceHolder(account.DefaultAPIBase)
-	f.folder = widget.NewEntry()
+	f.folder = dialogs.NewEntry()
 	f.folder.SetPlaceHolder("none")
-	f.tags = widget.NewEntry()
+	f.tags = dialogs.NewEntry()
 	f.tags.SetPlaceHolder("comma-separated")
-	f.publicID = widget.NewEntry()
+	f.publicID = dialogs.NewEntry()
 	f.publicID.SetPlaceHolder("e.g. {name} or {name}-{md5:8}; empty: a random id")
-	mb := func(what string) *widget.Entry {
-		e := widget.NewEntry()
+	mb := func(what string) *dialogs.Entry {
+		e := dialogs.NewEntry()
 		e.SetPlaceHolder(what + ": any")
 		return e
 	}
 	f.maxImage, f.maxVideo, f.maxRaw = mb("images"), mb("videos"), mb("others")
-	f.formats = widget.NewEntry()
+	f.formats = dialogs.NewEntry()
 	f.formats.SetPlaceHolder("any, or e.g. jpg, png, mp4")
-	f.maxFiles = widget.NewEntry()
+	f.maxFiles = dialogs.NewEntry()
 	f.maxFiles.SetPlaceHolder("any")
-	f.concurrency = widget.NewSelect(concurrencyChoice, nil)
-	f.linkFormat = widget.NewSelect(linkFormatOptions, nil)
+	f.concurrency = dialogs.NewSelect(concurrencyChoice, nil)
+	f.linkFormat = dialogs.NewSelect(linkFormatOptions, nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.Save)
 	// Enter in any field saves, as in most settings forms.
-	for _, e := range []*widget.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
+	for _, e := range []*dialogs.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
 		f.publicID, f.maxImage, f.maxVideo, f.maxRaw, f.formats, f.maxFiles} {
 		e.OnSubmitted = func(string) { f.Save() }
 	}
@@ -345,7 +346,7 @@ func (f *Form) profile() (account.Profile, error) {
 	var err error
 	for _, l := range []struct {
 		field string
-		entry *widget.Entry
+		entry *dialogs.Entry
 		dst   *int64
 	}{{"max_image", f.maxImage, &p.Limits.MaxImageBytes}, {"max_video", f.maxVideo, &p.Limits.MaxVideoBytes}, {"max_raw", f.maxRaw, &p.Limits.MaxRawBytes}} {
 		if *l.dst, err = parseMegabytes(l.entry.Text); err != nil {
@@ -569,7 +570,7 @@ func capitalize(s string) string {
 }
 
 // Show opens the Settings dialog over parent, on profile p, and returns
-// its panel.
+// its panel; nil when another dialog is open (it is not stacked on it).
 func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 	pl := NewPanel(parent, deps, p)
 	f := pl.Form()
@@ -578,7 +579,9 @@ func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 	d.SetButtons([]fyne.CanvasObject{closeBtn, f.SaveButton()})
 	size := parent.Canvas().Size()
 	d.Resize(fyne.NewSize(min(940, size.Width*0.95), min(820, size.Height*0.95)))
-	d.Show()
+	if !dialogs.For(parent).Show(d) {
+		return nil // another dialog is open: it stays on top, alone
+	}
 	f.dialog = d
 	// Typing starts in the form, not in the profile list: the name of a new
 	// profile, or the secret of one being edited.
