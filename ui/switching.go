@@ -210,20 +210,20 @@ func (m *MainWindow) refreshLibraryIfStale() bool {
 }
 
 func (m *MainWindow) offerResume(s Session) {
-	counter, ok := s.(unfinishedCounter)
+	lister, ok := s.(unfinishedLister)
 	name := s.Profile().Name
 	if !ok || m.resumeOffered[name] {
 		return
 	}
 	m.resumeOffered[name] = true
 	m.tasks.Go(func(ctx context.Context) func() {
-		n, err := counter.Unfinished(ctx)
-		if err != nil || n == 0 {
+		names, err := lister.UnfinishedNames(ctx)
+		if err != nil || len(names) == 0 {
 			return nil
 		}
 		return func() {
 			if m.session == s {
-				m.upload.OfferResume(n)
+				m.upload.OfferResume(names)
 			}
 		}
 	})

@@ -295,7 +295,7 @@ func TestWindowOffersToResumeWhatTheLastRunLeftUnfinished(t *testing.T) {
 	srv.SetFaults("")
 	second := newFixture(t, shared)
 	up := second.win.upload
-	if got := up.Notice(); got != "1 upload from last time did not finish." {
+	if got := up.Notice(); got != filepath.Base(paths[0])+" did not finish uploading last time." {
 		t.Fatalf("notice = %q", got)
 	}
 	var resume *widget.Button

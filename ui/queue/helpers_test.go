@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 )
 
@@ -101,4 +102,16 @@ func writeJPEG(t testing.TB, path string, w, h int, c color.Color) {
 	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// row is the list's row widget showing item id.
+func (h *harness) row(id transfer.ItemID) *row {
+	h.t.Helper()
+	for _, o := range test.LaidOutObjects(h.win.Canvas().Content()) {
+		if r, ok := o.(*row); ok && r.id == id && r.Visible() {
+			return r
+		}
+	}
+	h.t.Fatalf("no row shows %s", id)
+	return nil
 }

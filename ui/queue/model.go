@@ -132,6 +132,10 @@ func (v *View) flush(gen int) {
 	if p.empty() {
 		return
 	}
+	// Following new rows is for a list the user scrolled to its end; a
+	// list that was not full yet stays at its top.
+	follow := len(v.ids) > 0 && v.atBottom() && v.contentHeight() > v.list.Size().Height
+	before := len(v.ids)
 	if p.reset != nil {
 		v.ids = v.ids[:0]
 		v.items = make(map[transfer.ItemID]transfer.ItemStatus, len(p.reset.Items))
@@ -178,15 +182,84 @@ func (v *View) flush(gen int) {
 	v.fitFailedRows()
 	v.notifyWhenFinished()
 	v.render()
+	if p.reset == nil {
+		v.followNewRows(len(v.ids)-before, follow)
+	}
 }
+
+// contentHeight is the height of every row together.
+func (v *View) contentHeight() float32 {
+	return float32(len(v.ids))*v.RowHeight() + float32(len(v.tallRows))*failedExtraHeight
+}
+
+// atBottom reports whether the last row is in sight (so is everything,
+// when the rows do not fill the list).
+func (v *View) atBottom() bool {
+	return v.list.GetScrollOffset()+v.list.Size().Height >= v.contentHeight()-1
+}
+
+// followNewRows keeps rows that arrive below the fold from going unseen:
+// when the user was watching the end of the queue it follows them there,
+// otherwise the footer says how many are below, with a button to go.
+func (v *View) followNewRows(added int, follow bool) {
+	if v.atBottom() {
+		v.setBelow(0) // everything is in sight
+		return
+	}
+	if added <= 0 {
+		v.setBelow(min(v.below, v.rowsPastSight())) // rows went away
+		return
+	}
+	if follow {
+		v.list.ScrollToBottom()
+		v.setBelow(0)
+		return
+	}
+	v.setBelow(v.below + min(added, v.rowsPastSight()))
+}
+
+// rowsPastSight counts the rows that start below the visible part of the
+// list.
+func (v *View) rowsPastSight() int {
+	edge := v.list.GetScrollOffset() + v.list.Size().Height
+	y := float32(0)
+	for i := range v.ids {
+		if y >= edge {
+			return len(v.ids) - i
+		}
+		y += v.RowHeight()
+		if v.tallRows[i] {
+			y += failedExtraHeight
+		}
+	}
+	return 0
+}
+
+// setBelow shows or hides the footer's "N new below" button.
+func (v *View) setBelow(n int) {
+	v.below = n
+	if n == 0 {
+		v.belowBtn.Hide()
+		return
+	}
+	v.belowBtn.SetText(plural(n, "new row below", "new rows below"))
+	v.belowBtn.Show()
+}
+
+// ShowNewRows scrolls to the end of the queue (the "new below" button).
+func (v *View) ShowNewRows() {
+	v.list.ScrollToBottom()
+	v.setBelow(0)
+}
+
+// NewBelow is how many rows arrived out of sight and were not looked at.
+func (v *View) NewBelow() int { return v.below }
 
 // fitFailedRows makes failed rows tall enough for their reason and what to
 // do, which a one-line row would cut off. widget.List keeps heights by
 // index, so they are set again whenever rows moved.
 func (v *View) fitFailedRows() {
-	if v.rowHeight == 0 {
-		v.rowHeight = v.newRow().MinSize().Height
-	}
+	v.RowHeight()
 	tall := map[int]bool{}
 	for i, id := range v.ids {
 		if v.items[id].State == transfer.Failed {
@@ -282,20 +355,35 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// overallFraction is the footer's progress: by bytes where sizes are known,
-// by items otherwise.
-func overallFraction(b transfer.BatchStatus) float64 {
-	if b.Total == 0 {
+// overallFraction is the footer's progress. By bytes when every row's
+// size is known; otherwise each row counts the same (a URL's size is known
+// only once Cloudinary has it), so 40 % never stands for one file of forty.
+// Finished rows count whole even when their bytes never moved (skipped
+// duplicates, failures).
+func overallFraction(items []transfer.ItemStatus) float64 {
+	if len(items) == 0 {
 		return 0
 	}
-	finished := float64(b.Done + b.Skipped + b.Failed + b.Canceled)
-	if b.BytesTotal > 0 {
-		f := float64(b.BytesDone) / float64(b.BytesTotal)
-		// Finished items count whole even when their bytes never moved
-		// (skipped duplicates, failures).
-		return max(min(f, 1), finished/float64(b.Total))
+	var done, total int64
+	var perRow float64
+	sized := true
+	for _, st := range items {
+		f := itemFraction(st)
+		if st.State.Final() {
+			f = 1
+		}
+		perRow += f
+		if st.BytesTotal <= 0 {
+			sized = false
+			continue
+		}
+		total += st.BytesTotal
+		done += int64(f * float64(st.BytesTotal))
 	}
-	return finished / float64(b.Total)
+	if sized && total > 0 {
+		return min(float64(done)/float64(total), 1)
+	}
+	return perRow / float64(len(items))
 }
 
 // batchWords is the footer line: "3 of 10 uploaded · 3.2 MB/s · 1 min left".

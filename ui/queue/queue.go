@@ -37,6 +37,7 @@ import (
 	"github.com/cloudup/cloudup/core/localthumb"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Engine is what the queue needs of the upload engine. EngineFrom adapts a
@@ -110,6 +111,12 @@ func (a account) Options() *transfer.Options {
 
 // View is the Upload tab.
 type View struct {
+	// OnOpenSettings opens the Settings dialog, for a failure only a
+	// profile change can mend.
+	OnOpenSettings func()
+	// OnCompact is told when the density changes, to remember it.
+	OnCompact func(compact bool)
+
 	win    fyne.Window
 	tasks  *bridge.Tasks
 	thumbs *localthumb.Cache
@@ -172,13 +179,20 @@ type View struct {
 	content    fyne.CanvasObject
 	buttons    []*widget.Button // the empty state's source buttons
 	highlight  bool
+	// compact rows: one line each (SetCompact).
+	compact      bool
+	compactCheck *widget.Check
+	belowBtn     *widget.Button
+	// below counts rows added under the visible part of the list since the
+	// user last looked there; the notice bar announces them.
+	below int
 }
 
 // New builds the Upload tab. It does no I/O.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v := &View{win: win, tasks: tasks,
 		thumbs: localthumb.New(0, 0, 2), items: map[transfer.ItemID]transfer.ItemStatus{},
-		thumbWanted: map[string]bool{}, why: "Choose a profile in the header to start uploading."}
+		thumbWanted: map[string]bool{}, why: chooseProfile}
 	v.build()
 	v.render()
 	return v
@@ -239,6 +253,20 @@ func (v *View) SetAccount(a Account) {
 	}
 }
 
+// chooseProfile is the empty state's hint while no profile is chosen.
+const chooseProfile = "Choose a profile in the header to start uploading."
+
+// SetOpening says that a profile is being opened (the first start of the
+// sandbox takes a moment): while no account is attached, the empty state
+// says so instead of asking for a profile.
+func (v *View) SetOpening(profile string) {
+	if v.acct != nil {
+		return
+	}
+	v.why = "Opening " + profile + "…"
+	v.render()
+}
+
 // SetUnavailable detaches the view from any account and shows why nothing
 // can be uploaded (nil: the generic "choose a profile").
 func (v *View) SetUnavailable(why error) {
@@ -254,15 +282,17 @@ func (v *View) SetUnavailable(why error) {
 	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()
 	v.ids, v.items, v.batch, v.selected, v.working = nil, map[transfer.ItemID]transfer.ItemStatus{}, transfer.BatchStatus{}, "", false
-	v.why = "Choose a profile in the header to start uploading."
+	v.why = chooseProfile
 	if why != nil {
-		v.why = "Nothing can be uploaded: " + why.Error()
+		v.why = words.Unavailable(why).Text
 	}
 	v.list.UnselectAll()
 	v.render()
 }
 
-func (v *View) build() {
+// newList makes the list of rows (again, when the density changes: fyne's
+// list keeps the rows it made).
+func (v *View) newList() {
 	v.list = newRowList(func() int { return len(v.ids) }, v.newRow, v.updateRow, v.DeleteSelected)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.ids) {
@@ -270,6 +300,52 @@ func (v *View) build() {
 		}
 	}
 	v.list.OnUnselected = func(widget.ListItemID) { v.selected = "" }
+}
+
+// SetCompact switches between comfortable rows (a thumbnail, the name over
+// the state) and compact ones (one line each, about twice as many on
+// screen) for editors with hundreds of files.
+func (v *View) SetCompact(on bool) {
+	if on == v.compact {
+		return
+	}
+	v.compact = on
+	if v.compactCheck.Checked != on {
+		v.compactCheck.SetChecked(on) // calls back here, which returns above
+	}
+	old := v.list
+	v.newList()
+	v.rowHeight, v.tallRows = 0, nil
+	if len(v.body.Objects) == 1 && v.body.Objects[0] == fyne.CanvasObject(old) {
+		v.body.Objects = []fyne.CanvasObject{v.list}
+		v.body.Refresh()
+	}
+	v.fitFailedRows()
+	for i, id := range v.ids {
+		if id == v.selected {
+			v.list.Select(i)
+		}
+	}
+	v.render()
+	v.setBelow(min(v.below, v.rowsPastSight())) // more rows are in sight now
+	if v.OnCompact != nil {
+		v.OnCompact(on)
+	}
+}
+
+// Compact reports whether rows are compact.
+func (v *View) Compact() bool { return v.compact }
+
+// RowHeight is the height of a row that shows no failure.
+func (v *View) RowHeight() float32 {
+	if v.rowHeight == 0 {
+		v.rowHeight = v.newRow().MinSize().Height
+	}
+	return v.rowHeight
+}
+
+func (v *View) build() {
+	v.newList()
 
 	// The empty state: one big drop target with the other sources under it.
 	v.dropFrame = canvas.NewRectangle(nil)
@@ -305,10 +381,14 @@ func (v *View) build() {
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
 	v.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), v.togglePause)
+	v.compactCheck = widget.NewCheck("Compact rows", v.SetCompact)
+	v.belowBtn = widget.NewButtonWithIcon("", theme.MoveDownIcon(), v.ShowNewRows)
+	v.belowBtn.Importance = widget.HighImportance
+	v.belowBtn.Hide()
 	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
 	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
 	v.footer = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.pauseBtn, v.clearBtn, v.retryBtn),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, v.pauseBtn, v.clearBtn, v.retryBtn),
 			container.NewVBox(v.summary, v.overall)))
 
 	v.body = container.NewStack(v.empty)
@@ -355,7 +435,11 @@ func (v *View) render() {
 	}
 	v.setVisible(v.footer, true)
 	b := v.batch
-	v.overall.SetValue(overallFraction(b))
+	rows := make([]transfer.ItemStatus, len(v.ids))
+	for i, id := range v.ids {
+		rows[i] = v.items[id]
+	}
+	v.overall.SetValue(overallFraction(rows))
 	v.summary.SetText(batchWords(b))
 	if b.Paused {
 		v.pauseBtn.SetText("Resume all")
@@ -364,6 +448,9 @@ func (v *View) render() {
 		v.pauseBtn.SetText("Pause all")
 		v.pauseBtn.SetIcon(theme.MediaPauseIcon())
 	}
+	// Pause all is for when something runs (or waits to); Resume all for
+	// as long as the batch is paused.
+	setEnabled(v.pauseBtn, b.Paused || b.Queued+b.Active > 0)
 	setEnabled(v.clearBtn, b.Done+b.Skipped+b.Canceled > 0)
 	setEnabled(v.retryBtn, b.Failed > 0)
 	v.list.Refresh()

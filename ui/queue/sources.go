@@ -17,6 +17,7 @@ import (
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
 	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // HandleDrop queues what was dropped on the window. It returns at once,
@@ -49,7 +50,7 @@ func (v *View) addArgs(args []string) {
 	}
 	if v.acct == nil {
 		v.waiting = append(v.waiting, args...)
-		v.showNotice(plural(len(v.waiting), "item waits", "items wait")+" for a profile. "+v.why, false)
+		v.showNotice(plural(len(v.waiting), "file waits", "files wait")+" to be queued. "+v.why, false)
 		return
 	}
 	eng, opts := v.acct.Engine(), v.acct.Options()
@@ -292,7 +293,7 @@ func (v *View) pasteImage(noImage string) {
 		return func() {
 			switch {
 			case err != nil:
-				v.showNotice("The pasted picture was not queued: "+err.Error(), true)
+				v.showNotice("The pasted picture was not queued: "+words.Error(err).Text, true)
 			case v.acct == nil || v.gen != gen:
 				v.showNotice("The pasted picture was kept in "+item.Path+" but not queued: the profile changed meanwhile. Drop that file to upload it.", true)
 			default:
@@ -314,10 +315,11 @@ func problemsWords(problems []source.Problem) string {
 	return s
 }
 
-// OfferResume says that a previous run left n uploads unfinished and offers
-// to continue them.
-func (v *View) OfferResume(n int) {
-	if n <= 0 || v.acct == nil {
+// OfferResume says which uploads a previous run left unfinished (names,
+// in order) and offers to continue them. Once resumed they are rows of
+// the queue, which say the rest.
+func (v *View) OfferResume(names []string) {
+	if len(names) == 0 || v.acct == nil {
 		return
 	}
 	eng, gen := v.acct.Engine(), v.gen
@@ -327,22 +329,37 @@ func (v *View) OfferResume(n int) {
 		if gen != v.gen {
 			return // the notice outlived its account
 		}
-		v.showNotice("Resuming unfinished uploads…", false)
+		v.showNotice("Resuming "+namesWords(names)+"…", false)
 		v.goAccountWork(func(ctx context.Context) func() {
 			ids, err := eng.ResumeUnfinished(ctx)
 			return func() {
 				if gen != v.gen {
 					return
 				}
-				if err != nil {
-					v.showNotice("Could not resume: "+err.Error(), true)
-					return
+				switch {
+				case err != nil:
+					v.showNotice("Could not resume: "+words.Error(err).Text, true)
+				case len(ids) == 0:
+					v.showNotice("Nothing left to resume: another Cloudup took them over.", false)
+				default:
+					v.showNotice("", false) // the rows are there now
 				}
-				v.showNotice(plural(len(ids), "upload resumed.", "uploads resumed."), false)
 			}
 		})
 	}
-	v.showNotice(plural(n, "upload from last time did not finish.", "uploads from last time did not finish."), false, resume)
+	v.showNotice(namesWords(names)+" did not finish uploading last time.", false, resume)
+}
+
+// namesWords names up to two files and counts the rest: "a.jpg, b.jpg and
+// 3 more".
+func namesWords(names []string) string {
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return names[0] + ", " + names[1] + " and " + plural(len(names)-2, "more", "more")
 }
 
 // Camera opens the Camera dialog; a photo taken there is queued with the
