@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // summarize is the header's one line about the current credentials.
@@ -68,7 +70,7 @@ type overview struct {
 	content fyne.CanvasObject
 }
 
-var overviewRows = []string{"Cloud", "API key", "Signing", "API base", "Secret", "Defaults"}
+var overviewRows = []string{"Cloud", "API key", "Signing", "API base", "Secret", "Defaults", "Last contact"}
 
 func newOverview(openSettings func()) *overview {
 	o := &overview{rows: map[string]*widget.Label{}}
@@ -113,7 +115,7 @@ func (o *overview) show(c account.Credentials, err error) {
 	}
 	secret := c.Where()
 	if err != nil {
-		secret = "unknown: " + err.Error()
+		secret = "unknown: " + words.Error(err).Text
 	}
 	set("Secret", capitalize(secret))
 	var defaults []string
@@ -130,7 +132,7 @@ func (o *overview) show(c account.Credentials, err error) {
 	switch {
 	case err != nil:
 		o.hint.Importance = widget.DangerImportance
-		o.hint.SetText("The keychain could not be read. " + err.Error())
+		o.hint.SetText(words.Error(err).Text)
 	case p.Sandbox:
 		o.hint.SetText("You are trying Cloudup on the built-in sandbox: nothing leaves this computer. Open Settings to connect your Cloudinary account.")
 	case c.Source == account.SourceMissing:
@@ -139,10 +141,26 @@ func (o *overview) show(c account.Credentials, err error) {
 	case c.Source == account.SourceEnv:
 		o.hint.SetText("CLOUDINARY_URL is set in the environment, so it is used instead of the default profile. It is never stored.")
 	case p.Mode == account.Unsigned:
-		o.hint.SetText("Ready. Uploads use the unsigned preset " + p.Preset + ": anyone who knows the cloud name and that preset can upload, so keep it restricted in the Cloudinary console.")
+		o.hint.SetText("Uploads use the unsigned preset " + p.Preset + ": anyone who knows the cloud name and that preset can upload, so keep it restricted in the Cloudinary console.")
 	default:
-		o.hint.SetText("Ready. Requests are signed on this computer; the secret never leaves the keychain except to sign.")
+		o.hint.SetText("Requests are signed on this computer; the secret never leaves the keychain except to sign.")
 	}
+	// A new profile has not been in touch yet; say so rather than "ready".
+	o.rows["Last contact"].Importance = widget.MediumImportance
+	o.rows["Last contact"].SetText("none yet: the Library and uploads report here")
+}
+
+// contact records the last exchange with the account: what went through,
+// or why it did not. The tab reports what was last seen, not a promise.
+func (o *overview) contact(at time.Time, what string, err error) {
+	l := o.rows["Last contact"]
+	if err != nil {
+		l.Importance = widget.DangerImportance
+		l.SetText(at.Format("15:04") + " — " + words.Error(err).Text)
+		return
+	}
+	l.Importance = widget.SuccessImportance
+	l.SetText(at.Format("15:04") + " — " + what)
 }
 
 func (o *overview) problem(msg string) {
@@ -163,4 +181,27 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// sawLibrary hears how a Library page load went.
+func (m *MainWindow) sawLibrary(n int, err error) {
+	if err != nil && !words.Unreachable(err) && !words.Refused(err) {
+		return // not about the connection or the account
+	}
+	m.overview.contact(m.now(), fmt.Sprintf("the Library loaded %s", plural(n, "asset", "assets")), err)
+}
+
+// sawUpload hears an upload finish or fail.
+func (m *MainWindow) sawUpload(name string, err error) {
+	if err != nil && !words.Unreachable(err) && !words.Refused(err) {
+		return // about the file, not the account
+	}
+	m.overview.contact(m.now(), "uploaded "+name, err)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

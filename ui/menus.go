@@ -42,6 +42,8 @@ func (m *MainWindow) installShortcuts() {
 		item("Library", theme.GridIcon(), func() { m.Tabs.Select(m.libraryItem) }, ctrl(fyne.KeyL)),
 		item("Search the library", theme.SearchIcon(), m.FocusSearch, ctrl(fyne.KeyF)),
 		item("Refresh the library", theme.ViewRefreshIcon(), m.library.Refresh, ctrl(fyne.KeyR)),
+		fyne.NewMenuItemSeparator(),
+		m.compactMenuItem(),
 	)
 	m.Window.SetMainMenu(fyne.NewMainMenu(file, view))
 	c := m.Window.Canvas()
@@ -72,4 +74,12 @@ func (m *MainWindow) typedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyDelete && m.Tabs.Selected() == m.uploadItem {
 		m.upload.DeleteSelected()
 	}
+}
+
+// compactMenuItem switches the queue between comfortable and compact rows
+// (the footer's check does the same).
+func (m *MainWindow) compactMenuItem() *fyne.MenuItem {
+	m.compactItem = fyne.NewMenuItem("Compact queue rows", func() { m.upload.SetCompact(!m.upload.Compact()) })
+	m.compactItem.Checked = m.upload.Compact()
+	return m.compactItem
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 
 	"fyne.io/fyne/v2/theme"
@@ -18,8 +20,10 @@ import (
 // envChoice is the switcher entry for CLOUDINARY_URL.
 const envChoice = "CLOUDINARY_URL (environment)"
 
-// Reload re-reads the profiles and picks the current one the way the CLI
-// does: CLOUDINARY_URL when set, else the default profile.
+// Reload re-reads the profiles into the switcher. The profile in use stays
+// (its session and queue with it) while it exists; at start, or when it
+// was removed, the window picks one the way the CLI does: CLOUDINARY_URL
+// when set, else the default profile.
 // The store is read off the UI goroutine: a save in progress holds its
 // lock through an fsync.
 func (m *MainWindow) Reload() {
@@ -31,7 +35,7 @@ func (m *MainWindow) Reload() {
 	})
 }
 
-// showProfiles fills the switcher and selects the current choice.
+// showProfiles fills the switcher and keeps or picks the current choice.
 func (m *MainWindow) showProfiles(list []account.Profile, err error, def account.Profile, defErr error) {
 	if err != nil {
 		m.showProblem("Cannot read profiles: " + err.Error())
@@ -46,13 +50,23 @@ func (m *MainWindow) showProfiles(list []account.Profile, err error, def account
 		names = append(names, p.Name)
 	}
 	m.switcher.SetOptions(names)
-	choice := m.current
-	if choice == "" || !contains(names, choice) {
-		if env {
-			choice = envChoice
-		} else if defErr == nil {
-			choice = def.Name
+	for name, s := range m.parked {
+		if !contains(names, name) { // removed meanwhile
+			delete(m.parked, name)
+			m.discard(s)
 		}
+	}
+	if m.current != "" && contains(names, m.current) {
+		// Shown without OnChanged: the session in use stays open.
+		m.switcher.Selected = m.current
+		m.switcher.Refresh()
+		return
+	}
+	choice := ""
+	if env {
+		choice = envChoice
+	} else if defErr == nil {
+		choice = def.Name
 	}
 	m.current = ""
 	m.persist = false
@@ -75,21 +89,48 @@ func (m *MainWindow) switchTo(choice string) {
 	if choice == "" || choice == m.current {
 		return
 	}
+	m.open(choice, m.persist)
+}
+
+// reopen opens the current profile again, after Settings changed it. Its
+// session is closed first, so the uploads it had not finished are in the
+// journal for the new one to offer.
+func (m *MainWindow) reopen() {
+	if m.current == "" {
+		return
+	}
+	if m.session != nil && unfinished(m.session) > 0 {
+		m.replacing = m.session
+		delete(m.resumeOffered, m.session.Profile().Name)
+	}
+	m.open(m.current, false)
+}
+
+// open resolves choice and opens its session off the UI goroutine, then
+// hands it to the views. A session the profile left running in the
+// background (unfinished uploads) is taken back instead of opening a
+// second one, as long as the profile has not changed since.
+func (m *MainWindow) open(choice string, persist bool) {
 	m.current = choice
 	name := choice
 	if choice == envChoice {
 		name = ""
 	}
-	persist := m.persist && name != ""
-	m.summary.SetText("Loading " + choice + "…")
+	persist = persist && name != ""
+	m.summary.SetText("Opening " + choice + "…")
+	m.upload.SetOpening(choice)
+	m.library.SetOpening(choice)
 	if choice == account.SandboxName {
 		// Starting and seeding the sandbox takes a moment the first time.
 		m.bannerText.Importance = widget.WarningImportance
 		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
 		m.bannerText.SetText("Sandbox: starting the local Cloudinary-compatible server… Uploads stay on this computer.")
+		m.bannerAction.Hide()
 		m.banner.Show()
 		m.banner.Refresh()
 	}
+	parked, replacing := m.parked[choice], m.replacing
+	m.replacing = nil
 	resolver := &account.Resolver{Store: m.deps.Profiles, Keychain: m.deps.Keychain, Getenv: m.deps.Getenv}
 	profiles := m.deps.Profiles
 	m.tasks.Go(func(ctx context.Context) func() {
@@ -98,8 +139,11 @@ func (m *MainWindow) switchTo(choice string) {
 				return func() { m.showProblem("Cannot switch profiles: " + err.Error()) }
 			}
 		}
+		if replacing != nil {
+			m.sessions.close(replacing)
+		}
 		creds, err := resolver.Resolve(ctx, name)
-		sess, why := m.open(ctx, &creds, err)
+		sess, why := m.openSession(ctx, &creds, err, parked)
 		// The library signs share links with the secret (it keeps it in a
 		// self-redacting account.Secret); the window itself only says
 		// where the secret is.
@@ -107,8 +151,19 @@ func (m *MainWindow) switchTo(choice string) {
 		creds.Secret = ""
 		return func() {
 			if m.current != choice {
-				m.discard(sess) // the user moved on meanwhile
+				if sess != parked {
+					m.discard(sess) // the user moved on meanwhile
+				}
 				return
+			}
+			if parked != nil && m.parked[choice] == parked {
+				delete(m.parked, choice)
+				if sess != parked {
+					// The profile changed while it worked in the background:
+					// its unfinished uploads wait in the journal.
+					m.discard(parked)
+					delete(m.resumeOffered, choice)
+				}
 			}
 			m.resolved = creds
 			m.summary.SetText(summarize(creds, err))
@@ -119,10 +174,11 @@ func (m *MainWindow) switchTo(choice string) {
 	})
 }
 
-// open runs off the UI goroutine: it fetches the sandbox's credentials for
-// the Sandbox profile and opens a session when the credentials allow one.
-// Without a session, why says in words what is missing.
-func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resolveErr error) (Session, error) {
+// openSession runs off the UI goroutine: it fetches the sandbox's
+// credentials for the Sandbox profile and opens a session when the
+// credentials allow one, or takes back parked when it serves the same
+// profile. Without a session, why says what is missing.
+func (m *MainWindow) openSession(ctx context.Context, creds *account.Credentials, resolveErr error, parked Session) (Session, error) {
 	if resolveErr != nil {
 		return nil, resolveErr
 	}
@@ -138,6 +194,9 @@ func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resol
 	}
 	if err := creds.RequireSecret(); err != nil {
 		return nil, err
+	}
+	if parked != nil && reflect.DeepEqual(parked.Profile(), creds.Profile.Normalized()) {
+		return parked, nil
 	}
 	if m.deps.Open == nil {
 		return nil, errors.New("uploads are not available in this build")
@@ -161,18 +220,31 @@ func (m *MainWindow) discard(s Session) {
 	})
 }
 
-// setSession hands s (or the reason there is none) to every view, then
-// closes the session it replaces. Command-line inputs go to the first
-// session; unfinished work from a previous run is offered once per profile.
+// setSession hands s (or the reason there is none) to every view. The
+// session it replaces is parked when its profile still has uploads to do
+// (they go on, and come back into view when the user switches back),
+// closed otherwise. Command-line inputs go to the first session;
+// unfinished work from a previous run is offered once per profile.
 func (m *MainWindow) setSession(s Session, creds account.Credentials, why error) {
-	old := m.session
-	m.session = s
+	old, oldChoice := m.session, m.sessionChoice
+	m.session, m.sessionChoice = s, m.current
 	m.bindUpload(s, why)
 	m.bindLibrary(s, creds)
 	m.libraryDone = uploadsDone(s)
 	if old != nil && old != s {
-		m.discard(old)
+		if unfinished(old) > 0 && oldChoice != m.current {
+			m.parked[oldChoice] = old
+		} else {
+			m.discard(old)
+		}
 	}
+	for name, p := range m.parked {
+		if unfinished(p) == 0 { // its uploads ended in the background
+			delete(m.parked, name)
+			m.discard(p)
+		}
+	}
+	m.sayParked()
 	if s == nil {
 		return
 	}
@@ -183,6 +255,29 @@ func (m *MainWindow) setSession(s Session, creds account.Credentials, why error)
 		m.upload.AddInputs(inputs)
 	}
 	m.offerResume(s)
+}
+
+// unfinished counts the rows of s a switch must not throw away: waiting,
+// uploading or failed (Batch reads counters in memory).
+func unfinished(s Session) int {
+	if s == nil || s.Engine() == nil {
+		return 0
+	}
+	b := s.Engine().Batch()
+	return b.Queued + b.Active + b.Failed
+}
+
+// sayParked tells, above the queue, which other profiles still have
+// uploads in the background.
+func (m *MainWindow) sayParked() {
+	var parts []string
+	for name, s := range m.parked {
+		parts = append(parts, fmt.Sprintf("%s (%d)", name, unfinished(s)))
+	}
+	if len(parts) == 0 {
+		return
+	}
+	m.upload.ShowInfo("Unfinished uploads of " + strings.Join(parts, ", ") + " go on in the background; switch back to see them.")
 }
 
 // uploadsDone counts the session's finished uploads (Batch reads counters

@@ -21,6 +21,7 @@ package ui
 import (
 	"image/color"
 	"os"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -35,10 +36,14 @@ import (
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/settings"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Title is the main window's title.
 const Title = "Cloudup"
+
+// prefCompact is the app preference that keeps the queue's density.
+const prefCompact = "queue.compact"
 
 // Deps are the core services the window works with.
 type Deps struct {
@@ -75,24 +80,33 @@ type MainWindow struct {
 	app   fyne.App
 	deps  Deps
 	tasks *bridge.Tasks
+	now   func() time.Time
 
-	switcher   *widget.Select
-	summary    *widget.Label
-	banner     *fyne.Container
-	bannerText *widget.Label
-	bannerBack *canvas.Rectangle
-	overview   *overview
+	switcher     *widget.Select
+	summary      *widget.Label
+	banner       *fyne.Container
+	bannerText   *widget.Label
+	bannerBack   *canvas.Rectangle
+	bannerAction *widget.Button
+	overview     *overview
 
 	upload      *queue.View
+	compactItem *fyne.MenuItem // View › Compact queue rows
 	library     *uilibrary.View
 	thumbs      *corelibrary.Thumbs // the library's cache, made on first use when Deps has none
 	uploadItem  *container.TabItem
 	libraryItem *container.TabItem
 
 	// sessions holds every session opened and not closed yet; session is
-	// the one the views work with now (nil when there is none).
-	sessions openSessions
-	session  Session
+	// the one the views work with now (nil when there is none), opened for
+	// the switcher's choice sessionChoice. parked holds, by choice, the
+	// sessions of other profiles whose uploads go on in the background;
+	// replacing is a session reopen closes before its successor opens.
+	sessions      openSessions
+	session       Session
+	sessionChoice string
+	parked        map[string]Session
+	replacing     Session
 	// libraryDone is how many uploads the session had finished when the
 	// Library last (re)loaded: showing the tab again after more finished
 	// reloads it, so new uploads appear without a Refresh click.
@@ -121,7 +135,8 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	if deps.Tasks == nil {
 		deps.Tasks = bridge.NewTasks()
 	}
-	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, thumbs: deps.Thumbs, persist: true, inputs: deps.Inputs, resumeOffered: map[string]bool{}}
+	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, now: time.Now, thumbs: deps.Thumbs, persist: true, inputs: deps.Inputs,
+		resumeOffered: map[string]bool{}, parked: map[string]Session{}}
 	m.Window = a.NewWindow(Title)
 	if deps.Icon != nil {
 		m.Window.SetIcon(deps.Icon)
@@ -133,7 +148,18 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.summary.Truncation = fyne.TextTruncateEllipsis
 	m.summary.SizeName = theme.SizeNameCaptionText
 	m.upload = queue.New(m.Window, m.tasks)
+	m.upload.OnOpenSettings = m.unlessDialog(m.ShowSettings)
+	m.upload.SetCompact(a.Preferences().Bool(prefCompact))
+	m.upload.OnCompact = func(on bool) {
+		a.Preferences().SetBool(prefCompact, on)
+		if m.compactItem != nil {
+			m.compactItem.Checked = on
+			m.Window.MainMenu().Refresh()
+		}
+	}
 	m.library = uilibrary.New(m.Window, m.tasks)
+	m.library.OnLoaded = m.sawLibrary
+	m.upload.OnContact = m.sawUpload
 
 	var logo fyne.CanvasObject = layoutSpacer()
 	if deps.Icon != nil {
@@ -157,7 +183,9 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.bannerText.Wrapping = fyne.TextWrapWord
 	m.bannerText.Importance = widget.WarningImportance
 	m.bannerBack = canvas.NewRectangle(color.Transparent)
-	m.banner = container.NewStack(m.bannerBack, m.bannerText)
+	m.bannerAction = widget.NewButtonWithIcon("Open Settings", theme.SettingsIcon(), m.unlessDialog(m.ShowSettings))
+	m.bannerAction.Hide()
+	m.banner = container.NewStack(m.bannerBack, container.NewBorder(nil, nil, nil, container.NewCenter(m.bannerAction), m.bannerText))
 	m.banner.Hide()
 
 	m.overview = newOverview(m.ShowSettings)
@@ -193,7 +221,7 @@ func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 func (m *MainWindow) Close() {
 	m.tasks.Close()
 	m.sessions.closeAll()
-	m.session = nil
+	m.session, m.parked = nil, map[string]Session{}
 }
 
 // Session is the session the views work with now, or nil.
@@ -238,22 +266,32 @@ func (m *MainWindow) HandleDrop(pos fyne.Position, uris []fyne.URI) {
 // ShowSettings opens the Settings dialog on the current profile.
 func (m *MainWindow) ShowSettings() { m.OpenSettings() }
 
-// OpenSettings opens the Settings dialog and returns its panel.
+// OpenSettings opens the Settings dialog and returns its panel (nil when
+// another dialog is open).
 func (m *MainWindow) OpenSettings() *settings.Panel {
 	return settings.Show(m.Window, settings.Deps{
 		Store: m.deps.Profiles, Keychain: m.deps.Keychain, Tasks: m.tasks,
-		OnSaved: func(account.Profile) {
-			// The saved profile is now the default, so Reload picks it
-			// (unless CLOUDINARY_URL is set, which always wins).
-			m.current = ""
+		Current: m.currentProfile,
+		OnSaved: func(p account.Profile) {
+			// Saving is not switching: the profile in use stays, and is
+			// opened again when it is the one that changed.
+			if p.Name == m.currentProfile() {
+				m.reopen()
+			}
 			m.Reload()
 		},
-		OnSwitch: func(name string) { m.switcher.SetSelected(name) },
-		OnRemoved: func(string) {
-			m.current = ""
-			m.Reload()
-		},
+		OnSwitch:  func(name string) { m.switcher.SetSelected(name) },
+		OnRemoved: func(string) { m.Reload() },
 	}, m.resolved.Profile)
+}
+
+// currentProfile is the name of the stored profile in use ("" for
+// CLOUDINARY_URL or none).
+func (m *MainWindow) currentProfile() string {
+	if m.current == envChoice {
+		return ""
+	}
+	return m.current
 }
 
 // showBanner says plainly when uploads stay on this computer, and when
@@ -261,19 +299,30 @@ func (m *MainWindow) OpenSettings() *settings.Panel {
 func (m *MainWindow) showBanner(c account.Credentials, why error) {
 	switch {
 	case why != nil:
+		w := words.Unavailable(why)
 		m.bannerText.Importance = widget.DangerImportance
 		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), 0x28)
-		m.bannerText.SetText("Nothing can be uploaded with this profile: " + why.Error())
+		m.bannerText.SetText("Nothing can be uploaded with this profile. " + w.Text)
+		show(m.bannerAction, w.Action == words.OpenSettings)
 	case c.Profile.Sandbox:
 		m.bannerText.Importance = widget.WarningImportance
 		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
 		m.bannerText.SetText("Sandbox: uploads stay on this computer, in a local Cloudinary-compatible server. Open Settings to connect your Cloudinary account.")
+		m.bannerAction.Hide()
 	default:
 		m.banner.Hide()
 		return
 	}
 	m.banner.Show()
 	m.banner.Refresh()
+}
+
+func show(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
 }
 
 func withAlpha(c color.Color, a uint8) color.Color {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/assets"
 	"github.com/cloudup/cloudup/core/account"
@@ -25,7 +26,9 @@ type fixture struct {
 	sandbox  *session.Sandbox
 	sessions *openedSessions
 	inputs   []string
-	win      *MainWindow
+	// wrap, when set, stands between the window and the sandbox.
+	wrap func(Sandbox) Sandbox
+	win  *MainWindow
 }
 
 // settle runs background results on the test's goroutine until nothing new
@@ -54,13 +57,17 @@ func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	if setup != nil {
 		setup(fx)
 	}
+	var sb Sandbox = fx.sandbox
+	if fx.wrap != nil {
+		sb = fx.wrap(sb)
+	}
 	fx.win = New(a, Deps{
 		Profiles: fx.store, Keychain: fx.keys,
 		Getenv:  func(k string) string { return fx.env[k] },
 		Icon:    fyne.NewStaticResource("icon.png", assets.Icon),
 		Tasks:   bridge.NewQueuedTasks(),
 		Open:    fx.sessions.open,
-		Sandbox: fx.sandbox,
+		Sandbox: sb,
 		Inputs:  fx.inputs,
 	})
 	t.Cleanup(fx.win.Close)
@@ -148,7 +155,8 @@ func TestWindowPrefersCloudinaryURLAndNeverShowsTheSecret(t *testing.T) {
 func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 	fx := newFixture(t, nil)
 	fx.win.Window.Resize(fyne.NewSize(900, 900))
-	form := fx.win.OpenSettings().Form()
+	panel := fx.win.OpenSettings()
+	form := panel.Form()
 	fx.settle()
 	overlay := fx.win.Window.Canvas().Overlays().Top()
 	if overlay == nil {
@@ -168,11 +176,20 @@ func TestWindowSettingsSaveUpdatesTheHeader(t *testing.T) {
 	test.Tap(form.SaveButton())
 	fx.settle()
 
-	if form.Status() != "Secret saved in memory for this session only." {
+	if form.Status() != "Secret saved in memory for this session only. Click Use to upload with Studio." {
 		t.Fatalf("status = %q", form.Status())
 	}
+	// Saving is not switching: the window stays on the Sandbox until Use.
+	if fx.win.switcher.Selected != account.SandboxName || !contains(fx.win.switcher.Options, "Studio") {
+		t.Errorf("header after saving: %q of %q", fx.win.switcher.Selected, fx.win.switcher.Options)
+	}
+	if def, _ := fx.store.DefaultName(); def != account.SandboxName {
+		t.Errorf("the store's default became %q by saving", def)
+	}
+	panel.Use()
+	fx.settle()
 	if fx.win.switcher.Selected != "Studio" || !strings.HasPrefix(fx.win.summary.Text, "cloud studiocloud") {
-		t.Errorf("header after saving: %q / %q", fx.win.switcher.Selected, fx.win.summary.Text)
+		t.Errorf("header after Use: %q / %q", fx.win.switcher.Selected, fx.win.summary.Text)
 	}
 	if s, _ := fx.keys.Get(context.Background(), "Studio"); s.Reveal() != "studio-secret-value-123" {
 		t.Error("the secret did not reach the keychain")
@@ -266,4 +283,119 @@ func TestEscClosesEveryDialogOfTheWindow(t *testing.T) {
 		t.Error("Esc on the Remove confirmation removed the profile")
 	}
 	esc("Settings under a closed confirmation")
+}
+
+// gatedSandbox holds the sandbox's start until open is closed.
+type gatedSandbox struct {
+	Sandbox
+	open chan struct{}
+}
+
+func (g gatedSandbox) Credentials(ctx context.Context, p account.Profile) (account.Credentials, error) {
+	select {
+	case <-g.open:
+	case <-ctx.Done():
+		return account.Credentials{}, ctx.Err()
+	}
+	return g.Sandbox.Credentials(ctx, p)
+}
+
+func TestWhileTheSandboxStartsTheTabsSaySoNotChooseAProfile(t *testing.T) {
+	gate := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	a := test.NewTempApp(t)
+	tasks := bridge.NewQueuedTasks()
+	store := account.NewStore(t.TempDir())
+	sb := session.NewSandbox(t.TempDir())
+	t.Cleanup(func() { sb.Close() })
+	sessions := &openedSessions{dir: t.TempDir()}
+	win := New(a, Deps{Profiles: store, Keychain: keychain.NewMemory(), Getenv: func(string) string { return "" },
+		Tasks: tasks, Open: sessions.open, Sandbox: gatedSandbox{sb, gate}})
+	t.Cleanup(win.Close)
+	deadline := time.Now().Add(10 * time.Second)
+	for win.switcher.Selected != account.SandboxName && time.Now().Before(deadline) {
+		tasks.Drain()
+		time.Sleep(time.Millisecond)
+	}
+	if got := win.upload.Hint(); got != "Opening Sandbox…" {
+		t.Errorf("Upload tab while the sandbox starts: %q", got)
+	}
+	if got := win.library.Note(); got != "Opening Sandbox…" {
+		t.Errorf("Library tab while the sandbox starts: %q", got)
+	}
+	close(gate)
+	tasks.Wait()
+	if win.Session() == nil || !strings.HasPrefix(win.upload.Hint(), "or add them") {
+		t.Errorf("after the start: session %v, hint %q", win.Session(), win.upload.Hint())
+	}
+}
+
+func TestSwitchingProfilesKeepsTheOtherProfilesUnfinishedRows(t *testing.T) {
+	fx := newFixture(t, withWork)
+	work := fx.win.Session()
+	work.Engine().Pause() // the uploads wait, as a slow batch would
+	fx.win.upload.AddInputs([]string{"https://example.com/a.jpg", "https://example.com/b.jpg"})
+	fx.settle()
+	if fx.win.upload.Len() != 2 {
+		t.Fatalf("%d rows queued", fx.win.upload.Len())
+	}
+
+	fx.win.switcher.SetSelected(account.SandboxName)
+	fx.settle()
+	if s := fx.win.Session(); s == nil || !s.Profile().Sandbox || fx.win.upload.Len() != 0 {
+		t.Fatalf("on the Sandbox: session %v, %d rows", s, fx.win.upload.Len())
+	}
+	if work.(*trackedSession).isClosed() {
+		t.Fatal("switching away closed the session with Work's unfinished uploads")
+	}
+	if n := fx.win.upload.Notice(); !strings.Contains(n, "Work (2)") || !strings.Contains(n, "switch back") {
+		t.Errorf("notice = %q, want Work's uploads named", n)
+	}
+
+	fx.win.switcher.SetSelected("Work")
+	fx.settle()
+	if fx.win.Session() != work || fx.win.upload.Len() != 2 {
+		t.Fatalf("back on Work: same session %v, %d rows", fx.win.Session() == work, fx.win.upload.Len())
+	}
+	if n := fx.sessions.openCount(t); n != 1 {
+		t.Errorf("%d sessions open, want Work's alone (the Sandbox had nothing to finish)", n)
+	}
+}
+
+func TestAccountTabReportsWhatWasLastSeen(t *testing.T) {
+	fx := newFixture(t, func(fx *fixture) {
+		// An account whose API cannot be reached (nothing listens there).
+		fx.store.Put(account.Profile{Name: "Far", Cloud: "far", APIKey: "123", APIBase: "http://127.0.0.1:9"})
+		fx.keys.Set(context.Background(), "Far", "far-secret-value")
+	})
+	row := fx.win.overview.rows["Last contact"]
+	if strings.Contains(fx.win.overview.hint.Text, "Ready") {
+		t.Errorf("the Account tab promises %q", fx.win.overview.hint.Text)
+	}
+	// The library loads as soon as the profile is open.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(row.Text, "Can't reach Cloudinary") && time.Now().Before(deadline) {
+		fx.settle()
+	}
+	if !strings.Contains(row.Text, "Can't reach Cloudinary — check your connection.") || row.Importance != widget.DangerImportance {
+		t.Errorf("after the library failed to load: %q", row.Text)
+	}
+	if !strings.Contains(fx.win.library.Note(), "Can't reach Cloudinary") {
+		t.Errorf("library note = %q", fx.win.library.Note())
+	}
+
+	fx.win.switcher.SetSelected(account.SandboxName)
+	deadline = time.Now().Add(30 * time.Second)
+	for !strings.Contains(row.Text, "the Library loaded") && time.Now().Before(deadline) {
+		fx.settle()
+	}
+	if !strings.Contains(row.Text, "the Library loaded 6 assets") || row.Importance != widget.SuccessImportance {
+		t.Errorf("after the sandbox's library loaded: %q", row.Text)
+	}
 }

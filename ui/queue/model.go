@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/cloudup/cloudup/core/transfer"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // flushInterval is the longest an event waits before the UI sees it, and
@@ -167,10 +168,19 @@ func (v *View) flush(gen int) {
 		}
 		v.items[id] = st
 	}
+	var last *transfer.ItemStatus // the latest upload to end, for OnContact
 	for id, st := range p.items {
-		if _, known := v.items[id]; known {
-			v.items[id] = st
+		old, known := v.items[id]
+		if !known {
+			continue
 		}
+		if old.State != st.State && (st.State == transfer.Done || st.State == transfer.Failed) {
+			last = &st
+		}
+		v.items[id] = st
+	}
+	if last != nil && v.OnContact != nil {
+		v.OnContact(displayName(*last), last.Err)
 	}
 	if p.batch != nil {
 		v.batch = *p.batch
@@ -402,7 +412,7 @@ func batchWords(b transfer.BatchStatus) string {
 		parts = append(parts, "paused")
 	}
 	if b.Halted != nil {
-		parts = append(parts, "stopped: "+b.Halted.Error())
+		parts = append(parts, "stopped: "+strings.TrimSuffix(words.Error(b.Halted).Text, "."))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -116,6 +116,8 @@ type View struct {
 	OnOpenSettings func()
 	// OnCompact is told when the density changes, to remember it.
 	OnCompact func(compact bool)
+	// OnContact is told when an upload ends: done (err nil) or failed.
+	OnContact func(name string, err error)
 
 	win    fyne.Window
 	tasks  *bridge.Tasks
@@ -500,6 +502,13 @@ func (v *View) setVisible(o fyne.CanvasObject, on bool) {
 	}
 	v.content.Refresh()
 }
+
+// Hint is the empty state's line under its title.
+func (v *View) Hint() string { return v.emptyHint.Text }
+
+// ShowInfo puts a line of information above the queue (a closing button
+// takes it away).
+func (v *View) ShowInfo(msg string) { v.showNotice(msg, false) }
 
 // Notice is the text of the line above the queue ("" when hidden).
 func (v *View) Notice() string {

@@ -775,3 +775,11 @@ func TestRowsAddedBelowTheFoldAreAnnouncedOrFollowed(t *testing.T) {
 		t.Errorf("new rows at the end were not followed (offset %v)", h.v.list.GetScrollOffset())
 	}
 }
+
+func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
+	b := transfer.BatchStatus{Total: 3, Done: 1, Failed: 2, Halted: &cloud.AuthError{Status: 401, Signature: true, Message: "Invalid Signature 0a1b. String to sign - 'timestamp=1'."}}
+	got := batchWords(b)
+	if got != "1 of 3 uploaded · 2 failed · stopped: Cloudinary did not accept the signature — check the API secret and the signature algorithm in Settings" {
+		t.Errorf("footer = %q", got)
+	}
+}

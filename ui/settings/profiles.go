@@ -130,6 +130,9 @@ func (pl *Panel) Reload() {
 			if derr == nil {
 				pl.def = def.Name
 			}
+			if pl.deps.Current != nil {
+				pl.def = pl.deps.Current() // the window's choice is the one in use
+			}
 			pl.list.Refresh()
 			pl.showSelection()
 		}

@@ -43,6 +43,7 @@ type Store interface {
 	List() ([]account.Profile, error)
 	Get(name string) (account.Profile, error)
 	Default() (account.Profile, error)
+	DefaultName() (string, error)
 	Put(p account.Profile) error
 	SetDefault(name string) error
 	Delete(name string) error
@@ -53,7 +54,11 @@ type Deps struct {
 	Store    Store
 	Keychain keychain.Keychain
 	Tasks    *bridge.Tasks
-	// OnSaved runs on the UI goroutine after a profile was saved.
+	// Current names the profile the window works with ("" when it uses
+	// CLOUDINARY_URL); nil means the store's default.
+	Current func() string
+	// OnSaved runs on the UI goroutine after a profile was saved. Saving
+	// does not switch to it: Use does.
 	OnSaved func(account.Profile)
 	// OnSwitch runs on the UI goroutine when the user picks a profile to
 	// work with (Use).
@@ -416,6 +421,9 @@ func (f *Form) Save() {
 			f.kept = p
 			f.secretStored = p.Mode == account.Signed
 			f.modeChanged()
+			if deps.Current != nil && deps.Current() != p.Name {
+				msg += " Click Use to upload with " + p.Name + "."
+			}
 			f.setStatus(msg, widget.SuccessImportance)
 			if deps.OnSaved != nil {
 				deps.OnSaved(p)
@@ -441,11 +449,16 @@ func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Se
 	default:
 		msg = "Profile saved. Unsigned uploads need no secret."
 	}
+	before, _ := deps.Store.DefaultName()
 	if err := deps.Store.Put(p); err != nil {
 		return "", fmt.Errorf("The profile was not saved: %v", err)
 	}
-	if err := deps.Store.SetDefault(p.Name); err != nil {
-		return "", fmt.Errorf("The profile was saved but could not be made current: %v", err)
+	// The store makes the first profile saved its default; the default
+	// stays the profile in use (the CLI and the next start follow it).
+	if after, err := deps.Store.DefaultName(); err == nil && after != before && before != "" {
+		if err := deps.Store.SetDefault(before); err != nil {
+			return "", fmt.Errorf("The profile was saved, but the one in use could not stay the default: %v", err)
+		}
 	}
 	if p.Mode == account.Unsigned && hadSecret {
 		if err := deps.Keychain.Delete(ctx, p.SecretAccount()); err != nil && !errors.Is(err, keychain.ErrNotFound) {

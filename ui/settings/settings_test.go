@@ -84,8 +84,8 @@ func TestSettingsSavePutsTheSecretInTheKeychainAndTheProfileInTheStore(t *testin
 		p.Folder != "blog/2026" || strings.Join(p.Tags, ",") != "hero,summer" {
 		t.Errorf("stored profile = %+v", p)
 	}
-	if def, _ := fx.store.DefaultName(); def != "Work" {
-		t.Errorf("default = %q, want the saved profile", def)
+	if def, _ := fx.store.DefaultName(); def != account.SandboxName {
+		t.Errorf("default = %q: saving switched away from the profile in use", def)
 	}
 	if fx.form.secret.Text != "" {
 		t.Error("the secret stays in the password field after saving")

@@ -249,6 +249,17 @@ func Unavailable(err error) Message {
 	return m
 }
 
+// Unreachable reports a failure to reach Cloudinary at all (the network,
+// or its servers): the Account tab's last contact counts these.
+func Unreachable(err error) bool { return network(err) || server(err) }
+
+// Refused reports that the account refused the credentials (or the
+// request's signature or clock).
+func Refused(err error) bool {
+	var auth *cloud.AuthError
+	return errors.As(err, &auth) || errors.Is(err, cloud.ErrStale) || errors.Is(err, cloud.ErrNeedsSecret)
+}
+
 // network reports failures to reach the server at all.
 func network(err error) bool {
 	var (
