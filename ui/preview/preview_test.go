@@ -243,14 +243,14 @@ func TestPreviewDeletesOnlyAfterConfirmation(t *testing.T) {
 
 func TestPreviewDeleteFailureSaysWhyAndKeepsTheAsset(t *testing.T) {
 	fx := newFixture(t)
-	fx.fake.FailDestroy = errors.New("the account refused these credentials")
+	fx.fake.FailDestroy = &cloud.AuthError{Status: 401, Message: "Unknown API key 123"}
 	deleted := 0
 	fx.v.OnDeleted = func(cloud.Asset) { deleted++ }
 	fx.v.Show(photo)
 	test.Tap(fx.v.remove)
 	fx.v.ConfirmDelete(true)
 	fx.tasks.Wait()
-	if deleted != 0 || !fx.v.Visible() || !strings.Contains(fx.v.Status(), "Not deleted: the account refused") {
+	if deleted != 0 || !fx.v.Visible() || fx.v.Status() != "Not deleted. Cloudinary did not accept this cloud name and API key — check them in Settings." {
 		t.Fatalf("deleted=%d visible=%v status=%q", deleted, fx.v.Visible(), fx.v.Status())
 	}
 }
@@ -347,5 +347,50 @@ func TestEscClosesTheDeleteConfirmationThenThePreview(t *testing.T) {
 	fx.v.Show(photo)
 	if !fx.v.Visible() {
 		t.Error("the preview did not open again")
+	}
+}
+
+func TestPreviewShowsASmallPresetAtItsOwnSizeAndSaysSo(t *testing.T) {
+	fx := newFixture(t)
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.Apply("thumbnail")
+	fx.tasks.Wait()
+	if b := fx.v.Shown().Bounds(); b.Dx() != 150 || b.Dy() != 150 {
+		t.Fatalf("the thumbnail preset drew %v", b)
+	}
+	if s := fx.v.shown.Size(); s.Width > 150 || s.Height > 150 {
+		t.Errorf("a 150 px thumbnail is drawn at %v", s)
+	}
+	if got := fx.v.shownNote.Text; got != "150 × 150 px, actual size" {
+		t.Errorf("note = %q", got)
+	}
+	if got := fx.v.originalNote.Text; got != "800 × 800 px, scaled down to fit" {
+		t.Errorf("original's note = %q", got)
+	}
+}
+
+func TestPreviewShowsEveryPresetAndForgetsTheLastCopy(t *testing.T) {
+	fx := newFixture(t)
+	fx.win.Resize(fyne.NewSize(820, 640)) // a narrow window
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	area := fx.v.presets.Size()
+	for name, b := range fx.v.presetButtons {
+		p := b.Position()
+		if !b.Visible() || p.X < 0 || p.Y < 0 || p.X+b.Size().Width > area.Width+0.5 || p.Y+b.Size().Height > area.Height+0.5 {
+			t.Errorf("preset %s is cut off: at %v size %v in %v", name, p, b.Size(), area)
+		}
+		if b.Size().Width < b.MinSize().Width {
+			t.Errorf("preset %s is squeezed: %v < %v", name, b.Size(), b.MinSize())
+		}
+	}
+	fx.v.Copy(effects.LinkURL)
+	if !strings.HasPrefix(fx.v.Status(), "Copied the Original link") {
+		t.Fatalf("status = %q", fx.v.Status())
+	}
+	fx.v.Apply("sepia")
+	if fx.v.Status() != "" {
+		t.Errorf("after another preset the status still says %q", fx.v.Status())
 	}
 }

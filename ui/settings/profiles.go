@@ -232,6 +232,7 @@ func (pl *Panel) AskRemove() {
 			}
 		}, pl.parent)
 	d.SetConfirmText("Remove")
+	d.SetDismissText("Keep it")
 	dialogs.For(pl.parent).ShowOver(d)
 }
 
