@@ -12,7 +12,9 @@ package camera
 
 import (
 	"context"
+	"errors"
 	"image"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // JPEGQuality keeps product detail at a modest size.
@@ -217,15 +220,21 @@ func (v *View) listed(cam corecam.Camera, devices []corecam.Device, notes []stri
 	v.cam = cam
 	v.devices = devices
 	if err != nil {
-		v.setState(stateFailed, err.Error())
+		v.setState(stateFailed, words.Say(err))
 		return
 	}
+	if _, auto := cam.(*corecam.Auto); auto {
+		// The synthetic test card is for tests and the CLI, not a camera
+		// to offer people.
+		devices = slices.DeleteFunc(devices, func(d corecam.Device) bool { return d.ID == corecam.SyntheticID })
+		v.devices = devices
+	}
 	if len(devices) == 0 {
-		msg := corecam.ErrNoCamera.Error()
-		if len(notes) > 0 {
-			msg += " (" + notes[0] + ")"
+		// Which backends were missing (notes) is for the log, not a person.
+		for _, n := range notes {
+			fyne.LogError("camera", errors.New(n))
 		}
-		v.setState(stateFailed, msg)
+		v.setState(stateFailed, words.Say(corecam.ErrNoCamera))
 		return
 	}
 	names := make([]string, len(devices))
@@ -277,7 +286,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 		if ctx.Err() == nil {
 			v.tasks.Do(func() {
 				if gen == v.gen {
-					v.setState(stateFailed, err.Error())
+					v.setState(stateFailed, words.Say(err))
 				}
 			})
 		}
@@ -299,7 +308,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 			if ctx.Err() == nil {
 				v.tasks.Do(func() {
 					if gen == v.gen {
-						v.setState(stateFailed, "The camera stopped: "+err.Error())
+						v.setState(stateFailed, "The camera stopped. "+words.Say(err))
 					}
 				})
 			}

@@ -156,9 +156,9 @@ func TestCameraErrorsAreShownInWords(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: cameratest.StillID}, "in use by another application"},
-		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: cameratest.StillID}, "camera access denied"},
-		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: cameratest.StillID}, "no camera found"},
+		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: cameratest.StillID}, "Another app is using the camera"},
+		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: cameratest.StillID}, "Cloudup may not use the camera"},
+		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: cameratest.StillID}, "No camera found — connect one"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t, &cameratest.StillCamera{OpenErr: tc.err})
@@ -175,7 +175,10 @@ func TestCameraErrorsAreShownInWords(t *testing.T) {
 func TestNoDevicesSaysSo(t *testing.T) {
 	fx := newFixture(t, emptyCamera{})
 	fx.v.Show()
-	fx.until("the message", func() bool { return strings.Contains(fx.v.Status(), "no camera found") })
+	fx.until("the message", func() bool { return strings.Contains(fx.v.Status(), "No camera found — connect one") })
+	if strings.Contains(fx.v.Status(), "--device") {
+		t.Errorf("the dialog names a CLI flag: %q", fx.v.Status())
+	}
 	fx.v.Close()
 }
 
@@ -228,4 +231,24 @@ func (c twoCameras) Open(ctx context.Context, id string) (corecam.Stream, error)
 		return c.still.Open(ctx, id)
 	}
 	return c.synth.Open(ctx, id)
+}
+
+func TestTheSyntheticTestCardIsNotOfferedAsACamera(t *testing.T) {
+	still := &cameratest.StillCamera{}
+	fx := newFixture(t, corecam.NewAutoWith(nil, still, nil)) // as if ffmpeg found it
+	fx.v.Show()
+	fx.live()
+	if got := fx.v.picker.Options; len(got) != 1 || got[0] != "Still test camera" {
+		t.Errorf("cameras offered = %q", got)
+	}
+	fx.v.Close()
+
+	// With no real camera, the dialog says so instead of offering the card.
+	fx = newFixture(t, corecam.NewAutoWith(nil, nil, nil))
+	fx.v.Show()
+	fx.until("the message", func() bool { return strings.HasPrefix(fx.v.Status(), "No camera found") })
+	if len(fx.v.picker.Options) != 0 {
+		t.Errorf("cameras offered = %q", fx.v.picker.Options)
+	}
+	fx.v.Close()
 }

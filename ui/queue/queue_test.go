@@ -373,7 +373,14 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 func TestURLDialogValidatesEveryLine(t *testing.T) {
 	h := newHarness(t, true)
 	f := h.v.fromURL()
-	test.Type(f.entry, "https://example.com/a.jpg\n\nexample dot com\n")
+	test.Type(f.entry, "https://example.com/a.jpg")
+	if !strings.Contains(test.RenderObjectToMarkup(f.entry), "confirmIcon") {
+		t.Error("a valid URL is not confirmed")
+	}
+	test.Type(f.entry, "\n\nexample dot com\n")
+	if strings.Contains(test.RenderObjectToMarkup(f.entry), "confirmIcon") {
+		t.Error("the field shows a ✓ while its second line is not a URL")
+	}
 	err := f.entry.Validate()
 	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "https://") {
 		t.Fatalf("validation = %v, want line 3 named with what to type", err)

@@ -160,6 +160,10 @@ func (v *View) fromURL() *urlForm {
 	f.entry.SetPlaceHolder("https://example.com/photo.jpg\nhttps://example.com/clip.mp4")
 	f.entry.SetMinRowsVisible(6)
 	f.entry.Validator = func(s string) error { _, err := parseURLs(s); return err }
+	// Fyne keeps no error while the field has the focus (so as not to nag
+	// while typing), and so kept the ✓ of the first line next to a wrong
+	// second one. Keep every verdict; the ✗ still waits for the focus to go.
+	f.entry.AlwaysShowValidationError = true
 	item := widget.NewFormItem("URLs", f.entry)
 	item.HintText = "One per line. Cloudinary downloads them itself."
 	f.dialog = dialog.NewForm("Upload from URLs", "Upload", "Cancel", []*widget.FormItem{item}, func(ok bool) {

@@ -221,9 +221,23 @@ func Error(err error) Message {
 	case errors.Is(err, corecam.ErrPermissionDenied):
 		m.Text, m.Action = "Cloudup may not use the camera — allow it in the system's privacy settings.", NoAction
 	default:
-		m.Text, m.Action = "Something went wrong.", Retry
+		m.Text, m.Action = unknown, Retry
 	}
 	return m
+}
+
+// unknown is the sentence for a failure no case above recognises.
+const unknown = "Something went wrong."
+
+// Say is Error's sentence for the failures it knows, and otherwise err's
+// own words: for packages that already word their errors for people (file
+// walks, cameras, the clipboard), saying "something went wrong" would
+// only hide what they said.
+func Say(err error) string {
+	if m := Error(err); m.Text != unknown {
+		return m.Text
+	}
+	return Details(err)
 }
 
 // Unavailable words why a profile cannot upload: the banner and the Upload
@@ -243,7 +257,7 @@ func Unavailable(err error) Message {
 		return Message{Text: "CLOUDINARY_URL is set but not valid — fix it, or choose a profile.", Details: Details(err)}
 	}
 	m := Error(err)
-	if m.Text == "Something went wrong." {
+	if m.Text == unknown {
 		m.Text = "This profile can't be opened."
 	}
 	return m
