@@ -15,6 +15,7 @@ import (
 	corelibrary "github.com/cloudup/cloudup/core/library"
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
+	"github.com/cloudup/cloudup/ui/style"
 )
 
 // envChoice is the switcher entry for CLOUDINARY_URL.
@@ -123,7 +124,7 @@ func (m *MainWindow) open(choice string, persist bool) {
 	if choice == account.SandboxName {
 		// Starting and seeding the sandbox takes a moment the first time.
 		m.bannerText.Importance = widget.WarningImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), style.BannerAlpha)
 		m.bannerText.SetText("Sandbox: starting the local Cloudinary-compatible server… Uploads stay on this computer.")
 		m.bannerAction.Hide()
 		m.banner.Show()

@@ -36,6 +36,7 @@ import (
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/settings"
+	"github.com/cloudup/cloudup/ui/style"
 	"github.com/cloudup/cloudup/ui/words"
 )
 
@@ -301,12 +302,12 @@ func (m *MainWindow) showBanner(c account.Credentials, why error) {
 	case why != nil:
 		w := words.Unavailable(why)
 		m.bannerText.Importance = widget.DangerImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), 0x28)
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), style.BannerAlpha)
 		m.bannerText.SetText("Nothing can be uploaded with this profile. " + w.Text)
 		show(m.bannerAction, w.Action == words.OpenSettings)
 	case c.Profile.Sandbox:
 		m.bannerText.Importance = widget.WarningImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), style.BannerAlpha)
 		m.bannerText.SetText("Sandbox: uploads stay on this computer, in a local Cloudinary-compatible server. Open Settings to connect your Cloudinary account.")
 		m.bannerAction.Hide()
 	default:

@@ -29,6 +29,7 @@ import (
 	"github.com/cloudup/cloudup/core/paths"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/ui"
+	"github.com/cloudup/cloudup/ui/style"
 )
 
 // Identity, as in FyneApp.toml.
@@ -113,6 +114,7 @@ func run(args []string) int {
 		})
 	}
 	a.SetIcon(icon)
+	a.Settings().SetTheme(style.Theme())
 	win := ui.New(a, ui.Deps{
 		Profiles: store, Keychain: keys, Icon: icon, Getenv: getenv,
 		Open: func(ctx context.Context, creds account.Credentials) (ui.Session, error) {

@@ -380,6 +380,7 @@ func (v *View) build() {
 	v.noticeBar.Hide()
 
 	v.overall = widget.NewProgressBar()
+	v.overall.TextFormatter = noText
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
 	v.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), v.togglePause)

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/words"
 )
+
+// barHeight is a row's progress bar: thin, as it carries no text.
+const barHeight = 8
 
 // Thumbnail edges on screen: a comfortable row and a compact one.
 const (
@@ -55,6 +59,7 @@ func (v *View) newRow() fyne.CanvasObject {
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Wrapping = fyne.TextWrapOff
 	r.bar = widget.NewProgressBar()
+	r.bar.TextFormatter = noText
 	r.rate = widget.NewLabel("")
 	r.rate.Alignment = fyne.TextAlignTrailing
 	r.rate.SizeName = theme.SizeNameCaptionText
@@ -74,13 +79,14 @@ func (v *View) newRow() fyne.CanvasObject {
 		// One line: a small picture, the name and the state side by side,
 		// a short bar with the speed after it.
 		pic := container.NewGridWrap(fyne.NewSquareSize(compactThumbSize), container.NewStack(r.icon, r.thumb))
-		progress := container.NewHBox(container.NewGridWrap(fyne.NewSize(110, r.bar.MinSize().Height), r.bar), fixedWidth(110, r.rate))
+		progress := container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(80, barHeight), r.bar)), fixedWidth(140, r.rate))
 		right := container.NewHBox(fixedWidth(230, container.NewStack(container.NewCenter(progress), mend)), icons)
 		r.box = container.NewBorder(nil, nil, container.NewCenter(pic), right, container.NewGridWithColumns(2, r.name, r.detail))
 	} else {
 		pic := container.NewGridWrap(fyne.NewSquareSize(thumbSize), container.NewStack(container.NewPadded(r.icon), r.thumb))
-		progress := container.NewGridWrap(fyne.NewSize(170, r.bar.MinSize().Height), r.bar)
-		right := container.NewHBox(fixedWidth(190, container.NewStack(container.NewVBox(progress, r.rate), mend)), icons)
+		progress := container.NewGridWrap(fyne.NewSize(170, barHeight), r.bar)
+		bars := container.NewCenter(container.NewVBox(container.NewCenter(progress), r.rate))
+		right := container.NewHBox(fixedWidth(190, container.NewStack(bars, mend)), icons)
 		r.box = container.NewBorder(nil, nil, container.NewCenter(pic), right, container.NewVBox(r.name, r.detail))
 	}
 	r.ExtendBaseWidget(r)
@@ -111,6 +117,7 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r.bar.SetValue(itemFraction(st))
 	show(r.bar, !failed)
 	r.rate.SetText(rateWords(st))
+	show(r.rate, r.rate.Text != "") // the bar alone sits in the middle
 	r.action.SetText(failure.Action.Label())
 	show(r.action, failed && failure.Action != words.NoAction)
 	show(r.details, failed && failure.Details != "")
@@ -259,16 +266,24 @@ func itemFraction(st transfer.ItemStatus) float64 {
 }
 
 // rateWords is "1.2 MB/s · 8 s left" while uploading.
+// The bar itself draws no number: its text could not be read on both its
+// filled and its empty part (see ui/style).
 func rateWords(st transfer.ItemStatus) string {
-	if st.State != transfer.Uploading || st.Speed <= 0 {
+	if st.State != transfer.Uploading {
 		return ""
 	}
-	s := speedWords(st.Speed)
+	s := fmt.Sprintf("%d %%", int(itemFraction(st)*100))
+	if st.Speed > 0 {
+		s += " · " + speedWords(st.Speed)
+	}
 	if st.ETA > 0 {
 		s += " · " + etaWords(st.ETA)
 	}
 	return s
 }
+
+// noText keeps a progress bar's number off it.
+func noText() string { return "" }
 
 // act runs a row button's action on the engine.
 func (v *View) act(id transfer.ItemID, what string) {
