@@ -24,7 +24,7 @@ func (m *MainWindow) installShortcuts() {
 		i.Icon, i.Shortcut = icon, sc
 		return i
 	}
-	quitItem := fyne.NewMenuItem("Quit", m.app.Quit)
+	quitItem := fyne.NewMenuItem("Quit", m.Quit)
 	quitItem.Shortcut, quitItem.IsQuit = ctrl(fyne.KeyQ), true
 	file := fyne.NewMenu("File",
 		item("Add files…", theme.FileIcon(), m.AddFiles, ctrl(fyne.KeyO)),

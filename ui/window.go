@@ -70,6 +70,12 @@ type Deps struct {
 	// Inputs are files and URLs named on the command line, queued once the
 	// first session is open.
 	Inputs []string
+	// Geometry is the size and place the window had last time
+	// (LoadGeometry); zero means the default size.
+	Geometry Geometry
+	// Position says where the window is on the screen; nil (or false)
+	// where the platform does not tell, and then only the size is kept.
+	Position func(fyne.Window) (x, y int, ok bool)
 }
 
 // MainWindow is the app's one window.
@@ -125,6 +131,8 @@ type MainWindow struct {
 	// persist is false while Reload selects, so only a user's choice is
 	// written back as the default.
 	persist bool
+	// geometry is the window's size and place as last recorded.
+	geometry Geometry
 }
 
 // New builds the main window. Call Close when the app quits so background
@@ -202,9 +210,14 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		}
 	}
 	m.Window.SetContent(container.NewBorder(top, nil, nil, nil, m.Tabs))
-	m.Window.Resize(fyne.NewSize(1100, 720))
+	m.placeWindow(deps.Geometry)
 	m.installShortcuts()
 	m.Window.SetOnDropped(m.HandleDrop)
+	// The size and place are read while the window is still there.
+	m.Window.SetCloseIntercept(func() {
+		m.recordGeometry()
+		m.Window.Close()
+	})
 	// Closing the window only cancels: engines flushing their journal and
 	// tasks finishing would freeze the UI goroutine here. The owner (cmd/
 	// cloudup, after the run loop ends) calls Close, which waits.

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -397,5 +399,38 @@ func TestAccountTabReportsWhatWasLastSeen(t *testing.T) {
 	}
 	if !strings.Contains(row.Text, "the Library loaded 6 assets") || row.Importance != widget.SuccessImportance {
 		t.Errorf("after the sandbox's library loaded: %q", row.Text)
+	}
+}
+
+func TestWindowOpensAtTheSizeItHadAndKeepsTheNewOne(t *testing.T) {
+	dir := t.TempDir()
+	if g, err := LoadGeometry(dir); err != nil || g != (Geometry{}) {
+		t.Fatalf("a first start: %+v, %v", g, err)
+	}
+	if err := SaveGeometry(dir, Geometry{Width: 930, Height: 610, X: 40, Y: 70, Placed: true}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := LoadGeometry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	var asked int
+	win := New(a, Deps{Profiles: account.NewStore(t.TempDir()), Keychain: keychain.NewMemory(), Getenv: func(string) string { return "" },
+		Tasks: bridge.NewQueuedTasks(), Geometry: kept,
+		Position: func(fyne.Window) (int, int, bool) { asked++; return 120, 90, true }})
+	t.Cleanup(win.Close)
+	if s := win.Window.Canvas().Size(); s.Width != 930 || s.Height != 610 {
+		t.Errorf("the window opened at %v, not the kept 930×610", s)
+	}
+	win.Window.Resize(fyne.NewSize(1000, 700))
+	win.Quit()
+	if g := win.Geometry(); g != (Geometry{Width: 1000, Height: 700, X: 120, Y: 90, Placed: true}) || asked != 1 {
+		t.Errorf("geometry on quitting = %+v (position asked %d times)", g, asked)
+	}
+	// A damaged or absurd file is a default start, not an error.
+	os.WriteFile(filepath.Join(dir, GeometryFile), []byte(`{"width":3,"height":2}`), 0o600)
+	if g, err := LoadGeometry(dir); err != nil || g != (Geometry{}) {
+		t.Errorf("a tiny kept size: %+v, %v", g, err)
 	}
 }

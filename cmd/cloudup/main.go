@@ -89,6 +89,12 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "cloudup: "+err.Error())
 		return 2
 	}
+	// The window's size and place from last time, next to the profiles.
+	configDir := filepath.Dir(store.Path())
+	geometry, err := ui.LoadGeometry(configDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: the window's last size is not readable, using the default: "+err.Error())
+	}
 	keys := keychain.NewSystem()
 	sandboxDir, err := session.SandboxDir()
 	if err != nil {
@@ -124,9 +130,11 @@ func run(args []string) int {
 			}
 			return s, nil
 		},
-		Sandbox: embedded,
-		Thumbs:  thumbs,
-		Inputs:  inputs,
+		Sandbox:  embedded,
+		Thumbs:   thumbs,
+		Inputs:   inputs,
+		Geometry: geometry,
+		Position: windowPosition,
 	})
 
 	// SIGINT/SIGTERM end the app the same way its Quit shortcut does, so
@@ -140,7 +148,7 @@ func run(args []string) int {
 		defer watcher.Done()
 		select {
 		case <-ctx.Done():
-			fyne.Do(a.Quit)
+			fyne.Do(win.Quit)
 		case <-quit:
 		}
 	}()
@@ -152,6 +160,9 @@ func run(args []string) int {
 	// Closing the window's sessions stops their engines: uploads in flight
 	// stay in the journal and are offered for resume at the next start.
 	win.Close()
+	if err := ui.SaveGeometry(configDir, win.Geometry()); err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: the window's size was not kept: "+err.Error())
+	}
 	if err := embedded.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "cloudup: stopping the embedded sandbox: "+err.Error())
 	}
