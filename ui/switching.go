@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2/theme"
@@ -278,7 +279,8 @@ func (m *MainWindow) sayParked() {
 	if len(parts) == 0 {
 		return
 	}
-	m.upload.ShowInfo("Unfinished uploads of " + strings.Join(parts, ", ") + " go on in the background; switch back to see them.")
+	sort.Strings(parts)
+	m.upload.ShowInfo("Unfinished uploads wait in " + strings.Join(parts, ", ") + ": those still queued go on in the background. Switch back to see them.")
 }
 
 // uploadsDone counts the session's finished uploads (Batch reads counters

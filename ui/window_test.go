@@ -356,7 +356,7 @@ func TestSwitchingProfilesKeepsTheOtherProfilesUnfinishedRows(t *testing.T) {
 	if work.(*trackedSession).isClosed() {
 		t.Fatal("switching away closed the session with Work's unfinished uploads")
 	}
-	if n := fx.win.upload.Notice(); !strings.Contains(n, "Work (2)") || !strings.Contains(n, "switch back") {
+	if n := fx.win.upload.Notice(); !strings.Contains(n, "Work (2)") || !strings.Contains(n, "Switch back") {
 		t.Errorf("notice = %q, want Work's uploads named", n)
 	}
 

@@ -211,8 +211,9 @@ func (v *View) Show(a cloud.Asset) {
 	v.Apply("original")
 	v.loadOriginal()
 	if v.dlg == nil {
-		name := path.Base(a.PublicID)
-		d := dialog.NewCustomWithoutButtons(name, v.content, v.win)
+		// Its display name: what people named the file (a public_id may be
+		// Cloudinary's random letters).
+		d := dialog.NewCustomWithoutButtons(altText(a), v.content, v.win)
 		size := v.win.Canvas().Size()
 		d.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
 		if !dialogs.For(v.win).Show(d) {

@@ -191,9 +191,49 @@ func (v *View) flush(gen int) {
 	v.fixSelection()
 	v.fitFailedRows()
 	v.notifyWhenFinished()
+	v.countDownRetries()
 	v.render()
 	if p.reset == nil {
 		v.followNewRows(len(v.ids)-before, follow)
+	}
+}
+
+// countDownRetries redraws the rows once a second while one waits to retry,
+// so its "trying again in 4 s" counts down instead of standing still
+// between the engine's events. It runs on the UI goroutine.
+func (v *View) countDownRetries() {
+	retrying := false
+	for _, st := range v.items {
+		if st.State == transfer.Retrying {
+			retrying = true
+			break
+		}
+	}
+	switch {
+	case retrying && v.stopCountdown == nil:
+		ctx, stop := context.WithCancel(context.Background())
+		v.stopCountdown = stop
+		v.tasks.Loop(func(tctx context.Context) {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tctx.Done():
+					return
+				case <-t.C:
+					v.tasks.Do(func() {
+						if ctx.Err() == nil {
+							v.list.Refresh()
+						}
+					})
+				}
+			}
+		})
+	case !retrying && v.stopCountdown != nil:
+		v.stopCountdown()
+		v.stopCountdown = nil
 	}
 }
 

@@ -188,6 +188,8 @@ type View struct {
 	// below counts rows added under the visible part of the list since the
 	// user last looked there; the notice bar announces them.
 	below int
+	// stopCountdown ends the once-a-second redraw of retrying rows.
+	stopCountdown context.CancelFunc
 }
 
 // New builds the Upload tab. It does no I/O.
@@ -280,6 +282,10 @@ func (v *View) SetUnavailable(why error) {
 	}
 	v.gen++
 	v.acct = nil
+	if v.stopCountdown != nil {
+		v.stopCountdown()
+		v.stopCountdown = nil
+	}
 	v.mu.Lock()
 	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()

@@ -382,7 +382,7 @@ func TestURLDialogValidatesEveryLine(t *testing.T) {
 		t.Error("the field shows a ✓ while its second line is not a URL")
 	}
 	err := f.entry.Validate()
-	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "https://") {
+	if err == nil || !strings.Contains(err.Error(), "Line 3") || !strings.Contains(err.Error(), "https://") {
 		t.Fatalf("validation = %v, want line 3 named with what to type", err)
 	}
 	f.entry.SetText("https://example.com/a.jpg\n# a comment\nhttp://example.com/clip.mp4")
@@ -406,10 +406,10 @@ func TestParseURLs(t *testing.T) {
 		{" https://a.example/x.jpg \r\nftp://b.example/y.png\n", 2, ""},
 		{"", 0, "at least one URL"},
 		{"# only a comment", 0, "at least one URL"},
-		{"https://ok.example/a\n/home/me/photo.jpg", 0, "line 2"},
-		{"photo.jpg", 0, "line 1"},
+		{"https://ok.example/a\n/home/me/photo.jpg", 0, "Line 2"},
+		{"photo.jpg", 0, "Line 1"},
 		{"cloudinary://123456789012345:Sup3rS3cretValue@demo", 0, "CLOUDINARY_URL"},
-		{"https://ok.example/a\nsftp://ann:Sup3rS3cretValue@files.example/a.jpg", 0, "line 2"},
+		{"https://ok.example/a\nsftp://ann:Sup3rS3cretValue@files.example/a.jpg", 0, "Line 2"},
 	} {
 		urls, err := parseURLs(tc.in)
 		if tc.errPart != "" {
@@ -788,5 +788,30 @@ func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
 	got := batchWords(b)
 	if got != "1 of 3 uploaded · 2 failed · stopped: Cloudinary did not accept the signature — check the API secret and the signature algorithm in Settings" {
 		t.Errorf("footer = %q", got)
+	}
+}
+
+func TestARetryingRowCountsDown(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.eng.Add(transfer.Item{URL: "https://example.com/a.jpg"})
+	offline := &cloud.NetworkError{Op: "upload", Err: errors.New("connection refused")}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Retrying, Err: offline, RetryAt: time.Now().Add(3 * time.Second)})
+	h.settle()
+	first := h.row(ids[0]).detail.Text
+	if !strings.Contains(first, "Connection trouble — trying again in 3 s.") {
+		t.Fatalf("row = %q", first)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for h.row(ids[0]).detail.Text == first && time.Now().Before(deadline) {
+		h.tasks.Drain()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := h.row(ids[0]).detail.Text; !strings.Contains(got, "trying again in 2 s.") && !strings.Contains(got, "trying again in 1 s.") {
+		t.Errorf("with no new event the row still says %q", got)
+	}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Uploading, Words: "uploading"})
+	h.settle()
+	if h.v.stopCountdown != nil {
+		t.Error("the countdown goes on with nothing retrying")
 	}
 }

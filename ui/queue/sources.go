@@ -196,15 +196,15 @@ func parseURLs(text string) ([]string, error) {
 		}
 		in, err := source.ParseInput(line)
 		if errors.Is(err, source.ErrCloudinaryURL) {
-			return nil, fmt.Errorf("line %d: %w", n+1, err) // quoting it would show the API secret
+			return nil, fmt.Errorf("Line %d: %w", n+1, err) // quoting it would show the API secret
 		}
 		if err != nil || in.Kind != source.RemoteURL {
-			return nil, fmt.Errorf("line %d is not a web address: %q; start it with https:// (or http://, ftp://, s3://, gs://)", n+1, clip(source.Redact(line), 60))
+			return nil, fmt.Errorf("Line %d is not a web address: %q. Start it with https:// (or http://, ftp://, s3://, gs://)", n+1, clip(source.Redact(line), 60))
 		}
 		urls = append(urls, in.URL)
 	}
 	if len(urls) == 0 {
-		return nil, errors.New("enter at least one URL, one per line")
+		return nil, errors.New("Enter at least one URL, one per line")
 	}
 	return urls, nil
 }
