@@ -220,6 +220,8 @@ func (v *View) listed(cam corecam.Camera, devices []corecam.Device, notes []stri
 	v.cam = cam
 	v.devices = devices
 	if err != nil {
+		v.picker.PlaceHolder = "No camera"
+		v.picker.Refresh()
 		v.setState(stateFailed, words.Say(err))
 		return
 	}
@@ -230,6 +232,8 @@ func (v *View) listed(cam corecam.Camera, devices []corecam.Device, notes []stri
 		v.devices = devices
 	}
 	if len(devices) == 0 {
+		v.picker.PlaceHolder = "No camera"
+		v.picker.Refresh()
 		// Which backends were missing (notes) is for the log, not a person.
 		for _, n := range notes {
 			fyne.LogError("camera", errors.New(n))

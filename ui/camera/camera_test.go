@@ -247,8 +247,8 @@ func TestTheSyntheticTestCardIsNotOfferedAsACamera(t *testing.T) {
 	fx = newFixture(t, corecam.NewAutoWith(nil, nil, nil))
 	fx.v.Show()
 	fx.until("the message", func() bool { return strings.HasPrefix(fx.v.Status(), "No camera found") })
-	if len(fx.v.picker.Options) != 0 {
-		t.Errorf("cameras offered = %q", fx.v.picker.Options)
+	if len(fx.v.picker.Options) != 0 || fx.v.picker.PlaceHolder != "No camera" {
+		t.Errorf("cameras offered = %q, picker says %q", fx.v.picker.Options, fx.v.picker.PlaceHolder)
 	}
 	fx.v.Close()
 }
