@@ -461,7 +461,7 @@ func (v *View) render() {
 	// as long as the batch is paused.
 	setEnabled(v.pauseBtn, b.Paused || b.Queued+b.Active > 0)
 	setEnabled(v.clearBtn, b.Done+b.Skipped+b.Canceled > 0)
-	setEnabled(v.retryBtn, b.Failed > 0)
+	setEnabled(v.retryBtn, b.Failed > 0 && len(v.retryable()) > 0)
 	v.list.Refresh()
 }
 

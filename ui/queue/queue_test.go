@@ -116,8 +116,8 @@ func TestFailedRowSaysWhyAndWhatToDo(t *testing.T) {
 	if got := h.v.Summary(); got != "0 of 1 uploaded · 1 failed" {
 		t.Errorf("footer = %q", got)
 	}
-	if !h.v.retryBtn.Visible() || h.v.retryBtn.Disabled() {
-		t.Error("Retry failed is not offered")
+	if !h.v.retryBtn.Disabled() {
+		t.Error("Retry failed is offered for a file only Settings can let through")
 	}
 	r := h.row(ids[0])
 	if !r.action.Visible() || r.action.Text != "Open Settings" || r.retry.Visible() {
@@ -166,10 +166,22 @@ func TestAFailureRetryCannotMendOffersNoRetry(t *testing.T) {
 			t.Errorf("the row says %q: %q", bad, net.detail.Text)
 		}
 	}
+	if h.v.retryBtn.Disabled() {
+		t.Error("Retry failed is not offered for the row a retry can mend")
+	}
+	test.Tap(h.v.retryBtn) // retries the offline row, not the one over the limit
+	h.settle()
+	if got := strings.Join(h.eng.Calls(), ","); got != "add 2,retry "+string(ids[1]) {
+		t.Fatalf("Retry failed called %s", got)
+	}
+	h.eng.Set(transfer.ItemStatus{ID: ids[1], State: transfer.Failed, Err: offline})
+	h.settle()
+	net = h.row(ids[1])
 	test.Tap(net.action)
+	big = h.row(ids[0])
 	test.Tap(big.action)
 	h.settle()
-	if got := strings.Join(h.eng.Calls(), ","); got != "add 2,retry "+string(ids[1])+",remove "+string(ids[0]) {
+	if got := strings.Join(h.eng.Calls(), ","); got != "add 2,retry "+string(ids[1])+",retry "+string(ids[1])+",remove "+string(ids[0]) {
 		t.Errorf("calls = %s", got)
 	}
 }
@@ -364,7 +376,7 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 	if h.v.Row(0).State != transfer.Queued || !h.v.retryBtn.Disabled() {
 		t.Errorf("after Retry failed: %s, button disabled %v", h.v.Row(0).State, h.v.retryBtn.Disabled())
 	}
-	want := []string{"add 2", "add 1", "pause", "resume", "cancel " + string(late[0]), "clear finished", "retry failed"}
+	want := []string{"add 2", "add 1", "pause", "resume", "cancel " + string(late[0]), "clear finished", "retry " + string(ids[1])}
 	if got := h.eng.Calls(); !slices.Equal(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}

@@ -353,10 +353,29 @@ func (v *View) ClearFinished() {
 }
 
 // RetryFailed queues every failed row again.
+// Rows a retry cannot mend (a file over a limit, a missing web address)
+// are left for their own action.
 func (v *View) RetryFailed() {
-	if v.acct != nil {
-		v.acct.Engine().RetryFailed()
+	if v.acct == nil {
+		return
 	}
+	eng := v.acct.Engine()
+	for _, id := range v.retryable() {
+		if err := eng.Retry(id); err != nil {
+			v.showNotice("Could not retry "+displayName(v.items[id])+": "+err.Error(), true)
+		}
+	}
+}
+
+// retryable lists the failed rows a retry can help.
+func (v *View) retryable() []transfer.ItemID {
+	var ids []transfer.ItemID
+	for _, id := range v.ids {
+		if st := v.items[id]; st.State == transfer.Failed && words.Failure(st).Action == words.Retry {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // fixedWidth holds o in a column of width w (and o's own height).
