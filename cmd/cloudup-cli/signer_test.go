@@ -221,23 +221,50 @@ func TestTeamEditorUploadsSearchesAndSharesWithoutTheSecret(t *testing.T) {
 	})
 }
 
-func TestTeamUploadsWaitForAServiceThatWentDownAndResume(t *testing.T) {
-	ts := newTeam(t, sandbox.Config{Latency: 30 * time.Millisecond})
+func TestTeamUploadsWaitForAServiceKilledMidBatchAndGoOn(t *testing.T) {
+	ts := newTeam(t, sandbox.Config{Latency: 150 * time.Millisecond})
 	h := ts.h
 	token := ts.grant(t, "--editor", "ann", "--folder", "blog")
 	h.ok(token+"\n", "login", "--profile", "team", "--signer", ts.url(), "--token-stdin")
 	photos := filepath.Join(h.root, "photos")
-	writeJPEGs(t, photos, 4, 2)
-	// The service is down when the batch starts, and back (at the same
-	// address, which the profile names) a little later.
-	ts.stop(t)
-	results := make(chan result, 1)
-	go func() { results <- h.run("", []string{"upload", "--profile", "team", "--json", photos}) }()
-	time.Sleep(2500 * time.Millisecond)
+	writeJPEGs(t, photos, 8, 2)
+
+	cmd := exec.Command(cliBin, "upload", "--profile", "team", "--concurrency", "1", "--json", photos)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(h.root, "home"),
+		"CLOUDUP_CONFIG_DIR=" + h.config, "CLOUDUP_DATA_DIR=" + filepath.Join(h.root, "data"),
+		"DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS"), "XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR"),
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := bufio.NewScanner(stdout)
+	var out []string
+	if !lines.Scan() {
+		t.Fatalf("no output: %s", stderr.String())
+	}
+	out = append(out, lines.Text())
+	// One file is up: kill the service, and bring it back (at the same
+	// address, which the profile names) two seconds later.
+	ts.signer.Process.Kill()
+	ts.signer.Wait()
+	time.Sleep(2 * time.Second)
 	ts.start(t)
-	r := <-results
-	if r.code != 0 || strings.Count(r.stdout, `"status":"done"`) != 4 {
-		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	for lines.Scan() {
+		out = append(out, lines.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("upload: %v\n%s\n%s", err, strings.Join(out, "\n"), stderr.String())
+	}
+	if n := strings.Count(strings.Join(out, "\n"), `"status":"done"`); n != 8 {
+		t.Fatalf("%d of 8 done:\n%s\n%s", n, strings.Join(out, "\n"), stderr.String())
 	}
 }
 
