@@ -27,9 +27,12 @@ func summarize(c account.Credentials, err error) string {
 		parts = append(parts, "cloud "+p.Cloud)
 	}
 	if !p.Sandbox {
-		if p.Mode == account.Unsigned {
+		switch {
+		case p.IsTeam():
+			parts = append(parts, "signed by the team's signing service")
+		case p.Mode == account.Unsigned:
 			parts = append(parts, "unsigned, preset "+p.Preset)
-		} else {
+		default:
 			parts = append(parts, "signed "+algorithmName(p))
 		}
 	}
@@ -106,9 +109,12 @@ func (o *overview) show(c account.Credentials, err error) {
 	} else {
 		set("Cloud", p.Cloud)
 		set("API key", dash(p.APIKey))
-		if p.Mode == account.Unsigned {
+		switch {
+		case p.IsTeam():
+			set("Signing", "signed by the team's signing service at "+p.Signer)
+		case p.Mode == account.Unsigned:
 			set("Signing", "unsigned, with upload preset "+p.Preset)
-		} else {
+		default:
 			set("Signing", "signed with "+algorithmName(p)+" (must match the account's setting)")
 		}
 		set("API base", p.APIBase)

@@ -132,13 +132,15 @@ func Error(err error) Message {
 	}
 	m := Message{Details: Details(err)}
 	var (
-		auth  *cloud.AuthError
-		rl    *cloud.RateLimitedError
-		stale *cloud.StaleError
-		src   *cloud.SourceError
-		req   *cloud.RequestError
-		fetch *library.FetchError
-		kerr  *keychain.Error
+		auth   *cloud.AuthError
+		policy *cloud.PolicyError
+		inval  *cloud.InvalidRequestError
+		rl     *cloud.RateLimitedError
+		stale  *cloud.StaleError
+		src    *cloud.SourceError
+		req    *cloud.RequestError
+		fetch  *library.FetchError
+		kerr   *keychain.Error
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -165,6 +167,15 @@ func Error(err error) Message {
 		m.Text, m.Action = "The file changed while it was uploading — retry once it is saved.", Retry
 	case errors.Is(err, transfer.ErrBadTemplate):
 		m.Text, m.Action = "The profile's public ID pattern is not valid — fix it in Settings.", OpenSettings
+
+	// What the team signing service said: its refusals are written for
+	// the editor already.
+	case errors.As(err, &policy):
+		m.Text, m.Action = sentence(policy.Message), Remove
+	case errors.Is(err, cloud.ErrTokenRejected):
+		m.Text, m.Action = "The team signing service no longer accepts your token — ask the account owner for a new one and enter it in Settings.", OpenSettings
+	case errors.As(err, &inval):
+		m.Text, m.Action = sentence(inval.Message), NoAction
 
 	// What the account said.
 	case errors.As(err, &auth) && auth.Signature, errors.Is(err, cloud.ErrInvalidSignature):
@@ -245,6 +256,8 @@ func Say(err error) string {
 func Unavailable(err error) Message {
 	var ns *account.NoSecretError
 	switch {
+	case errors.As(err, &ns) && ns.Team:
+		return Message{Text: "No team token is stored for " + ns.Profile + " — paste the one the account owner gave you in Settings.", Action: OpenSettings, Details: Details(err)}
 	case errors.As(err, &ns) && ns.Sandbox:
 		return Message{Text: "The built-in sandbox is not running here — choose another profile.", Details: Details(err)}
 	case errors.As(err, &ns):
@@ -271,7 +284,7 @@ func Unreachable(err error) bool { return network(err) || server(err) }
 // request's signature or clock).
 func Refused(err error) bool {
 	var auth *cloud.AuthError
-	return errors.As(err, &auth) || errors.Is(err, cloud.ErrStale) || errors.Is(err, cloud.ErrNeedsSecret)
+	return errors.As(err, &auth) || errors.Is(err, cloud.ErrStale) || errors.Is(err, cloud.ErrNeedsSecret) || errors.Is(err, cloud.ErrTokenRejected)
 }
 
 // network reports failures to reach the server at all.
@@ -331,6 +344,15 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// sentence makes a message a sentence: a capital first, a stop last.
+func sentence(s string) string {
+	s = capitalize(strings.TrimSpace(s))
+	if s != "" && !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 func capitalize(s string) string {

@@ -132,6 +132,9 @@ func TestEveryKindOfFailureHasOneSentenceAndOneAction(t *testing.T) {
 		{&corecam.Error{Kind: corecam.ErrNoCamera, Device: "/dev/video0"}, "No camera found — connect one", NoAction},
 		{&corecam.Error{Kind: corecam.ErrBusy}, "Another app is using the camera", Retry},
 		{context.Canceled, "Stopped", Retry},
+		{&cloud.PolicyError{Message: "you may upload to blog/ and news/ only"}, "You may upload to blog/ and news/ only.", Remove},
+		{&cloud.TokenError{}, "no longer accepts your token", OpenSettings},
+		{fmt.Errorf("%w: %w", transfer.ErrHalted, &cloud.TokenError{Message: "token revoked"}), "no longer accepts your token", OpenSettings},
 		{errors.New("something nobody planned for"), "Something went wrong.", Retry},
 	} {
 		m := Error(tc.err)
@@ -153,6 +156,9 @@ func TestUnavailableSaysWhatIsMissingWithoutACommand(t *testing.T) {
 	noEngineerTalk(t, "no secret", m.Text)
 	if !strings.Contains(m.Details, "cloudup-cli login") {
 		t.Errorf("the details lost the CLI way: %q", m.Details)
+	}
+	if m := Unavailable(&account.NoSecretError{Profile: "Blog", Team: true}); !strings.Contains(m.Text, "No team token is stored for Blog") || m.Action != OpenSettings {
+		t.Errorf("team = %+v", m)
 	}
 	m = Unavailable(&keychain.Error{Backend: "system keychain", Op: "read", Kind: keychain.ErrNoProvider, Reason: "no provider"})
 	if !strings.Contains(m.Text, "no keychain Cloudup can use") {
