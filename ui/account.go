@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/words"
 )
 
@@ -39,8 +42,12 @@ func summarize(c account.Credentials, err error) string {
 	switch {
 	case err != nil:
 		parts = append(parts, "keychain unavailable")
+	case c.Source == account.SourceKeychain && p.IsTeam():
+		parts = append(parts, "token in the system keychain")
 	case c.Source == account.SourceKeychain:
 		parts = append(parts, "secret in the system keychain")
+	case c.Source == account.SourceMissing && p.IsTeam():
+		parts = append(parts, "no team token stored")
 	case c.Source == account.SourceMissing:
 		parts = append(parts, "no secret stored")
 	}
@@ -68,23 +75,38 @@ func algorithmName(p account.Profile) string {
 type overview struct {
 	title   *widget.Label
 	details *widget.Form
-	rows    map[string]*widget.Label
-	hint    *widget.Label
-	content fyne.CanvasObject
+	// teamItems say who a team profile's editor is and what they may do;
+	// they are in details only for a team profile (a form cannot hide a
+	// row's label).
+	teamItems []*widget.FormItem
+	rows     map[string]*widget.Label
+	hint     *widget.Label
+	content  fyne.CanvasObject
 }
 
 var overviewRows = []string{"Cloud", "API key", "Signing", "API base", "Secret", "Defaults", "Last contact"}
+
+// teamRows are shown, under the others, only for a team profile.
+var teamRows = []string{"You are", "You may"}
+
+// errAsking stands for "the service has not answered yet".
+var errAsking = errors.New("asking the team's signing service…")
 
 func newOverview(openSettings func()) *overview {
 	o := &overview{rows: map[string]*widget.Label{}}
 	o.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	o.title.SizeName = theme.SizeNameSubHeadingText
 	o.details = widget.NewForm()
-	for _, r := range overviewRows {
+	for _, r := range append(append([]string(nil), overviewRows...), teamRows...) {
 		l := widget.NewLabel("")
 		l.Wrapping = fyne.TextWrapWord
 		o.rows[r] = l
-		o.details.Append(r, l)
+		item := widget.NewFormItem(r, l)
+		if slices.Contains(teamRows, r) {
+			o.teamItems = append(o.teamItems, item)
+		} else {
+			o.details.AppendItem(item)
+		}
 	}
 	o.hint = widget.NewLabel("")
 	o.hint.Wrapping = fyne.TextWrapWord
@@ -141,9 +163,14 @@ func (o *overview) show(c account.Credentials, err error) {
 		o.hint.SetText(words.Error(err).Text)
 	case p.Sandbox:
 		o.hint.SetText("You are trying Cloudup on the built-in sandbox: nothing leaves this computer. Open Settings to connect your Cloudinary account.")
+	case c.Source == account.SourceMissing && p.IsTeam():
+		o.hint.Importance = widget.WarningImportance
+		o.hint.SetText("No team token is stored for this profile. Open Settings and paste the token the account owner gave you: it goes to the system keychain, never to a file.")
 	case c.Source == account.SourceMissing:
 		o.hint.Importance = widget.WarningImportance
 		o.hint.SetText("No API secret is stored for this profile. Open Settings and enter it: it goes to the system keychain, never to a file.")
+	case p.IsTeam():
+		o.hint.SetText("Your team's signing service holds the API secret and signs what your access allows; your files go straight to Cloudinary.")
 	case c.Source == account.SourceEnv:
 		o.hint.SetText("CLOUDINARY_URL is set in the environment, so it is used instead of the default profile. It is never stored.")
 	case p.Mode == account.Unsigned:
@@ -154,6 +181,73 @@ func (o *overview) show(c account.Credentials, err error) {
 	// A new profile has not been in touch yet; say so rather than "ready".
 	o.rows["Last contact"].Importance = widget.MediumImportance
 	o.rows["Last contact"].SetText("none yet: the Library and uploads report here")
+}
+
+// team shows who a team profile's token belongs to and what the editor may
+// do, as the service said (who nil and err nil: not a team profile, the
+// rows go; err errAsking: still asking).
+func (o *overview) team(who *teamsign.WhoAmI, err error) {
+	o.details.Items = o.details.Items[:len(overviewRows)]
+	if who != nil || err != nil {
+		o.details.Items = append(o.details.Items, o.teamItems...)
+	}
+	o.details.Refresh()
+	if who == nil && err == nil {
+		return
+	}
+	you, may := o.rows["You are"], o.rows["You may"]
+	you.Importance, may.Importance = widget.MediumImportance, widget.MediumImportance
+	switch {
+	case who != nil:
+		you.SetText(who.Editor + ", on cloud " + who.Cloud)
+		may.SetText(grantWords(who.Grant))
+	case errors.Is(err, errAsking):
+		you.SetText("asking the team's signing service…")
+		may.SetText("")
+	case err != nil:
+		you.Importance = widget.DangerImportance
+		you.SetText(words.Error(err).Text)
+		may.SetText("")
+	}
+}
+
+// grantWords says what a grant allows, for an editor.
+func grantWords(g teamsign.Grant) string {
+	folders := make([]string, len(g.Folders))
+	for i, f := range g.Folders {
+		folders[i] = f + "/"
+	}
+	s := "upload to " + humanList(folders)
+	if len(g.Types) > 0 {
+		s += " (" + humanList(g.Types) + " only)"
+	}
+	if len(g.Formats) > 0 {
+		s += "; formats " + strings.Join(g.Formats, ", ")
+	}
+	switch {
+	case g.CanEdit && g.CanDelete:
+		s += "; rename, retag and delete there"
+	case g.CanEdit:
+		s += "; rename and retag there, not delete"
+	case g.CanDelete:
+		s += "; delete there, not rename or retag"
+	default:
+		s += "; not rename, retag or delete"
+	}
+	if !g.ExpiresAt.IsZero() {
+		s += "; until " + g.ExpiresAt.Local().Format("2 Jan 2006")
+	}
+	return s + "."
+}
+
+func humanList(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return "nowhere"
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // contact records the last exchange with the account: what went through,

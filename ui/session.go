@@ -6,6 +6,8 @@ import (
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/cloud"
+	"github.com/cloudup/cloudup/core/effects"
+	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/core/transfer"
 )
 
@@ -27,6 +29,18 @@ type Opener func(ctx context.Context, creds account.Credentials) (Session, error
 // sandbox, starting it on first use; *session.Sandbox is one.
 type Sandbox interface {
 	Credentials(ctx context.Context, p account.Profile) (account.Credentials, error)
+}
+
+// linkSigner is implemented by sessions that sign delivery links, with the
+// secret or through a team service (*session.Session is one).
+type linkSigner interface {
+	SignedURL(ctx context.Context, ref effects.Ref, transformation string) (string, error)
+}
+
+// teamSession is implemented by sessions that may work through a team
+// signing service (*session.Session is one); Team is nil for the others.
+type teamSession interface {
+	Team() *teamsign.Client
 }
 
 // unfinishedLister is implemented by sessions that can name the uploads a

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -14,7 +15,9 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/effects"
 	corelibrary "github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/teamsign"
 	uilibrary "github.com/cloudup/cloudup/ui/library"
+	"github.com/cloudup/cloudup/ui/preview"
 	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/style"
 )
@@ -146,6 +149,15 @@ func (m *MainWindow) open(choice string, persist bool) {
 		}
 		creds, err := resolver.Resolve(ctx, name)
 		sess, why := m.openSession(ctx, &creds, err, parked)
+		if sess != nil && creds.Profile.IsTeam() {
+			// What the service said it signs for: shown, and kept, so a
+			// later start works while the service is down.
+			learnt := creds.Profile.Cloud == ""
+			creds.Profile = sess.Profile()
+			if learnt && name != "" {
+				profiles.Put(creds.Profile)
+			}
+		}
 		// The library signs share links with the secret (it keeps it in a
 		// self-redacting account.Secret); the window itself only says
 		// where the secret is.
@@ -232,6 +244,7 @@ func (m *MainWindow) setSession(s Session, creds account.Credentials, why error)
 	m.session, m.sessionChoice = s, m.current
 	m.bindUpload(s, why)
 	m.bindLibrary(s, creds)
+	m.askTeam(s)
 	m.libraryDone = uploadsDone(s)
 	if old != nil && old != s {
 		if unfinished(old) > 0 && oldChoice != m.current {
@@ -364,5 +377,44 @@ func (m *MainWindow) bindLibrary(s Session, creds account.Credentials) {
 	if err != nil {
 		format = effects.LinkURL
 	}
-	m.library.SetAccount(uilibrary.AccountFrom(s.Client(), m.thumbs, delivery, creds.Secret, format))
+	var links preview.LinkSigner
+	switch ls, ok := s.(linkSigner); {
+	case ok:
+		links = ls.SignedURL
+	case !p.IsTeam() && !creds.Secret.IsZero():
+		secret := creds.Secret
+		links = func(_ context.Context, ref effects.Ref, tr string) (string, error) {
+			return delivery.URL(ref, tr, secret.Reveal(), true)
+		}
+	}
+	acct := uilibrary.AccountFrom(s.Client(), m.thumbs, delivery, links, format)
+	m.library.SetAccount(uilibrary.WithGrant(acct, func() *teamsign.Grant { return m.grant }))
+}
+
+// askTeam asks a team profile's service, off the UI goroutine, who the
+// token belongs to and what the editor may do, for the Account tab and the
+// views; a profile that holds its secret has nothing to ask.
+func (m *MainWindow) askTeam(s Session) {
+	m.grant = nil
+	ts, ok := s.(teamSession)
+	if !ok || ts.Team() == nil {
+		m.overview.team(nil, nil)
+		return
+	}
+	team := ts.Team()
+	m.overview.team(nil, errAsking)
+	m.tasks.Go(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		who, err := team.WhoAmI(ctx)
+		return func() {
+			if m.session != s {
+				return
+			}
+			if err == nil {
+				m.grant = &who.Grant
+			}
+			m.overview.team(who, err)
+		}
+	})
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
 	corelibrary "github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/bridge"
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
@@ -114,6 +115,10 @@ type MainWindow struct {
 	sessionChoice string
 	parked        map[string]Session
 	replacing     Session
+	// grant is what the team's signing service said the current team
+	// profile's editor may do; nil before it answered and for other
+	// profiles.
+	grant *teamsign.Grant
 	// libraryDone is how many uploads the session had finished when the
 	// Library last (re)loaded: showing the tab again after more finished
 	// reloads it, so new uploads appear without a Refresh click.

@@ -3,10 +3,10 @@ package library
 import (
 	"context"
 
-	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
 	corelib "github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/preview"
 )
 
@@ -20,8 +20,18 @@ func (a adapter) Search(ctx context.Context, q cloud.SearchQuery) (*cloud.Search
 
 // AccountFrom adapts one profile's core types: the client from
 // session.Open, the shared library.NewThumbs cache, effects.DeliveryFor,
-// the profile's secret (kept only to sign links; empty means signed links
-// are refused) and its link format. The same value serves the preview.
-func AccountFrom(client *cloud.Client, thumbs *corelib.Thumbs, delivery effects.Delivery, secret account.Secret, format effects.LinkFormat) Account {
-	return adapter{preview.AccountFrom(client, thumbs, delivery, secret, format)}
+// the session's link signer (nil means signed links are refused) and its
+// link format. The same value serves the preview.
+func AccountFrom(client *cloud.Client, thumbs *corelib.Thumbs, delivery effects.Delivery, links preview.LinkSigner, format effects.LinkFormat) Account {
+	return adapter{preview.AccountFrom(client, thumbs, delivery, links, format)}
+}
+
+// WithGrant tells the account where to read what a team editor may do.
+func WithGrant(a Account, g func() *teamsign.Grant) Account {
+	if ad, ok := a.(adapter); ok {
+		cp := *ad.Adapter
+		cp.Grant = g
+		return adapter{&cp}
+	}
+	return a
 }

@@ -209,7 +209,7 @@ func TestLibraryAgainstTheSandboxLoadsRealThumbnailsAndGrayscalePreview(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	acct := AccountFrom(client, thumbs, delivery, "", effects.LinkURL)
+	acct := AccountFrom(client, thumbs, delivery, nil, effects.LinkURL)
 	fx := newFixture(t, acct)
 	st := fx.v.State()
 	if st.Len == 0 || st.Err != nil {

@@ -50,7 +50,7 @@ type Account interface {
 	// SignedURL is the signed delivery URL of ref with transformation; the
 	// secret stays with the account. effects.ErrSecretNeeded when there is
 	// none.
-	SignedURL(ref effects.Ref, transformation string) (string, error)
+	SignedURL(ctx context.Context, ref effects.Ref, transformation string) (string, error)
 	// Destroy deletes the asset from the cloud.
 	Destroy(ctx context.Context, ref cloud.Ref) error
 	// LinkFormat is the profile's default for the first Copy button.
@@ -480,8 +480,8 @@ func (v *View) updateLink() {
 	}
 	v.linkLabel.SetText("Signing…")
 	acct := v.acct
-	v.tasks.Go(func(context.Context) func() {
-		link, err := acct.SignedURL(ref, tr)
+	v.tasks.Go(func(ctx context.Context) func() {
+		link, err := acct.SignedURL(ctx, ref, tr)
 		return func() {
 			if v.acct != acct || v.ref() != ref || v.preset.Transformation != tr || !v.signed.Checked {
 				return
@@ -598,6 +598,12 @@ func (v *View) showOpenFailed(link string, err error) {
 func (v *View) AskDelete() {
 	if v.acct == nil || v.asset.PublicID == "" {
 		return
+	}
+	if g, ok := v.acct.(interface{ MayDelete() (bool, string) }); ok {
+		if may, why := g.MayDelete(); !may {
+			v.status.SetText(why)
+			return
+		}
 	}
 	a := v.asset
 	msg := fmt.Sprintf("Delete %s from the cloud?\nIts links stop working (CDN copies are invalidated). This cannot be undone.", a.PublicID)

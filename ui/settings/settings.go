@@ -32,6 +32,7 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/signing"
+	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/dialogs"
@@ -65,12 +66,16 @@ type Deps struct {
 	OnSwitch func(name string)
 	// OnRemoved runs on the UI goroutine after a profile was removed.
 	OnRemoved func(name string)
+	// AskTeam asks a team signing service who a token belongs to and what
+	// its editor may do (off the UI goroutine); nil uses teamsign's client.
+	AskTeam func(ctx context.Context, service string, token keychain.Secret) (*teamsign.WhoAmI, error)
 }
 
 // Words on the mode radio buttons.
 const (
 	ModeSigned   = "Signed: the secret stays on this computer"
 	ModeUnsigned = "Unsigned: an upload preset, no secret"
+	ModeTeam     = "Team: your team's signing service holds the secret"
 )
 
 var (
@@ -85,6 +90,9 @@ type Form struct {
 	deps Deps
 
 	name, cloud, key, secret, preset, apiBase, folder, tags *dialogs.Entry
+	signer                                                  *dialogs.Entry
+	folderChoice                                            *dialogs.Select
+	folderRow                                               *fyne.Container
 	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *dialogs.Entry
 	mode                                                    *widget.RadioGroup
 	algorithm, concurrency, linkFormat                      *dialogs.Select
@@ -100,6 +108,9 @@ type Form struct {
 	editing      string
 	secretStored bool
 	kept         account.Profile // fields the form does not show
+	// grant is what the team's service last said the edited team
+	// profile's token allows (nil: not asked, or not a team profile).
+	grant *teamsign.Grant
 	// sandbox: the form edits the built-in Sandbox profile, whose
 	// connection (cloud, key, secret, API base) the embedded sandbox
 	// makes; only its defaults can be changed.
@@ -122,7 +133,9 @@ func NewForm(deps Deps, p account.Profile) *Form {
 	f.secretState = widget.NewLabel("")
 	f.secretState.Wrapping = fyne.TextWrapWord
 	f.secretState.SizeName = theme.SizeNameCaptionText
-	f.mode = dialogs.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
+	f.mode = dialogs.NewRadioGroup([]string{ModeSigned, ModeUnsigned, ModeTeam}, func(string) { f.modeChanged() })
+	f.signer = dialogs.NewEntry()
+	f.signer.SetPlaceHolder("the service's address, from the account owner (https://…)")
 	f.mode.Required = true
 	f.preset = dialogs.NewEntry()
 	f.preset.SetPlaceHolder("upload preset (required for unsigned)")
@@ -135,6 +148,13 @@ func NewForm(deps Deps, p account.Profile) *Form {
 	f.apiBase.SetPlaceHolder(account.DefaultAPIBase)
 	f.folder = dialogs.NewEntry()
 	f.folder.SetPlaceHolder("none")
+	f.folderChoice = dialogs.NewSelect(nil, func(s string) {
+		if s != "" {
+			f.folder.SetText(s)
+		}
+	})
+	f.folderChoice.PlaceHolder = "Your folders"
+	f.folderRow = container.NewBorder(nil, nil, nil, f.folderChoice, f.folder)
 	f.tags = dialogs.NewEntry()
 	f.tags.SetPlaceHolder("comma-separated")
 	f.publicID = dialogs.NewEntry()
@@ -155,7 +175,7 @@ func NewForm(deps Deps, p account.Profile) *Form {
 	f.status.Wrapping = fyne.TextWrapWord
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.Save)
 	// Enter in any field saves, as in most settings forms.
-	for _, e := range []*dialogs.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
+	for _, e := range []*dialogs.Entry{f.name, f.cloud, f.key, f.secret, f.signer, f.preset, f.apiBase, f.folder, f.tags,
 		f.publicID, f.maxImage, f.maxVideo, f.maxRaw, f.formats, f.maxFiles} {
 		e.OnSubmitted = func(string) { f.Save() }
 	}
@@ -165,12 +185,12 @@ func NewForm(deps Deps, p account.Profile) *Form {
 		widget.NewFormItem("Profile name", f.name),
 		widget.NewFormItem("Cloud name", f.cloud),
 		widget.NewFormItem("API key", f.key),
-		widget.NewFormItem("API secret", container.NewVBox(f.secret, f.secretState)),
 		widget.NewFormItem("Signing", f.mode),
+		widget.NewFormItem(secretLabel, container.NewVBox(f.secret, f.secretState)),
 		widget.NewFormItem("Upload preset", container.NewVBox(f.preset, f.unsignedWarning)),
 		widget.NewFormItem("Signature algorithm", f.algorithm),
 		widget.NewFormItem("API base URL", f.apiBase),
-		widget.NewFormItem("Default folder", f.folder),
+		widget.NewFormItem("Default folder", f.folderRow),
 		widget.NewFormItem("Default tags", f.tags),
 		widget.NewFormItem("Public ID", f.publicID),
 		widget.NewFormItem("Uploads at once", f.concurrency),
@@ -195,7 +215,7 @@ func (f *Form) NewProfile() { f.Edit(account.Profile{}) }
 
 // Edit fills the form from p, forgetting what was typed.
 func (f *Form) Edit(p account.Profile) {
-	f.editing, f.secretStored = "", false
+	f.editing, f.secretStored, f.grant = "", false, nil
 	f.secret.SetText("")
 	f.setStatus("", widget.MediumImportance)
 	f.load(p)
@@ -244,6 +264,7 @@ func (f *Form) load(p account.Profile) {
 		f.apiBase.SetText("a local address, chosen when it starts")
 	}
 	f.preset.SetText(p.Preset)
+	f.signer.SetText(p.Signer)
 	f.folder.SetText(p.Folder)
 	f.tags.SetText(strings.Join(p.Tags, ", "))
 	f.publicID.SetText(p.PublicIDTemplate)
@@ -260,9 +281,12 @@ func (f *Form) load(p account.Profile) {
 	f.linkFormat.SetSelected(map[account.LinkFormat]string{
 		account.LinkURL: "URL", account.LinkMarkdown: "Markdown", account.LinkHTML: "HTML",
 	}[p.LinkFormat])
-	if p.Mode == account.Unsigned {
+	switch p.Mode {
+	case account.Unsigned:
 		f.mode.SetSelected(ModeUnsigned)
-	} else {
+	case account.Team:
+		f.mode.SetSelected(ModeTeam)
+	default:
 		f.mode.SetSelected(ModeSigned)
 	}
 	f.modeChanged()
@@ -272,17 +296,31 @@ func (f *Form) load(p account.Profile) {
 // checkStoredSecret asks the keychain (off the UI goroutine) whether the
 // profile being edited has a secret, and says so under the secret field.
 func (f *Form) checkStoredSecret() {
-	if f.editing == "" || f.sandbox || f.mode.Selected != ModeSigned {
+	if f.editing == "" || f.sandbox || f.mode.Selected == ModeUnsigned {
 		return
 	}
+	mode := f.mode.Selected
 	f.secretState.SetText("Checking " + where(f.deps.Keychain) + "…")
 	acct := account.Profile{Name: f.editing}.SecretAccount()
 	f.deps.Tasks.Go(func(ctx context.Context) func() {
-		_, err := f.deps.Keychain.Get(ctx, acct)
+		token, err := f.deps.Keychain.Get(ctx, acct)
+		var who *teamsign.WhoAmI
+		var whoErr error
+		if err == nil && mode == ModeTeam {
+			// What the token allows, for the folder choice.
+			who, whoErr = f.askTeam(ctx, f.kept.Signer, token)
+		}
 		return func() {
 			f.secretStored = err == nil
+			if who != nil && f.mode.Selected == mode {
+				f.showGrant(who)
+				return
+			} else if whoErr != nil {
+				f.secretState.SetText(teamWords(whoErr))
+				return
+			}
 			switch {
-			case f.mode.Selected != ModeSigned:
+			case f.mode.Selected != mode:
 			case err == nil || errors.Is(err, keychain.ErrNotFound):
 				f.secretState.SetText(f.secretWords())
 			default:
@@ -293,12 +331,18 @@ func (f *Form) checkStoredSecret() {
 }
 
 func (f *Form) modeChanged() {
+	f.teamModeChanged()
 	switch {
 	case f.sandbox:
 		f.secret.Disable()
 		f.algorithm.Disable()
 		f.unsignedWarning.Hide()
 		f.secretState.SetText("The sandbox makes its own key and secret: nothing to enter.")
+	case f.mode.Selected == ModeTeam:
+		f.secret.Enable()
+		f.algorithm.Disable()
+		f.unsignedWarning.Hide()
+		f.secretState.SetText(f.secretWords())
 	case f.mode.Selected == ModeUnsigned:
 		f.secret.Disable()
 		f.algorithm.Disable()
@@ -317,11 +361,18 @@ func (f *Form) modeChanged() {
 
 // secretWords says what is known about the stored secret.
 func (f *Form) secretWords() string {
+	what := "secret"
+	if f.mode.Selected == ModeTeam {
+		what = "token"
+	}
 	if f.secretStored {
-		return "A secret is stored in " + where(f.deps.Keychain) + ". Leave the field empty to keep it."
+		return "A " + what + " is stored in " + where(f.deps.Keychain) + ". Leave the field empty to keep it."
 	}
 	if f.editing == "" {
 		return "Stored in " + where(f.deps.Keychain) + ", never in a file."
+	}
+	if what == "token" {
+		return "No token stored yet: paste the one the account owner gave you."
 	}
 	return "No secret stored yet: enter it to sign uploads."
 }
@@ -337,8 +388,18 @@ func (f *Form) profile() (account.Profile, error) {
 	p.Folder = f.folder.Text
 	p.Tags = account.ParseTags(f.tags.Text)
 	p.Mode = account.Signed
-	if f.mode.Selected == ModeUnsigned {
+	p.Signer = ""
+	switch f.mode.Selected {
+	case ModeUnsigned:
 		p.Mode = account.Unsigned
+	case ModeTeam:
+		p.Mode, p.Signer = account.Team, strings.TrimSpace(f.signer.Text)
+		// Cloud, key and API base are what the service says; they are
+		// filled in when it answers.
+		p.Cloud, p.APIKey, p.APIBase = f.kept.Cloud, f.kept.APIKey, f.kept.APIBase
+		if f.kept.Signer != p.Signer {
+			p.Cloud, p.APIKey, p.APIBase = "", "", ""
+		}
 	}
 	p.Algorithm = signing.SHA1
 	if f.algorithm.Selected == "SHA-256" {
@@ -372,6 +433,9 @@ func (f *Form) profile() (account.Profile, error) {
 		p.Mode, p.Algorithm, p.Sandbox = account.Signed, f.kept.Algorithm, true
 	}
 	p = p.Normalized()
+	if p.IsTeam() && p.Cloud == "" {
+		p.APIBase = "" // learnt from the service
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -390,9 +454,16 @@ func (f *Form) Save() {
 		f.fail(describeProfileError(err))
 		return
 	}
-	secret := keychain.Secret(f.secret.Text)
+	secret := keychain.Secret(strings.TrimSpace(f.secret.Text))
+	if p.IsTeam() {
+		f.saveTeam(p, secret)
+		return
+	}
+	secret = keychain.Secret(f.secret.Text)
 	if p.Mode == account.Signed && !p.Sandbox {
-		keep := f.secretStored && f.editing == p.Name
+		// A token stored for a team profile is no secret: switching the
+		// profile to signed asks for one.
+		keep := f.secretStored && f.editing == p.Name && f.kept.Mode == p.Mode
 		if secret.IsZero() && !keep {
 			f.fail("Enter the API secret (Cloudinary console > Settings > API Keys). It is kept in " + where(f.deps.Keychain) + ", never in a file.")
 			return
@@ -419,7 +490,7 @@ func (f *Form) Save() {
 			f.secret.SetText("")
 			f.editing = p.Name
 			f.kept = p
-			f.secretStored = p.Mode == account.Signed
+			f.secretStored = p.Mode != account.Unsigned
 			f.modeChanged()
 			if deps.Current != nil && deps.Current() != p.Name {
 				msg += " Click Use to upload with " + p.Name + "."
@@ -449,16 +520,8 @@ func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Se
 	default:
 		msg = "Profile saved. Unsigned uploads need no secret."
 	}
-	before, _ := deps.Store.DefaultName()
-	if err := deps.Store.Put(p); err != nil {
-		return "", fmt.Errorf("The profile was not saved: %v", err)
-	}
-	// The store makes the first profile saved its default; the default
-	// stays the profile in use (the CLI and the next start follow it).
-	if after, err := deps.Store.DefaultName(); err == nil && after != before && before != "" {
-		if err := deps.Store.SetDefault(before); err != nil {
-			return "", fmt.Errorf("The profile was saved, but the one in use could not stay the default: %v", err)
-		}
+	if err := put(deps.Store, p); err != nil {
+		return "", err
 	}
 	if p.Mode == account.Unsigned && hadSecret {
 		if err := deps.Keychain.Delete(ctx, p.SecretAccount()); err != nil && !errors.Is(err, keychain.ErrNotFound) {
@@ -468,6 +531,21 @@ func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Se
 		}
 	}
 	return msg, nil
+}
+
+// put saves p. The store makes the first profile saved its default; the
+// default stays the profile in use (the CLI and the next start follow it).
+func put(st Store, p account.Profile) error {
+	before, _ := st.DefaultName()
+	if err := st.Put(p); err != nil {
+		return fmt.Errorf("The profile was not saved: %v", err)
+	}
+	if after, err := st.DefaultName(); err == nil && after != before && before != "" {
+		if err := st.SetDefault(before); err != nil {
+			return fmt.Errorf("The profile was saved, but the one in use could not stay the default: %v", err)
+		}
+	}
+	return nil
 }
 
 func (f *Form) fail(msg string) { f.setStatus(msg, widget.DangerImportance) }
@@ -492,7 +570,7 @@ var fieldNames = map[string]string{
 	"name": "Profile name", "cloud": "Cloud name", "api_key": "API key", "api_base": "API base URL",
 	"preset": "Upload preset", "folder": "Default folder", "tags": "Default tags", "secret": "API secret",
 	"concurrency": "Uploads at once", "algorithm": "Signature algorithm", "mode": "Signing", "link_format": "Copy links as",
-	"public_id_template": "Public ID", "max_image": "Largest image", "max_video": "Largest video", "max_raw": "Largest other file",
+	"public_id_template": "Public ID", "signer": "Signing service", "max_image": "Largest image", "max_video": "Largest video", "max_raw": "Largest other file",
 	"max_files": "Files per batch",
 }
 

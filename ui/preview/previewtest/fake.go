@@ -56,7 +56,7 @@ func (f *Fake) Delivery() effects.Delivery { return f.delivery() }
 func (f *Fake) LinkFormat() effects.LinkFormat { return f.Format }
 
 // SignedURL signs with f.Secret.
-func (f *Fake) SignedURL(ref effects.Ref, transformation string) (string, error) {
+func (f *Fake) SignedURL(_ context.Context, ref effects.Ref, transformation string) (string, error) {
 	return f.delivery().URL(ref, transformation, f.Secret, true)
 }
 
