@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image"
-	"image/gif"
-	_ "image/jpeg" // decoders for image.DecodeConfig
-	_ "image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -16,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
+	"github.com/cloudup/cloudup/core/imageguard"
 )
 
 // media is what the sandbox learns from a file's bytes.
@@ -47,22 +41,24 @@ func sniffMedia(ctx context.Context, path string) (media, error) {
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 
-	if cfg, name, err := image.DecodeConfig(bytes.NewReader(head)); err == nil || name != "" {
+	// The header alone: the resolution limit is checked from it before
+	// anything decodes a pixel (commitUpload).
+	if info, err := imageguard.Check(bytes.NewReader(head), imageguard.Limits{MaxPixels: -1, MaxBytes: -1}); err == nil || info.Format != "" {
 		if err != nil {
 			// The header did not fit in the first block; read more.
 			if _, err := f.Seek(0, io.SeekStart); err != nil {
 				return media{}, err
 			}
-			cfg, name, err = image.DecodeConfig(f)
+			info, err = imageguard.Check(f, imageguard.Limits{MaxPixels: -1, MaxBytes: -1})
 			if err != nil {
 				return media{kind: "raw"}, nil
 			}
 		}
-		m := media{kind: "image", format: imageFormats[name], width: cfg.Width, height: cfg.Height, pages: 1}
+		m := media{kind: "image", format: imageFormats[info.Format], width: info.Width, height: info.Height, pages: 1}
 		if m.format == "" {
-			m.format = name
+			m.format = info.Format
 		}
-		if name == "gif" {
+		if info.Format == "gif" {
 			m.pages = gifFrames(path)
 		}
 		return m, nil
@@ -75,17 +71,16 @@ func sniffMedia(ctx context.Context, path string) (media, error) {
 	return media{kind: "raw"}, nil
 }
 
+// gifFrames counts an animation's frames without decoding them (see
+// imageguard.GIFFrames); a GIF cut short counts the frames it has.
 func gifFrames(path string) int {
 	f, err := os.Open(path)
 	if err != nil {
 		return 1
 	}
 	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil || len(g.Image) == 0 {
-		return 1
-	}
-	return len(g.Image)
+	n, _, _ := imageguard.GIFFrames(f)
+	return max(n, 1)
 }
 
 // sniffVideo recognises the containers Cloudinary stores as resource_type

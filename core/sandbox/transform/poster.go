@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cloudup/cloudup/core/imageguard"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
@@ -106,9 +107,11 @@ func grabFrame(ctx context.Context, ffmpeg, abs string, at float64) (image.Image
 	defer cancel()
 	// -ss before -i seeks on the container's index instead of decoding
 	// every frame up to the timestamp.
+	// The frame is scaled to fit MaxSide (an 8K frame becomes 10000 wide
+	// at most) so a video declaring a huge picture cannot make a huge PNG.
 	cmd := exec.CommandContext(ctx, ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
 		"-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", ffmpegInput(abs),
-		"-map", "0:v:0", "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "pipe:1")
+		"-map", "0:v:0", "-frames:v", "1", "-vf", posterScale, "-f", "image2pipe", "-c:v", "png", "pipe:1")
 	cmd.Env = childEnv()
 	cmd.WaitDelay = time.Second
 	var stdout limitedBuffer
@@ -127,12 +130,16 @@ func grabFrame(ctx context.Context, ffmpeg, abs string, at float64) (image.Image
 		}
 		return nil, fmt.Errorf("extracting a frame of %s: %w (ffmpeg: %s)", filepath.Base(abs), ErrNoFrame, detail)
 	}
-	img, err := png.Decode(bytes.NewReader(stdout.Bytes()))
+	img, _, err := imageguard.DecodeWith(ctx, bytes.NewReader(stdout.Bytes()), imageguard.Limits{MaxPixels: MaxPixels, MaxBytes: maxFrameBytes}, png.Decode)
 	if err != nil {
 		return nil, fmt.Errorf("extracting a frame of %s: ffmpeg's PNG did not decode: %w", filepath.Base(abs), err)
 	}
 	return img, nil
 }
+
+// posterScale shrinks a frame to at most MaxPixels (keeping its shape);
+// smaller frames pass unchanged.
+var posterScale = fmt.Sprintf("scale=w='if(gt(iw*ih,%[1]d),trunc(iw*sqrt(%[1]d/(iw*ih))/2)*2,iw)':h=-2", MaxPixels)
 
 // limitedBuffer keeps at most limit bytes and then fails the write, which
 // stops ffmpeg rather than letting a runaway child fill memory.

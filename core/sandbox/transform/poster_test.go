@@ -59,7 +59,7 @@ func TestPosterFrameDecodesAFrameOfARealVideo(t *testing.T) {
 	}
 	// And the frame goes through Render like any image.
 	c, _ := Parse("c_fill,w_100,h_100/f_jpg")
-	if _, ct, err := Render(img, "jpg", c, "", ""); err != nil || ct != "image/jpeg" {
+	if _, ct, err := Render(context.Background(), img, "jpg", c, "", ""); err != nil || ct != "image/jpeg" {
 		t.Errorf("rendering the poster: %s, %v", ct, err)
 	}
 }
