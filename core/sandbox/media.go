@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudup/cloudup/core/childenv"
 	"github.com/cloudup/cloudup/core/imageguard"
 )
 
@@ -122,8 +123,8 @@ func sniffVideo(h []byte) (format string, audio bool) {
 }
 
 // probeVideo fills in duration and dimensions with ffprobe when it is on
-// PATH; without it they stay 0. The child gets a minimal environment: the
-// user's CLOUDINARY_URL (a real secret) must not reach it.
+// PATH; without it they stay 0. The child gets a minimal environment
+// (childenv): the user's CLOUDINARY_URL (a real secret) must not reach it.
 func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	m.details = map[string]any{"is_audio": audio}
 	bin, err := exec.LookPath("ffprobe")
@@ -133,7 +134,7 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C"}
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.Dir = filepath.Dir(path)
 	out, err := cmd.Output()
 	m.probed = true

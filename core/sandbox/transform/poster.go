@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cloudup/cloudup/core/childenv"
 	"github.com/cloudup/cloudup/core/imageguard"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
@@ -62,19 +63,6 @@ func PosterFrame(ctx context.Context, videoPath string) (image.Image, error) {
 	return img, err
 }
 
-// childEnv is the environment for ffmpeg and ffprobe: enough to run, and
-// nothing else, so a CLOUDINARY_URL (which holds the API secret) in our own
-// environment never reaches a child process.
-func childEnv() []string {
-	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LD_LIBRARY_PATH"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
 // ffmpegInput names a local file so ffmpeg cannot read it as a protocol
 // URL or an option: ffmpeg treats "http:…" or "concat:…" names as
 // protocols unless they carry the file: prefix.
@@ -89,7 +77,7 @@ func videoDuration(ctx context.Context, abs string) (float64, bool) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "format=duration",
 		"-of", "default=noprint_wrappers=1:nokey=1", ffmpegInput(abs))
-	cmd.Env = childEnv()
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
 	if err != nil {
@@ -112,7 +100,7 @@ func grabFrame(ctx context.Context, ffmpeg, abs string, at float64) (image.Image
 	cmd := exec.CommandContext(ctx, ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
 		"-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", ffmpegInput(abs),
 		"-map", "0:v:0", "-frames:v", "1", "-vf", posterScale, "-f", "image2pipe", "-c:v", "png", "pipe:1")
-	cmd.Env = childEnv()
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.WaitDelay = time.Second
 	var stdout limitedBuffer
 	stdout.limit = maxFrameBytes
