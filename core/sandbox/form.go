@@ -473,5 +473,9 @@ func fileReadError(err error) error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var se *storeError
+	if errors.As(err, &se) {
+		return se // the sandbox's own failure: a 500 (writeError)
+	}
 	return badRequest("The request body broke off before the end (%v); send it again", err)
 }
