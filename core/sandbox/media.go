@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,21 +39,33 @@ func sniffMedia(ctx context.Context, path string) (media, error) {
 		return media{}, err
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
+	m, audio, err := sniff(f)
+	if err != nil {
+		return media{}, err
+	}
+	if m.kind == "video" {
+		probeVideo(ctx, path, &m, audio)
+	}
+	return m, nil
+}
 
-	// The header alone: the resolution limit is checked from it before
-	// anything decodes a pixel (commitUpload).
+// sniff reads what r's first bytes say it is: an image (from its header
+// alone: the resolution limit is checked from it before anything decodes
+// a pixel, in commitUpload), a video or audio container (audio says which),
+// or raw bytes.
+func sniff(r io.ReadSeeker) (m media, audio bool, err error) {
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(r, head)
+	head = head[:n]
 	if info, err := imageguard.Check(bytes.NewReader(head), imageguard.Limits{MaxPixels: -1, MaxBytes: -1}); err == nil || info.Format != "" {
 		if err != nil {
 			// The header did not fit in the first block; read more.
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				return media{}, err
+			if _, err := r.Seek(0, io.SeekStart); err != nil {
+				return media{}, false, err
 			}
-			info, err = imageguard.Check(f, imageguard.Limits{MaxPixels: -1, MaxBytes: -1})
+			info, err = imageguard.Check(r, imageguard.Limits{MaxPixels: -1, MaxBytes: -1})
 			if err != nil {
-				return media{kind: "raw"}, nil
+				return media{kind: "raw"}, false, nil
 			}
 		}
 		m := media{kind: "image", format: imageFormats[info.Format], width: info.Width, height: info.Height, pages: 1}
@@ -60,28 +73,17 @@ func sniffMedia(ctx context.Context, path string) (media, error) {
 			m.format = info.Format
 		}
 		if info.Format == "gif" {
-			m.pages = gifFrames(path)
+			if _, err := r.Seek(0, io.SeekStart); err == nil {
+				frames, _, _ := imageguard.GIFFrames(r)
+				m.pages = max(frames, 1)
+			}
 		}
-		return m, nil
+		return m, false, nil
 	}
 	if format, audio := sniffVideo(head); format != "" {
-		m := media{kind: "video", format: format}
-		probeVideo(ctx, path, &m, audio)
-		return m, nil
+		return media{kind: "video", format: format}, audio, nil
 	}
-	return media{kind: "raw"}, nil
-}
-
-// gifFrames counts an animation's frames without decoding them (see
-// imageguard.GIFFrames); a GIF cut short counts the frames it has.
-func gifFrames(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return 1
-	}
-	defer f.Close()
-	n, _, _ := imageguard.GIFFrames(f)
-	return max(n, 1)
+	return media{kind: "raw"}, false, nil
 }
 
 // sniffVideo recognises the containers Cloudinary stores as resource_type
@@ -142,6 +144,19 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 		m.probeErr = err
 		return
 	}
+	if err := parseProbe(out, m); err != nil {
+		m.probeErr = err
+	}
+}
+
+// parseProbe reads ffprobe's JSON (-show_format -show_streams) into m: the
+// duration, the first video stream's size, codec and frame rate, the
+// first audio stream's codec and channels. It is the output of a program
+// run on an uploaded file, so anything may be in it.
+func parseProbe(out []byte, m *media) error {
+	if m.details == nil {
+		m.details = map[string]any{}
+	}
 	var probe struct {
 		Format struct {
 			Duration string `json:"duration"`
@@ -161,10 +176,11 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out, &probe); err != nil {
-		m.probeErr = err
-		return
+		return err
 	}
-	m.duration, _ = strconv.ParseFloat(probe.Format.Duration, 64)
+	if d, err := strconv.ParseFloat(probe.Format.Duration, 64); err == nil && d > 0 && !math.IsInf(d, 0) {
+		m.duration = d
+	}
 	if br, err := strconv.Atoi(probe.Format.BitRate); err == nil {
 		m.details["bit_rate"] = br
 	}
@@ -176,13 +192,13 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 				continue
 			}
 			hasVideo = true
-			m.width, m.height = st.Width, st.Height
+			m.width, m.height = max(st.Width, 0), max(st.Height, 0)
 			v := map[string]any{"codec": st.CodecName, "pix_format": st.PixFmt}
 			if br, err := strconv.Atoi(st.BitRate); err == nil {
 				v["bit_rate"] = strconv.Itoa(br)
 			}
 			m.details["video"] = v
-			if fr := frameRate(st.RFrameRate); fr > 0 {
+			if fr := frameRate(st.RFrameRate); fr > 0 && !math.IsInf(fr, 0) {
 				m.details["frame_rate"] = fr
 			}
 		case "audio":
@@ -200,6 +216,7 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	if m.duration > 0 {
 		m.details["duration"] = m.duration
 	}
+	return nil
 }
 
 func frameRate(s string) float64 {
