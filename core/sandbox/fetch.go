@@ -221,6 +221,9 @@ func (s *Server) fetchOwn(ctx context.Context, u *url.URL, raw string) (*spool, 
 	if err != nil {
 		return nil, badRequest("Error in loading %s - %v", truncate(raw, 200), err)
 	}
+	if s.route(req).endpoint != EndpointDelivery {
+		return nil, notFound("Resource not found - %s", truncate(raw, 200))
+	}
 	sp, err := s.newSpool()
 	if err != nil {
 		return nil, err

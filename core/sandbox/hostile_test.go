@@ -620,8 +620,10 @@ func TestRemoteFetchOfTheSandboxsOwnLinksIsServedFromItsStore(t *testing.T) {
 			t.Errorf("From URL %s: %v %q width %d", c.link, err, res.Error.Message, res.Width)
 		}
 	}
-	if res, _ := cld.Upload.Upload(context.Background(), s.URL()+"/"+s.Cloud()+"/image/upload/missing.jpg", uploader.UploadParams{}); !strings.HasPrefix(res.Error.Message, "Resource not found") {
-		t.Errorf("a missing own link: %q", res.Error.Message)
+	for _, missing := range []string{"/image/upload/missing.jpg", "/", "/image/", "/image/upload/"} {
+		if res, _ := cld.Upload.Upload(context.Background(), s.URL()+"/"+s.Cloud()+missing, uploader.UploadParams{}); !strings.HasPrefix(res.Error.Message, "Resource not found") {
+			t.Errorf("own link %s: %q", missing, res.Error.Message)
+		}
 	}
 }
 
