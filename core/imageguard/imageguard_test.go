@@ -11,7 +11,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -20,16 +19,6 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 )
-
-// allocated runs fn and returns how many bytes it allocated on the heap.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 func bombs() map[string][]byte {
 	return map[string][]byte{
@@ -48,7 +37,7 @@ func TestBombsAreRefusedFromTheHeaderWithoutAllocatingTheirPixels(t *testing.T) 
 		t.Run(name, func(t *testing.T) {
 			var err error
 			var info imageguard.Info
-			n := allocated(func() {
+			n := imageguardtest.Allocated(func() {
 				_, info, err = imageguard.DecodeBytes(context.Background(), data, imageguard.Limits{MaxPixels: imageguard.CloudinaryMaxPixels})
 			})
 			var tl *imageguard.TooLargeError
@@ -156,7 +145,7 @@ func TestGIFFramesCountsWithoutDecoding(t *testing.T) {
 	var frames int
 	var pixels int64
 	var err error
-	n := allocated(func() { frames, pixels, err = imageguard.GIFFrames(bytes.NewReader(data)) })
+	n := imageguardtest.Allocated(func() { frames, pixels, err = imageguard.GIFFrames(bytes.NewReader(data)) })
 	if err != nil || frames != 400 || pixels != 400*4000*4000 {
 		t.Fatalf("GIFFrames = %d, %d, %v", frames, pixels, err)
 	}

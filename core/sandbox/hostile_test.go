@@ -33,16 +33,6 @@ import (
 // checked for what the client is told and for what the server did not do
 // (allocate, store, fetch, keep working).
 
-// heapGrowth runs fn and returns how much the Go heap allocated meanwhile.
-func heapGrowth(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // peakHeap samples the heap in use while fn runs and returns the peak.
 func peakHeap(fn func()) uint64 {
 	var peak atomic.Uint64
@@ -81,7 +71,7 @@ func TestImageBombIsRefusedAtUploadFromItsHeader(t *testing.T) {
 	bomb := writeFile(t, "bomb.png", imageguardtest.PNGBomb(30000, 30000, 1))
 	var res *uploader.UploadResult
 	var err error
-	grew := heapGrowth(func() {
+	grew := imageguardtest.Allocated(func() {
 		res, err = cld.Upload.Upload(context.Background(), bomb, uploader.UploadParams{PublicID: "bomb"})
 	})
 	want := "Resolution too large. Got 900000000. Maximum is 25000000."
@@ -107,7 +97,7 @@ func TestAnimatedGIFIsCountedWithoutDecodingItsFrames(t *testing.T) {
 	data := imageguardtest.GIFBomb(4000, 4000, 300)
 	var res *uploader.UploadResult
 	var err error
-	grew := heapGrowth(func() {
+	grew := imageguardtest.Allocated(func() {
 		res, err = sdk(t, s).Upload.Upload(context.Background(), writeFile(t, "anim.gif", data), uploader.UploadParams{})
 	})
 	if err != nil || res.Error.Message != "" || res.Pages != 300 || res.Width != 4000 {
@@ -133,7 +123,7 @@ func TestImageBombStoredEarlierIsRefusedAtDelivery(t *testing.T) {
 	for _, tr := range []string{"w_100", "c_fill,w_100,h_100/e_grayscale", "f_webp"} {
 		var code int
 		var hdr http.Header
-		grew := heapGrowth(func() { code, hdr, _ = get(t, s.URL()+"/"+s.Cloud()+"/image/upload/"+tr+"/bomb.png") })
+		grew := imageguardtest.Allocated(func() { code, hdr, _ = get(t, s.URL()+"/"+s.Cloud()+"/image/upload/"+tr+"/bomb.png") })
 		want := "Resolution too large. Got 900000000. Maximum is 25000000."
 		if code != http.StatusBadRequest || hdr.Get("x-cld-error") != want {
 			t.Errorf("%s: %d %q, want 400 %q", tr, code, hdr.Get("x-cld-error"), want)

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"runtime"
 )
 
 // PNGBomb is a valid PNG of w×h pixels, all black. With depth 1 (one bit
@@ -211,4 +212,16 @@ func TIFFHeader(w, h uint32) []byte {
 	}
 	binary.Write(&b, binary.LittleEndian, uint32(0))
 	return b.Bytes()
+}
+
+// Allocated runs fn and returns how many bytes the Go heap allocated
+// meanwhile (after a collection, so earlier garbage does not count): a
+// refused bomb must cost kilobytes, not the gigabytes it declares.
+func Allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
