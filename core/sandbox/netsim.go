@@ -190,10 +190,12 @@ type idleBody struct {
 	io.ReadCloser
 	rc   *http.ResponseController
 	idle time.Duration
+	read bool // a deadline is set
 	eof  bool
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
+	b.read = true
 	b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
@@ -208,10 +210,12 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// done bounds what net/http reads of an unfinished body after the
-// handler returned (it drains up to 256 KB before answering).
+// done bounds what net/http reads of an unread body after the handler
+// returned (it drains up to 256 KB before answering). A body read before
+// keeps its deadline: a stalled one has passed it, and its answer goes out
+// at once rather than after another wait.
 func (b *idleBody) done() {
-	if !b.eof {
+	if !b.read {
 		b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	}
 }
