@@ -112,8 +112,11 @@ func parseDeliveryPath(segs []string) ([]deliveryRequest, error) {
 			return []deliveryRequest{d}, nil
 		}
 	}
+	// A chain has at most transform.MaxComponents components: a URL of
+	// thousands of transformation-like segments costs as many lookups as
+	// a real one, not one per segment.
 	n := 0
-	for n < len(rest)-1 && transformSegRE.MatchString(rest[n]) {
+	for n < len(rest)-1 && n < transform.MaxComponents && transformSegRE.MatchString(rest[n]) {
 		n++
 	}
 	var out []deliveryRequest

@@ -701,3 +701,13 @@ func TestSecretStaysOutOfRefusals(t *testing.T) {
 		t.Fatalf("the test form is not signed right: %v", err)
 	}
 }
+
+func TestDeliveryURLWithThousandsOfSegmentsIsCheap(t *testing.T) {
+	s := startSandbox(t, Config{})
+	path := strings.Repeat("w_1/", 20000) + "x.jpg" // 80 KB, under the header cap
+	start := time.Now()
+	code, _, _ := get(t, s.URL()+"/"+s.Cloud()+"/image/upload/"+path)
+	if took := time.Since(start); code != http.StatusNotFound || took > 2*time.Second {
+		t.Errorf("%d after %v, want a quick 404", code, took)
+	}
+}
