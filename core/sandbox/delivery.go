@@ -524,13 +524,28 @@ func (s *Server) render(ctx context.Context, a *asset, key string, chain transfo
 		res.Format = imageFormats[format]
 	}
 	bodyPath, metaPath := s.cachePaths(a, key)
-	if err := os.MkdirAll(filepath.Dir(bodyPath), 0o700); err == nil {
+	if err := os.MkdirAll(filepath.Dir(bodyPath), 0o700); err == nil && !cacheFull(filepath.Dir(bodyPath)) {
 		if writeAtomic(bodyPath, body) == nil {
 			meta, _ := json.Marshal(res)
 			writeAtomic(metaPath, meta)
 		}
 	}
 	return res, nil
+}
+
+// maxDerivedPerAsset bounds the renderings kept on disk for one asset
+// version: anyone can ask for a new transformation, and a cache that took
+// every one would fill the disk. Past it, renderings are served uncached.
+const maxDerivedPerAsset = 256
+
+func cacheFull(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(2*maxDerivedPerAsset + 1) // a body and a meta file each
+	return len(names) >= 2*maxDerivedPerAsset
 }
 
 // source is an original about to be decoded (or a video's poster frame

@@ -711,3 +711,21 @@ func TestDeliveryURLWithThousandsOfSegmentsIsCheap(t *testing.T) {
 		t.Errorf("%d after %v, want a quick 404", code, took)
 	}
 }
+
+func TestDerivedCacheOfOneAssetIsBounded(t *testing.T) {
+	s := startSandbox(t, Config{})
+	res, _ := sdk(t, s).Upload.Upload(context.Background(), writeFile(t, "p.jpg", jpegBytes(t, 40, 30)), uploader.UploadParams{PublicID: "p"})
+	a, err := s.store.get(context.Background(), "image", "upload", "p")
+	if err != nil {
+		t.Fatal(err, res.Error.Message)
+	}
+	for w := 1; w <= maxDerivedPerAsset+20; w++ {
+		if code, _, _ := get(t, fmt.Sprintf("%s/%s/image/upload/w_%d/p.png", s.URL(), s.Cloud(), w)); code != 200 {
+			t.Fatalf("w_%d: %d", w, code)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(s.Dir(), "cache", a.VersionID))
+	if len(entries) > 2*maxDerivedPerAsset {
+		t.Errorf("%d cache files for one asset, want at most %d", len(entries), 2*maxDerivedPerAsset)
+	}
+}
