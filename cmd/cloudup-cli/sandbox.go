@@ -51,10 +51,13 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 	strict := fs.Bool("strict-delivery-signing", false, "require signed delivery URLs (s--SIG--)")
 	bgDelay := fs.Duration("bg-removal-delay", 0, "answer 423 to e_background_removal for this long after the first request")
 	skew := fs.Duration("clock-skew", 0, "run the server's clock this far ahead (negative: behind), to test clients' clock-offset handling")
-	limits := fs.String("limits", "free", "plan limits: free (10 MB images, 100 MB videos, 10 MB raw) or none")
+	limits := fs.String("limits", "free", "plan limits: free (10 MB and 25 megapixels per image, 100 MB videos, 10 MB raw) or none")
 	maxImage := fs.Int64("max-image-bytes", 0, "override the image size limit (-1 = none)")
 	maxVideo := fs.Int64("max-video-bytes", 0, "override the video size limit (-1 = none)")
 	maxRaw := fs.Int64("max-raw-bytes", 0, "override the raw file size limit (-1 = none)")
+	maxPixels := fs.Int64("max-image-pixels", 0, "override the image resolution limit, width × height (default 25000000, Cloudinary's free plan; -1 = none)")
+	allowPrivate := fs.Bool("allow-private-fetch", false, "let remote uploads (file=http://…) fetch from this computer and private networks, for tests with files served on 127.0.0.1 (off: only public addresses; the sandbox's own links always work)")
+	allowV1 := fs.Bool("allow-v1-signatures", false, "also accept signature version 1 (\"&\" signed raw), for SDKs older than June 2025")
 	adminRate := fs.Int("admin-rate-limit", 0, "Admin and Search API calls allowed per hour (0 = unlimited; free plans get 500)")
 	seedSamples := fs.Bool("seed-samples", true, "upload the bundled sample photos when the account is empty")
 	quiet := fs.Bool("quiet", false, "do not log requests to standard error")
@@ -76,6 +79,7 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 		Addr: *addr, Dir: *dir, Cloud: *cloud, APIKey: *key, APISecret: *secret,
 		Latency: *latency, Bandwidth: *bandwidth, Faults: *faults, Seed: *seed,
 		StrictDeliverySigning: *strict, BackgroundRemovalDelay: *bgDelay, ClockSkew: *skew,
+		AllowPrivateFetch: *allowPrivate, AllowV1Signatures: *allowV1,
 	}
 	switch *limits {
 	case "free":
@@ -87,7 +91,7 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 	for _, o := range []struct {
 		v   int64
 		dst *int64
-	}{{*maxImage, &cfg.Limits.MaxImageBytes}, {*maxVideo, &cfg.Limits.MaxVideoBytes}, {*maxRaw, &cfg.Limits.MaxRawBytes}} {
+	}{{*maxImage, &cfg.Limits.MaxImageBytes}, {*maxVideo, &cfg.Limits.MaxVideoBytes}, {*maxRaw, &cfg.Limits.MaxRawBytes}, {*maxPixels, &cfg.Limits.MaxImagePixels}} {
 		if o.v != 0 {
 			*o.dst = o.v
 		}

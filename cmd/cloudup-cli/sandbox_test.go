@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,6 +187,50 @@ func TestSandboxCommandHelpAndBadFlags(t *testing.T) {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: %v %q, want exit 2 with a message", args, err, stderr.String())
+		}
+	}
+}
+
+// TestSandboxCommandKeepsAnOpenFolderPrivateAndFetchesLocallyOnlyWhenTold
+// runs the command as a tester would: --dir naming a folder everyone can
+// read, a remote upload of a file served on 127.0.0.1 refused by default
+// and fetched with --allow-private-fetch.
+func TestSandboxCommandKeepsAnOpenFolderPrivateAndFetchesLocallyOnlyWhenTold(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "shared")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	served := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"))
+	}))
+	defer served.Close()
+	for _, allow := range []bool{false, true} {
+		args := []string{"--addr", "127.0.0.1:0", "--dir", dir, "--quiet", "--seed-samples=false"}
+		if allow {
+			args = append(args, "--allow-private-fetch")
+		}
+		sb := startSandboxCmd(t, root, args...)
+		cld, err := cloudinary.NewFromURL(sb.url(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := cld.Upload.Upload(context.Background(), served.URL+"/dot.gif", uploader.UploadParams{PublicID: fmt.Sprint("dot-", allow)})
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case allow && res.Error.Message != "":
+			t.Errorf("with --allow-private-fetch: %q", res.Error.Message)
+		case !allow && !strings.Contains(res.Error.Message, "--allow-private-fetch"):
+			t.Errorf("without it: %q, want a refusal naming the flag", res.Error.Message)
+		}
+		sb.stop(t, os.Interrupt)
+	}
+	for _, p := range []string{dir, filepath.Join(dir, "sandbox.db")} {
+		info, err := os.Stat(p)
+		if err != nil || info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: %v %v, want private to the user", p, info.Mode().Perm(), err)
 		}
 	}
 }

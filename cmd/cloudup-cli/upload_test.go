@@ -97,7 +97,8 @@ func records(t *testing.T, stdout string) map[string]uploadRecord {
 }
 
 func TestUploadFilesFolderAndURLPrintsOneJSONObjectEachAndABadFileFailsAlone(t *testing.T) {
-	sb, cu := uploadSandbox(t, sandbox.Config{})
+	// The URL is served on 127.0.0.1: the sandbox must be told to fetch it.
+	sb, cu := uploadSandbox(t, sandbox.Config{AllowPrivateFetch: true})
 	h := newHarness(t)
 	in := filepath.Join(h.root, "in")
 	sums := map[string]string{

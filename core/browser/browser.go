@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/cloudup/cloudup/core/childenv"
 )
 
 // Supported reports whether Open works here. On macOS and Windows the
@@ -47,6 +49,9 @@ func Open(ctx context.Context, link string, settle time.Duration) error {
 		return errors.New("xdg-open is not installed (Debian/Ubuntu: sudo apt install xdg-utils)")
 	}
 	cmd := exec.Command(path, link)
+	// The browser it starts inherits this: the desktop's variables, not
+	// ours (which may hold CLOUDINARY_URL).
+	cmd.Env = childenv.For(childenv.Desktop)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

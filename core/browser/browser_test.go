@@ -106,3 +106,29 @@ func zombieChildren() []string {
 	}
 	return out
 }
+
+func TestTheBrowserGetsTheDesktopsEnvironmentNotOurs(t *testing.T) {
+	dump := filepath.Join(t.TempDir(), "env")
+	genericDesktop(t, script(t, "env > "+dump))
+	t.Setenv("CLOUDINARY_URL", "cloudinary://key:not-for-children@demo")
+	t.Setenv("CLOUDUP_SIGNER_TOKEN", "team-token")
+	t.Setenv("LANG", "de_DE.UTF-8")
+	if err := Open(context.Background(), link, 10*time.Second); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	b, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	for _, leak := range []string{"not-for-children", "team-token"} {
+		if strings.Contains(env, leak) {
+			t.Errorf("the browser's environment carries %q:\n%s", leak, env)
+		}
+	}
+	for _, need := range []string{"PATH=", "HOME=", "LANG=de_DE.UTF-8", "BROWSER="} {
+		if !strings.Contains(env, need) {
+			t.Errorf("the browser's environment lacks %s:\n%s", need, env)
+		}
+	}
+}

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cloudup/cloudup/core/childenv"
+	"github.com/cloudup/cloudup/core/imageguard"
 )
 
 // Device ID prefixes of the ffmpeg backend. On Linux and the BSDs a device
@@ -123,7 +126,7 @@ func (f *FFmpeg) runListing(ctx context.Context, format string, args ...string) 
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, f.Path, append([]string{"-hide_banner", "-nostdin"}, args...)...)
-	cmd.Env = childEnv(f.os(), os.Getenv)
+	cmd.Env = childenv.Build(childenv.Tool, f.os(), os.Environ())
 	out := tailBuffer{max: 256 << 10}
 	cmd.Stdout = &out
 	cmd.Stderr = &out // the same writer: exec then copies both through one pipe
@@ -187,24 +190,6 @@ func outputArgs(fps int) []string {
 	return []string{"-an", "-vf", "fps=" + strconv.Itoa(fps), "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "3", "pipe:1"}
 }
 
-// childEnv is the whole environment ffmpeg gets: the C locale (so strerror
-// texts are the English ones the classifier knows), PATH, and on Windows
-// the variables its runtime needs. Nothing else is passed on: this process
-// may hold CLOUDINARY_URL, and a child has no business with it.
-func childEnv(goos string, getenv func(string) string) []string {
-	env := []string{"LC_ALL=C", "LANG=C"}
-	keys := []string{"PATH"}
-	if goos == "windows" {
-		keys = append(keys, "SystemRoot", "WINDIR", "TEMP", "TMP")
-	}
-	for _, k := range keys {
-		if v := getenv(k); v != "" {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
 // Open starts ffmpeg on the device and waits for its first frame.
 func (f *FFmpeg) Open(ctx context.Context, deviceID string) (Stream, error) {
 	if err := ctx.Err(); err != nil {
@@ -219,7 +204,7 @@ func (f *FFmpeg) Open(ctx context.Context, deviceID string) (Stream, error) {
 	args = append(args, outputArgs(fps)...)
 
 	cmd := exec.Command(f.Path, args...)
-	cmd.Env = childEnv(f.os(), os.Getenv)
+	cmd.Env = childenv.Build(childenv.Tool, f.os(), os.Environ())
 	s := &ffmpegStream{
 		device: deviceID,
 		cmd:    cmd,
@@ -287,7 +272,10 @@ func (s *ffmpegStream) capture(stdout io.Reader) {
 			readErr = err
 			break
 		}
-		img, err := jpeg.Decode(bytes.NewReader(data))
+		// The frame's header is checked before it is decoded, as every
+		// image the app decodes is: a device (or a program posing as
+		// ffmpeg) cannot make us allocate for a picture it only declares.
+		img, _, err := imageguard.DecodeWith(context.Background(), bytes.NewReader(data), imageguard.Limits{MaxBytes: -1}, jpeg.Decode)
 		if err != nil {
 			readErr = fmt.Errorf("ffmpeg sent a frame that does not decode: %w", err)
 			break

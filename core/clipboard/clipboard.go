@@ -16,6 +16,9 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/cloudup/cloudup/core/childenv"
+	"github.com/cloudup/cloudup/core/imageguard"
 )
 
 var (
@@ -99,19 +102,12 @@ func available() []tool {
 }
 
 func (t tool) read(ctx context.Context) (Image, error) {
-	types, err := t.run(ctx, t.list(""), 1<<20)
+	types, err := t.run(ctx, t.list(""), maxTypeList)
 	if err != nil {
 		// An empty clipboard (no owner) makes both tools fail.
 		return Image{}, ErrNoImage
 	}
-	offered := map[string]bool{}
-	for _, l := range strings.Split(string(types), "\n") {
-		offered[strings.TrimSpace(l)] = true
-	}
-	for _, p := range preferred {
-		if !offered[p.mime] {
-			continue
-		}
+	for _, p := range offeredImages(types) {
 		data, err := t.run(ctx, t.fetch(p.mime), MaxBytes)
 		if err != nil {
 			return Image{}, fmt.Errorf("cannot read the %s image from the clipboard: %w", p.mime, err)
@@ -119,10 +115,53 @@ func (t tool) read(ctx context.Context) (Image, error) {
 		if len(data) == 0 {
 			continue
 		}
-		return Image{Data: data, Type: p.mime, Ext: p.ext}, nil
+		return checked(Image{Data: data, Type: p.mime, Ext: p.ext})
 	}
 	return Image{}, ErrNoImage
 }
+
+// maxTypeList bounds the list of types a clipboard owner offers.
+const maxTypeList = 1 << 20
+
+// offeredImages picks, from the list of types a clipboard owner offers
+// (one per line, as wl-paste --list-types and xclip's TARGETS print
+// them), the image types taken, best first.
+func offeredImages(list []byte) []struct{ mime, ext string } {
+	offered := map[string]bool{}
+	for _, l := range strings.Split(string(list), "\n") {
+		offered[strings.ToLower(strings.TrimSpace(l))] = true
+	}
+	var out []struct{ mime, ext string }
+	for _, p := range preferred {
+		if offered[p.mime] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checked reads the picture's header, as every image the app takes in is
+// checked, without decoding it: bytes that claim a format the app reads
+// but are not a picture are refused, and the extension follows what the
+// bytes are (a JPEG offered as image/png is saved as .jpg). Formats the
+// app cannot read (AVIF, HEIC) go through as they are.
+func checked(img Image) (Image, error) {
+	info, err := imageguard.Check(bytes.NewReader(img.Data), imageguard.Limits{MaxPixels: -1, MaxBytes: -1})
+	if err != nil {
+		if img.Ext == "avif" || img.Ext == "heic" {
+			return img, nil
+		}
+		return Image{}, fmt.Errorf("the clipboard offers %s, but its data is not a picture: copy the picture again", img.Type)
+	}
+	if ext, ok := extensions[info.Format]; ok {
+		img.Ext = ext
+		img.Type = "image/" + info.Format
+	}
+	return img, nil
+}
+
+// extensions name the formats imageguard reports.
+var extensions = map[string]string{"png": "png", "jpeg": "jpg", "gif": "gif", "webp": "webp", "bmp": "bmp", "tiff": "tiff"}
 
 // run runs the tool with a time limit (a clipboard owner that hangs must
 // not hang the paste) and at most limit bytes of output.
@@ -130,6 +169,7 @@ func (t tool) run(ctx context.Context, args []string, limit int64) ([]byte, erro
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, t.name, args...)
+	cmd.Env = childenv.For(childenv.Display)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

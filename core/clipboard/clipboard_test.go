@@ -7,7 +7,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +103,74 @@ func TestReadImageWithoutADisplayOrToolSaysWhatIsNeeded(t *testing.T) {
 	_, err := ReadImage(context.Background())
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "xclip") {
 		t.Errorf("no display: %v, want ErrUnsupported naming the tools", err)
+	}
+}
+
+func TestOfferedImagesPicksTheBestTypeFirst(t *testing.T) {
+	got := offeredImages([]byte("TARGETS\nimage/jpeg\r\nUTF8_STRING\n  IMAGE/PNG  \nimage/x-unknown\n"))
+	if len(got) != 2 || got[0].mime != "image/png" || got[1].mime != "image/jpeg" {
+		t.Errorf("offeredImages = %v, want png then jpeg", got)
+	}
+	if got := offeredImages(nil); len(got) != 0 {
+		t.Errorf("nothing offered: %v", got)
+	}
+}
+
+func TestCheckedFollowsTheBytesNotTheLabel(t *testing.T) {
+	img, err := checked(Image{Data: pngBytes(t), Type: "image/jpeg", Ext: "jpg"})
+	if err != nil || img.Ext != "png" || img.Type != "image/png" {
+		t.Errorf("a PNG labelled JPEG: %+v %v", img, err)
+	}
+	if _, err := checked(Image{Data: []byte("<html>not a picture</html>"), Type: "image/png", Ext: "png"}); err == nil {
+		t.Error("text labelled image/png was taken as a picture")
+	}
+	if img, err := checked(Image{Data: []byte("....ftypavif"), Type: "image/avif", Ext: "avif"}); err != nil || img.Ext != "avif" {
+		t.Errorf("AVIF, which the app cannot read, must go through as it is: %+v %v", img, err)
+	}
+}
+
+// FuzzOfferedImages: whatever a clipboard owner lists, the choice is a
+// subset of the preferred types, in their order, without repeats.
+func FuzzOfferedImages(f *testing.F) {
+	f.Add([]byte("TARGETS\nimage/png\nimage/jpeg\n"))
+	f.Add([]byte("image/webp\r\nimage/webp\x00\nIMAGE/GIF"))
+	f.Add([]byte(strings.Repeat("image/png\n", 1000)))
+	f.Fuzz(func(t *testing.T, list []byte) {
+		got := offeredImages(list)
+		last := -1
+		for _, g := range got {
+			i := slices.IndexFunc(preferred, func(p struct{ mime, ext string }) bool { return p == g })
+			if i < 0 || i <= last {
+				t.Fatalf("offeredImages(%q) = %v: not the preferred types in order", list, got)
+			}
+			last = i
+		}
+	})
+}
+
+func TestClipboardToolsDoNotInheritTheCloudinaryURL(t *testing.T) {
+	x11(t)
+	real, err := exec.LookPath("xclip")
+	if err != nil {
+		t.Skip("xclip is not installed")
+	}
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "env.txt")
+	wrapper := "#!/bin/sh\nenv > '" + dump + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	own(t, "image/png", pngBytes(t))
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("CLOUDINARY_URL", "cloudinary://key:not-for-children@demo")
+	if _, err := ReadImage(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatalf("xclip did not run through the wrapper: %v", err)
+	}
+	if strings.Contains(string(env), "not-for-children") || !strings.Contains(string(env), "DISPLAY=") {
+		t.Errorf("xclip's environment:\n%s", env)
 	}
 }

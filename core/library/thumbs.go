@@ -1,7 +1,6 @@
 package library
 
 import (
-	"bytes"
 	"container/list"
 	"context"
 	"crypto/sha256"
@@ -9,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for delivered thumbnails
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"io/fs"
 	"net/http"
@@ -22,10 +18,19 @@ import (
 	"sync"
 	"time"
 
-	_ "golang.org/x/image/webp"
+	"github.com/cloudup/cloudup/core/imageguard"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 )
+
+// decodeLimits bound what a delivered image may cost to decode: the header
+// is read first (imageguard), and a picture over Cloudinary's own 25
+// megapixels, which no thumbnail or preview needs, is refused before its
+// pixels are allocated, whatever a misbehaving server sends.
+var decodeLimits = imageguard.Limits{MaxPixels: imageguard.CloudinaryMaxPixels, MaxBytes: maxDownload}
+
+// maxDownload bounds a delivered image's bytes.
+const maxDownload = 64 << 20
 
 // ErrProcessing means the CDN answered 423: the derived image (for example a
 // background removal) is still being made. Ask again in a moment.
@@ -123,7 +128,7 @@ func (t *Thumbs) Get(ctx context.Context, url string) (image.Image, error) {
 			return img, nil
 		}
 		if data, ok := t.readDisk(url); ok {
-			if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
+			if img, _, err := imageguard.DecodeBytes(ctx, data, decodeLimits); err == nil {
 				t.count(&t.hits.Disk)
 				t.remember(url, img)
 				return img, nil
@@ -133,9 +138,9 @@ func (t *Thumbs) Get(ctx context.Context, url string) (image.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		img, _, err := image.Decode(bytes.NewReader(data))
+		img, _, err := imageguard.DecodeBytes(ctx, data, decodeLimits)
 		if err != nil {
-			return nil, fmt.Errorf("image at %s could not be decoded: %w", url, err)
+			return nil, fmt.Errorf("image at %s could not be shown: %w", url, err)
 		}
 		t.count(&t.hits.Network)
 		t.writeDisk(url, data)
@@ -202,7 +207,7 @@ func (t *Thumbs) download(ctx context.Context, url string) ([]byte, error) {
 	}
 	// Thumbnails and previews are small; refuse anything absurd rather than
 	// filling memory from a misbehaving server.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
 	if err != nil {
 		return nil, fmt.Errorf("download interrupted: %w", err)
 	}

@@ -11,10 +11,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudup/cloudup/core/imageguard"
+	"github.com/cloudup/cloudup/core/imageguard/imageguardtest"
 )
 
 // imageServer serves a w×w PNG whose colour depends on the path, counting
@@ -180,4 +184,56 @@ func TestTrimDiskRemovesLeastRecentlyUsedFirst(t *testing.T) {
 	if err0 != nil || err1 == nil || err2 != nil {
 		t.Fatalf("after trim: d0 %v, d1 %v (should be gone), d2 %v", err0, err1, err2)
 	}
+}
+
+func TestThumbsRefuseAnImageBombWithoutDecodingIt(t *testing.T) {
+	// A server (misbehaving, or not Cloudinary at all) answers a thumbnail
+	// with a 110 KB PNG declaring 30000×30000 pixels: 900 MB once decoded.
+	bomb := imageguardtest.PNGBomb(30000, 30000, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(bomb) }))
+	defer srv.Close()
+	th, err := NewThumbs(ThumbsConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grew := imageguardtest.Allocated(func() { _, err = th.Get(context.Background(), srv.URL+"/bomb.png") })
+	if !errors.Is(err, imageguard.ErrTooLarge) || !strings.Contains(err.Error(), "30000×30000") {
+		t.Fatalf("Get = %v, want the picture refused as too large", err)
+	}
+	if grew > 32<<20 {
+		t.Errorf("refusing it allocated %d MB", grew>>20)
+	}
+	if _, ok := th.Cached(srv.URL + "/bomb.png"); ok {
+		t.Error("the refused picture is cached")
+	}
+}
+
+// FuzzThumbsDecode: whatever bytes a thumbnail's disk cache or server
+// holds, Get fails cleanly or returns a picture within the cap. The corpus
+// (testdata/fuzz) holds headers declaring huge pictures.
+func FuzzThumbsDecode(f *testing.F) {
+	f.Add(imageguardtest.PNGHeader(60000, 60000))
+	f.Add(imageguardtest.JPEGHeader(65000, 65000))
+	f.Add(imageguardtest.GIFBomb(20000, 20000, 0))
+	f.Add(imageguardtest.WebPHeader(16384, 16384))
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 3, 3)))
+	f.Add(buf.Bytes())
+	var body atomic.Pointer[[]byte]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(*body.Load()) }))
+	defer srv.Close()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		body.Store(&data)
+		th, err := NewThumbs(ThumbsConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := th.Get(context.Background(), srv.URL+"/x")
+		if err != nil {
+			return
+		}
+		if px := int64(img.Bounds().Dx()) * int64(img.Bounds().Dy()); px > imageguard.CloudinaryMaxPixels {
+			t.Fatalf("decoded %v, over the cap", img.Bounds())
+		}
+	})
 }

@@ -11,21 +11,19 @@ package localthumb
 import (
 	"container/list"
 	"context"
-	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cloudup/cloudup/core/imageguard"
 	"github.com/disintegration/imaging"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
-
-	// Formats the queue shows besides imaging's own (jpeg, png, gif, tiff, bmp).
-	_ "golang.org/x/image/webp"
 )
 
 // DefaultSize is the longest side of a thumbnail in pixels: two rows' worth
@@ -40,15 +38,17 @@ const DefaultMaxBytes = 64 << 20
 // 96-pixel preview.
 const MaxSourceBytes = 64 << 20
 
-// MaxSourcePixels is the largest picture decoded for a thumbnail (about
-// 400 MB of pixels while decoding).
+// MaxSourcePixels is the largest picture decoded for a thumbnail, checked
+// from the file's header by imageguard before any decode: 100 megapixels
+// (a 61-megapixel camera's photos pass; about 400 MB of pixels while
+// decoding).
 const MaxSourcePixels = 100_000_000
 
 // ErrTooLarge is returned for files over MaxSourceBytes or MaxSourcePixels.
-var ErrTooLarge = errors.New("file too large for a preview")
+var ErrTooLarge = imageguard.ErrTooLarge
 
 // ErrUndecodable is returned when a decoder gave up on a malformed file.
-var ErrUndecodable = errors.New("image cannot be decoded")
+var ErrUndecodable = imageguard.ErrUndecodable
 
 // decodable lists the extensions the cache decodes. Everything else (videos,
 // RAW camera files, PDFs) gets no thumbnail.
@@ -138,7 +138,7 @@ func (c *Cache) Get(ctx context.Context, path string) (image.Image, error) {
 			return nil, err
 		}
 		defer c.sem.Release(1)
-		img, err := c.decode(path, info)
+		img, err := c.decode(ctx, path)
 		if err != nil {
 			return nil, err
 		}
@@ -167,24 +167,14 @@ func (c *Cache) current(path string, info os.FileInfo) (image.Image, bool) {
 	return e.img, true
 }
 
-func (c *Cache) decode(path string, info os.FileInfo) (img image.Image, err error) {
-	// A decoder that panics on a malformed file would take the whole app
-	// down from a background goroutine; a broken file only loses its
-	// preview.
-	defer func() {
-		if r := recover(); r != nil {
-			img, err = nil, fmt.Errorf("preview of %s: %w: %v", filepath.Base(path), ErrUndecodable, r)
-		}
-	}()
-	if info.Size() > MaxSourceBytes {
-		return nil, fmt.Errorf("preview of %s: %w", filepath.Base(path), ErrTooLarge)
-	}
-	if err := checkDimensions(path); err != nil {
-		return nil, fmt.Errorf("preview of %s: %w", filepath.Base(path), err)
-	}
-	// AutoOrientation: phone photos are stored sideways with an EXIF
-	// rotation; the thumbnail should look like the photo does elsewhere.
-	src, err := imaging.Open(path, imaging.AutoOrientation(true))
+func (c *Cache) decode(ctx context.Context, path string) (image.Image, error) {
+	// The header first, the byte and pixel caps, a panic in a decoder
+	// turned into an error (a broken file only loses its preview):
+	// imageguard, as for every image the app decodes. AutoOrientation:
+	// phone photos are stored sideways with an EXIF rotation; the
+	// thumbnail should look like the photo does elsewhere.
+	src, _, err := imageguard.DecodeFileWith(ctx, path, imageguard.Limits{MaxPixels: MaxSourcePixels, MaxBytes: MaxSourceBytes},
+		func(r io.Reader) (image.Image, error) { return imaging.Decode(r, imaging.AutoOrientation(true)) })
 	if err != nil {
 		return nil, fmt.Errorf("preview of %s: %w", filepath.Base(path), err)
 	}
@@ -199,28 +189,6 @@ func (c *Cache) decode(path string, info os.FileInfo) (img image.Image, err erro
 		src = imaging.Fit(src, 4*c.size, 4*c.size, imaging.NearestNeighbor)
 	}
 	return imaging.Fit(src, c.size, c.size, imaging.Linear), nil
-}
-
-// checkDimensions reads only the header: a small file can declare a huge
-// picture (a panorama, or a crafted PNG), and decoding allocates for every
-// pixel it declares.
-func checkDimensions(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUndecodable, err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return fmt.Errorf("%w: it declares no pixels", ErrUndecodable)
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxSourcePixels {
-		return fmt.Errorf("%w: %d×%d pixels", ErrTooLarge, cfg.Width, cfg.Height)
-	}
-	return nil
 }
 
 func (c *Cache) put(e *entry) {

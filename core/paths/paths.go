@@ -79,10 +79,49 @@ func userDataDir() (string, error) {
 	}
 }
 
-// Ensure creates dir (and parents) private to the user.
+// Ensure creates dir (and parents) private to the user, and makes dir
+// private (0700) when it already existed with wider permissions: a data
+// folder named by CLOUDUP_DATA_DIR or --dir may have been made readable by
+// everyone. A shared folder with the sticky bit (/tmp) is left as it is:
+// what Cloudup keeps there is private file by file.
 func Ensure(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot create %s: %w", dir, err)
 	}
+	if runtime.GOOS == "windows" {
+		return dir, nil // permissions there come from the user's profile folder
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("cannot use %s: %w", dir, err)
+	}
+	if info.Mode()&os.ModeSticky != 0 || info.Mode().Perm()&0o077 == 0 {
+		return dir, nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot make %s private to you (%v): choose a folder of your own", dir, err)
+	}
 	return dir, nil
+}
+
+// PrivateFile makes an existing file readable and writable by the user
+// alone (0600); a missing file is no error.
+func PrivateFile(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	info, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("cannot make %s private to you: %w", path, err)
+	}
+	return nil
 }

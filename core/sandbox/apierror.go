@@ -54,7 +54,12 @@ type errorBody struct {
 // *apiError are the sandbox's own failures: 500 with the message.
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
-	if !errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae):
+	case diskFull(err):
+		s.logf("sandbox: disk full: %v", err)
+		ae = errorf(http.StatusInternalServerError, "The sandbox's disk is full (its data folder is %s): free some space, then send the request again; nothing stored so far is lost", s.dir)
+	default:
 		s.logf("sandbox: internal error: %v", err)
 		ae = errorf(http.StatusInternalServerError, "Internal sandbox error: %v", err)
 	}

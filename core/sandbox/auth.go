@@ -87,10 +87,21 @@ func (s *Server) authorizeUpload(ctx context.Context, r *http.Request, params ur
 	if err != nil {
 		return acc, badRequest("Invalid timestamp parameter value %s", ts)
 	}
-	if reported := time.Unix(sec, 0).UTC(); s.now().Sub(reported) > signing.MaxAge {
+	reported := time.Unix(sec, 0).UTC()
+	switch age := s.now().Sub(reported); {
+	case age > signing.MaxAge:
 		return acc, badRequest("Stale request - reported time is %s which is more than 1 hour ago", reported.Format("2006-01-02 15:04:05 -0700"))
+	case age < -signing.MaxAge:
+		// A timestamp from the future would keep a leaked signature valid
+		// until then. Cloudinary's wording for the past, so clients that
+		// correct their clock from a stale answer's Date do so here too.
+		return acc, badRequest("Stale request - reported time is %s which is more than 1 hour in the future", reported.Format("2006-01-02 15:04:05 -0700"))
 	}
-	if err := signing.Verify(params, sig, s.secret); err != nil {
+	verify := signing.Verify
+	if s.cfg.AllowV1Signatures {
+		verify = signing.VerifyAllowingV1
+	}
+	if err := verify(params, sig, s.secret); err != nil {
 		// The message is Cloudinary's: the signature received and the
 		// string the server hashed (the secret is not part of it).
 		return acc, errorf(http.StatusUnauthorized, "%s", err.Error())

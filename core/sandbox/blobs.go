@@ -4,10 +4,12 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Originals live at blobs/XX/VERSION_ID, named by a random id, so no
@@ -35,7 +37,24 @@ func (sp *spool) Write(p []byte) (int, error) {
 	n, err := sp.f.Write(p)
 	sp.size += int64(n)
 	sp.md5.Write(p[:n])
-	return n, err
+	if err != nil {
+		return n, &storeError{err}
+	}
+	return n, nil
+}
+
+// storeError is the sandbox failing to write what it received (a full
+// disk), as opposed to the client's body breaking off.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "storing the upload: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// diskFull says err is a full disk: ENOSPC from a write, or SQLite's
+// "database or disk is full".
+func diskFull(err error) bool {
+	var coded interface{ Code() int }
+	return errors.Is(err, syscall.ENOSPC) || (errors.As(err, &coded) && coded.Code()&0xff == 13 /* SQLITE_FULL */)
 }
 
 // finish closes the file; its bytes are complete.

@@ -395,46 +395,27 @@ func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath stri
 	if !final && size < s.limits.MinChunkBytes {
 		return badRequest("Chunk bytes %d-%d is %d bytes; every chunk but the last must be at least %d bytes (5 MB)", cr.Start, cr.End, size, s.limits.MinChunkBytes)
 	}
-	sess, err := s.chunks.get(uploadID)
-	if err != nil {
-		return err
-	}
 
-	sess.mu.Lock()
-	if res := sess.m.Result; res != nil {
-		sess.mu.Unlock()
-		return s.replayChunkResult(w, r, sess, res)
-	}
-	if cr.total > 0 {
-		if sess.m.Total > 0 && sess.m.Total != cr.total {
-			sess.mu.Unlock()
-			return badRequest("Content-Range total %d differs from the %d announced earlier for upload %s", cr.total, sess.m.Total, uploadID)
-		}
-		sess.m.Total = cr.total
-	}
-	total := sess.m.Total
-	sess.mu.Unlock()
-	if total > 0 {
-		max := s.maxAnyType()
-		if rtPath != "auto" {
-			max = s.limits.maxFor(rtPath)
-		}
-		if max >= 0 && total > max {
-			return badRequest("File size too large. Got %d. Maximum is %d.", total, max)
-		}
-	}
-
-	h := sess.begin(cr.span)
+	// Nothing about the upload is looked up or created, and no byte
+	// written, until the chunk has proved it may: a flood of unsigned
+	// chunks with made-up upload ids leaves no trace.
+	var (
+		acc        access
+		authorized int
+		sess       *chunkSession
+		replay     *chunkResult
+		file       *os.File
+		h          hash.Hash
+		began      bool
+	)
 	ended := false
 	end := func(ok bool) {
-		if !ended {
+		if began && !ended {
 			ended = true
 			sess.end(cr.span, h, ok)
 		}
 	}
 	defer end(false)
-	var acc access
-	var file *os.File
 	f, err := parseForm(r, formOptions{
 		openFile: func(params url.Values, _ string, complete bool) (io.Writer, error) {
 			// Chunks are written in place, so they are checked first.
@@ -445,7 +426,36 @@ func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath stri
 			if err != nil {
 				return nil, err
 			}
-			acc = a
+			acc, authorized = a, countValues(params)
+			if sess, err = s.chunks.get(uploadID); err != nil {
+				return nil, err
+			}
+			sess.mu.Lock()
+			if res := sess.m.Result; res != nil {
+				// Done already: this is a retry whose answer was lost.
+				sess.mu.Unlock()
+				replay = res
+				return io.Discard, nil
+			}
+			if cr.total > 0 {
+				if sess.m.Total > 0 && sess.m.Total != cr.total {
+					sess.mu.Unlock()
+					return nil, badRequest("Content-Range total %d differs from the %d announced earlier for upload %s", cr.total, sess.m.Total, uploadID)
+				}
+				sess.m.Total = cr.total
+			}
+			total := sess.m.Total
+			sess.mu.Unlock()
+			if total > 0 {
+				max := s.maxAnyType()
+				if rtPath != "auto" {
+					max = s.limits.maxFor(rtPath)
+				}
+				if max >= 0 && total > max {
+					return nil, badRequest("File size too large. Got %d. Maximum is %d.", total, max)
+				}
+			}
+			h, began = sess.begin(cr.span), true
 			if file, err = os.OpenFile(sess.dataPath(), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
 				return nil, err
 			}
@@ -455,11 +465,20 @@ func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath stri
 		tooLarge: func(int64) error {
 			return badRequest("The chunk carries more bytes than its Content-Range bytes %d-%d announces", cr.Start, cr.End)
 		},
+		jsonSlots: s.jsonSlots,
 	})
 	if file != nil {
 		if cerr := file.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
+	}
+	if err == nil && authorized != countValues(f.params) {
+		// A parameter after the file part: the signature must cover it.
+		_, err = s.authorizeUpload(ctx, r, f.params, true)
+	}
+	if err == nil && replay != nil {
+		writeChunkResult(w, replay)
+		return nil
 	}
 	if err == nil && !f.gotFile {
 		err = badRequest("Missing required parameter - file")
@@ -468,8 +487,10 @@ func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath stri
 		err = badRequest("The chunk carries %d bytes but its Content-Range bytes %d-%d announces %d", f.size, cr.Start, cr.End, size)
 	}
 	if err != nil {
-		end(false)
-		sess.fail(cr.span, err.Error())
+		if began {
+			end(false)
+			sess.fail(cr.span, err.Error())
+		}
 		return err
 	}
 	sess.mu.Lock()
@@ -609,24 +630,4 @@ func writeChunkResult(w http.ResponseWriter, res *chunkResult) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(res.Body)))
 	w.WriteHeader(res.Status)
 	w.Write(res.Body)
-}
-
-// replayChunkResult answers a chunk of an upload that is already done with
-// its final answer, after checking the request is genuine.
-func (s *Server) replayChunkResult(w http.ResponseWriter, r *http.Request, sess *chunkSession, res *chunkResult) error {
-	_, err := parseForm(r, formOptions{
-		openFile: func(params url.Values, _ string, _ bool) (io.Writer, error) {
-			if _, err := s.authorizeUpload(r.Context(), r, params, true); err != nil {
-				return nil, err
-			}
-			return io.Discard, nil
-		},
-		maxFile:  -1,
-		tooLarge: func(int64) error { return nil },
-	})
-	if err != nil {
-		return err
-	}
-	writeChunkResult(w, res)
-	return nil
 }

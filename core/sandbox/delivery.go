@@ -16,10 +16,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cloudup/cloudup/core/imageguard"
 	"github.com/cloudup/cloudup/core/sandbox/transform"
 	"github.com/cloudup/cloudup/core/signing"
 )
@@ -110,8 +112,11 @@ func parseDeliveryPath(segs []string) ([]deliveryRequest, error) {
 			return []deliveryRequest{d}, nil
 		}
 	}
+	// A chain has at most transform.MaxComponents components: a URL of
+	// thousands of transformation-like segments costs as many lookups as
+	// a real one, not one per segment.
 	n := 0
-	for n < len(rest)-1 && transformSegRE.MatchString(rest[n]) {
+	for n < len(rest)-1 && n < transform.MaxComponents && transformSegRE.MatchString(rest[n]) {
 		n++
 	}
 	var out []deliveryRequest
@@ -358,23 +363,10 @@ func (s *Server) serveDerived(w http.ResponseWriter, r *http.Request, a *asset, 
 				return e
 			}
 		}
-		// Identical requests share one rendering, which finishes (and is
-		// cached) even if the client that started it hangs up.
-		ch := s.renders.DoChan(a.VersionID+"|"+key, func() (any, error) {
-			if !s.enter() {
-				return nil, cdnError(http.StatusServiceUnavailable, "The sandbox is shutting down")
-			}
-			defer s.handlers.Done()
-			return s.render(s.ctx, a, key, chain, ext, accept)
-		})
-		select {
-		case out := <-ch:
-			if out.Err != nil {
-				return out.Err
-			}
-			res = out.Val.(*derived)
-		case <-r.Context().Done():
-			return r.Context().Err()
+		// Identical requests share one rendering; it stops when the last
+		// request waiting for it is gone.
+		if res, err = s.sharedRender(r.Context(), a, key, chain, ext, accept); err != nil {
+			return err
 		}
 	}
 	if chain.NegotiatesFormat() {
@@ -420,24 +412,108 @@ func (s *Server) loadDerived(a *asset, key string) (*derived, bool, error) {
 	return &res, true, nil
 }
 
+// renderJob is one rendering shared by every request for the same
+// derived image.
+type renderJob struct {
+	done    chan struct{}
+	res     *derived
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// sharedRender renders a derived image or joins the rendering already
+// under way for it. The rendering runs on its own goroutine with its own
+// context, cancelled when the last request waiting for it goes away: a
+// client that hangs up stops the work it started unless another still
+// wants the result.
+func (s *Server) sharedRender(ctx context.Context, a *asset, key string, chain transform.Chain, ext, accept string) (*derived, error) {
+	id := a.VersionID + "|" + key
+	s.jobsMu.Lock()
+	job := s.jobs[id]
+	if job == nil {
+		if !s.enter() {
+			s.jobsMu.Unlock()
+			return nil, cdnError(http.StatusServiceUnavailable, "The sandbox is shutting down")
+		}
+		jctx, cancel := context.WithCancel(s.ctx)
+		job = &renderJob{done: make(chan struct{}), cancel: cancel}
+		s.jobs[id] = job
+		go func() {
+			defer s.handlers.Done()
+			defer cancel()
+			res, err := s.render(jctx, a, key, chain, ext, accept)
+			s.jobsMu.Lock()
+			job.res, job.err = res, err
+			if s.jobs[id] == job {
+				delete(s.jobs, id)
+			}
+			s.jobsMu.Unlock()
+			close(job.done)
+		}()
+	}
+	job.waiters++
+	s.jobsMu.Unlock()
+	select {
+	case <-job.done:
+		return job.res, job.err
+	case <-ctx.Done():
+		s.jobsMu.Lock()
+		job.waiters--
+		if job.waiters == 0 {
+			job.cancel()
+			if s.jobs[id] == job {
+				delete(s.jobs, id) // the next request starts afresh
+			}
+		}
+		s.jobsMu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// renderBudget is the memory the sandbox lets renderings hold at once
+// (decoded originals and the pictures made from them, by estimate).
+const renderBudget = 192 << 20
+
 // render makes a derived image and caches it (body first, then the meta
 // file that makes it visible).
 func (s *Server) render(ctx context.Context, a *asset, key string, chain transform.Chain, ext, accept string) (*derived, error) {
 	// Decoding and pixel work are memory- and CPU-heavy: a gallery asking
-	// for a hundred thumbnails at once renders them a few at a time.
+	// for a hundred thumbnails at once renders them a few at a time, and
+	// a large picture waits until it fits in the memory budget.
 	if err := s.slots.Acquire(ctx, 1); err != nil {
 		return nil, err
 	}
 	defer s.slots.Release(1)
-	src, srcFormat, err := s.sourceImage(ctx, a)
+	src, err := s.openSource(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	body, ct, err := transform.Render(src, srcFormat, chain, ext, accept)
+	weight := min(src.decodedBytes()+4*src.pixels()+8*chain.PixelBound(src.width, src.height), renderBudget)
+	if err := s.renderMem.Acquire(ctx, weight); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if weight >= renderBudget/4 {
+			// The garbage of a large render goes before the next one is let
+			// in; left to the collector's pace, the heap would grow to twice
+			// the budget first.
+			runtime.GC()
+		}
+		s.renderMem.Release(weight)
+	}()
+	img, srcFormat, err := src.decode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, ct, err := transform.Render(ctx, img, srcFormat, chain, ext, accept)
 	if err != nil {
 		var te *transform.Error
 		if errors.As(err, &te) {
 			return nil, cdnError(http.StatusBadRequest, "%s", te.Message)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("rendering %s: %w", describe(a), err)
 	}
@@ -448,7 +524,7 @@ func (s *Server) render(ctx context.Context, a *asset, key string, chain transfo
 		res.Format = imageFormats[format]
 	}
 	bodyPath, metaPath := s.cachePaths(a, key)
-	if err := os.MkdirAll(filepath.Dir(bodyPath), 0o700); err == nil {
+	if err := os.MkdirAll(filepath.Dir(bodyPath), 0o700); err == nil && !cacheFull(filepath.Dir(bodyPath)) {
 		if writeAtomic(bodyPath, body) == nil {
 			meta, _ := json.Marshal(res)
 			writeAtomic(metaPath, meta)
@@ -457,9 +533,83 @@ func (s *Server) render(ctx context.Context, a *asset, key string, chain transfo
 	return res, nil
 }
 
-// sourceImage decodes an image original, or makes a video's poster frame
-// (a placeholder card when ffmpeg is missing or the video has no frame).
-func (s *Server) sourceImage(ctx context.Context, a *asset) (image.Image, string, error) {
+// maxDerivedPerAsset bounds the renderings kept on disk for one asset
+// version: anyone can ask for a new transformation, and a cache that took
+// every one would fill the disk. Past it, renderings are served uncached.
+const maxDerivedPerAsset = 256
+
+func cacheFull(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(2*maxDerivedPerAsset + 1) // a body and a meta file each
+	return len(names) >= 2*maxDerivedPerAsset
+}
+
+// source is an original about to be decoded (or a video's poster frame
+// about to be made), with what its header says.
+type source struct {
+	s             *Server
+	a             *asset
+	width, height int
+	bpp           int
+}
+
+func (src source) pixels() int64       { return int64(src.width) * int64(src.height) }
+func (src source) decodedBytes() int64 { return src.pixels() * int64(src.bpp) }
+
+// decodePixels is the largest original the sandbox decodes: the account's
+// resolution limit, or imageguard's default when it has none.
+func (s *Server) decodePixels() int64 {
+	if s.limits.MaxImagePixels > 0 {
+		return s.limits.MaxImagePixels
+	}
+	return imageguard.Default.MaxPixels
+}
+
+// openSource reads an original's header, refusing what is over the
+// resolution limit (an original stored before the limit, or while limits
+// were off) before a single pixel is decoded.
+func (s *Server) openSource(ctx context.Context, a *asset) (source, error) {
+	max := s.decodePixels()
+	if a.ResourceType == "video" {
+		// ffmpeg scales the poster frame down to transform.MaxPixels.
+		w, h := a.Width, a.Height
+		if int64(w)*int64(h) > transform.MaxPixels || w == 0 || h == 0 {
+			w, h = 5000, 5000
+		}
+		return source{s: s, a: a, width: w, height: h, bpp: 4}, nil
+	}
+	f, err := os.Open(s.blobPath(a))
+	if err != nil {
+		return source{}, fmt.Errorf("the original of %s is missing from the data directory: %w", describe(a), err)
+	}
+	defer f.Close()
+	info, err := imageguard.Check(f, imageguard.Limits{MaxPixels: max, MaxBytes: -1})
+	if err != nil {
+		return source{}, s.decodeRefusal(a, info, err)
+	}
+	return source{s: s, a: a, width: info.Width, height: info.Height, bpp: info.BytesPerPixel}, nil
+}
+
+// decodeRefusal words a refused original as the CDN would.
+func (s *Server) decodeRefusal(a *asset, info imageguard.Info, err error) error {
+	var tl *imageguard.TooLargeError
+	if errors.As(err, &tl) {
+		return cdnError(http.StatusBadRequest, "Resolution too large. Got %d. Maximum is %d.", info.Pixels(), tl.MaxPixels)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return cdnError(http.StatusBadRequest, "Error in loading %s - the stored image cannot be decoded: %v", a.PublicID, err)
+}
+
+// decode decodes the original, or makes a video's poster frame (a
+// placeholder card when ffmpeg is missing or the video has no frame).
+func (src source) decode(ctx context.Context) (image.Image, string, error) {
+	s, a := src.s, src.a
 	if a.ResourceType == "video" {
 		img, err := transform.PosterFrame(ctx, s.blobPath(a))
 		switch {
@@ -475,6 +625,8 @@ func (s *Server) sourceImage(ctx context.Context, a *asset) (image.Image, string
 				label = "This video has no picture"
 			}
 			return transform.Placeholder(w, h, label), "png", nil
+		case ctx.Err() != nil:
+			return nil, "", ctx.Err()
 		default:
 			return nil, "", fmt.Errorf("poster frame of %s: %w", describe(a), err)
 		}
@@ -484,9 +636,9 @@ func (s *Server) sourceImage(ctx context.Context, a *asset) (image.Image, string
 		return nil, "", fmt.Errorf("the original of %s is missing from the data directory: %w", describe(a), err)
 	}
 	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, info, err := imageguard.Decode(ctx, f, imageguard.Limits{MaxPixels: s.decodePixels(), MaxBytes: -1})
 	if err != nil {
-		return nil, "", cdnError(http.StatusBadRequest, "Error in loading %s - the stored image cannot be decoded: %v", a.PublicID, err)
+		return nil, "", s.decodeRefusal(a, info, err)
 	}
 	return img, a.Format, nil
 }

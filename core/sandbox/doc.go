@@ -18,6 +18,16 @@
 // through CloudinaryURL and APISecret, which exist so a client can be
 // configured.
 //
+// # Hostile input
+//
+// The sandbox runs inside the desktop app, so what takes it down takes the
+// app down. Images are checked from their header (core/imageguard) before
+// any decode, at upload and at delivery; renderings are held to a memory
+// budget and stop when no request waits for them. Requests are
+// authenticated before their files are stored, with their parameters
+// bounded (form.go, upload.go); connections are capped and idle ones cut
+// (netsim.go); remote fetches reach public addresses only (fetch.go).
+//
 // # Fault specification
 //
 // Config.Faults (and `cloudup-cli sandbox --faults`) takes rules separated by

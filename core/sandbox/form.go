@@ -6,21 +6,28 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/semaphore"
 )
 
-// Limits on the non-file parts of a request.
+// Limits on the non-file parts of a request. They are read before the
+// request is authenticated, so they bound what anyone can make the sandbox
+// hold: with the connection cap, a flood of unsigned requests holds at most
+// MaxConnections × maxParamBytes of parameters.
 const (
-	maxParamBytes = 1 << 20 // one parameter's value
-	maxParams     = 2000    // parameters in one request
+	maxParamBytes = 512 << 10 // all parameters of one request, names and values
+	maxParams     = 2000      // parameters in one request
 	maxURLBytes   = 32 << 10
-	maxJSONBody   = 96 << 20 // JSON bodies hold data URIs of ~60 MB at most
+	// JSON upload bodies are parsed whole, so they are kept small and
+	// parsed a few at a time (jsonSlots): parameters and a file URL or a
+	// data URI of a few MB. Files go multipart, as the SDKs send them.
+	maxJSONBody = 8 << 20
 )
 
 // formOptions say where a request's file bytes go.
@@ -29,8 +36,9 @@ type formOptions struct {
 	// that came before them, and returns where the bytes go. An error
 	// rejects the request before the file is read. complete says the
 	// parameters are (as far as the SDKs go) all there are: both send the
-	// file as the last multipart part, while url-encoded bodies are sorted
-	// by key, so parameters such as "signature" follow "file".
+	// file as the last multipart part, and a JSON body is read whole
+	// first, while url-encoded bodies are sorted by key, so parameters such
+	// as "signature" follow "file".
 	openFile func(params url.Values, filename string, complete bool) (io.Writer, error)
 	// maxFile caps the file's bytes (<0: no cap); tooLarge builds the
 	// error, given what is known of the size (-1 when unknown).
@@ -38,16 +46,19 @@ type formOptions struct {
 	tooLarge func(got int64) error
 	// maxDataURI caps a data URI's characters (<0: no cap).
 	maxDataURI int64
+	// jsonSlots, when set, bounds how many JSON bodies are parsed at once.
+	jsonSlots *semaphore.Weighted
 }
 
 // form is a parsed Upload API request.
 type form struct {
-	params   url.Values
-	fileURL  string // the file parameter named a remote URL
-	gotFile  bool   // file bytes went to openFile's writer
-	size     int64  // how many
-	filename string // the client's file name, "" when none was sent
-	dataURI  bool
+	params     url.Values
+	paramBytes int64  // of names and values, against maxParamBytes
+	fileURL    string // the file parameter named a remote URL
+	gotFile    bool   // file bytes went to openFile's writer
+	size       int64  // how many
+	filename   string // the client's file name, "" when none was sent
+	dataURI    bool
 }
 
 // parseForm reads an Upload API request body: multipart (streamed; the file
@@ -64,6 +75,12 @@ func parseForm(r *http.Request, opt formOptions) (*form, error) {
 	case strings.HasPrefix(mt, "multipart/"):
 		err = f.readMultipart(r, opt)
 	case mt == "application/json":
+		if opt.jsonSlots != nil {
+			if err := opt.jsonSlots.Acquire(r.Context(), 1); err != nil {
+				return nil, err
+			}
+			defer opt.jsonSlots.Release(1)
+		}
 		err = f.readJSON(r, opt)
 	case ct == "" || mt == "application/x-www-form-urlencoded" || mt == "text/plain":
 		err = f.readURLEncoded(r.Body, opt)
@@ -80,8 +97,19 @@ func (f *form) add(key, value string) error {
 	if len(f.params) >= maxParams {
 		return badRequest("Too many parameters (more than %d)", maxParams)
 	}
+	f.paramBytes += int64(len(key) + len(value))
+	if f.paramBytes > maxParamBytes {
+		return tooManyParamBytes()
+	}
 	f.params[key] = append(f.params[key], value)
 	return nil
+}
+
+// paramRoom is how many more bytes of parameter values the request may send.
+func (f *form) paramRoom() int64 { return max(maxParamBytes-f.paramBytes, 0) }
+
+func tooManyParamBytes() error {
+	return badRequest("The parameters take more than %d KB: send files as the file parameter and keep the other parameters short", maxParamBytes>>10)
 }
 
 func (f *form) readMultipart(r *http.Request, opt formOptions) error {
@@ -108,9 +136,12 @@ func (f *form) readMultipart(r *http.Request, opt formOptions) error {
 			}
 			continue
 		}
-		v, err := readLimited(part, maxParamBytes)
+		v, err := readLimited(part, f.paramRoom())
+		if errors.Is(err, errTooBig) {
+			return tooManyParamBytes()
+		}
 		if err != nil {
-			return badRequest("Parameter %s: %v", name, err)
+			return fileReadError(err)
 		}
 		if err := f.add(name, v); err != nil {
 			return err
@@ -132,8 +163,11 @@ func (f *form) readFileValue(src io.Reader, filename string, opt formOptions, is
 			return f.readDataURI(br, opt, complete)
 		case looksLikeURL(head):
 			u, err := readLimited(br, maxURLBytes)
+			if errors.Is(err, errTooBig) {
+				return badRequest("The file URL is longer than %d KB", maxURLBytes>>10)
+			}
 			if err != nil {
-				return badRequest("The file URL is too long: %v", err)
+				return fileReadError(err)
 			}
 			f.fileURL = strings.TrimSpace(u)
 			return nil
@@ -207,7 +241,7 @@ func looksLikeURL(head []byte) bool {
 func (f *form) readURLEncoded(body io.Reader, opt formOptions) error {
 	br := bufio.NewReaderSize(body, 64<<10)
 	for {
-		key, hasValue, err := readURLKey(br)
+		key, hasValue, err := f.readURLKey(br)
 		if err == io.EOF {
 			return nil
 		}
@@ -224,9 +258,12 @@ func (f *form) readURLEncoded(body io.Reader, opt formOptions) error {
 			}
 			continue
 		}
-		v, err := readLimited(val, maxParamBytes)
+		v, err := readLimited(val, f.paramRoom())
+		if errors.Is(err, errTooBig) {
+			return tooManyParamBytes()
+		}
 		if err != nil {
-			return badRequest("Parameter %s: %v", key, err)
+			return fileReadError(err)
 		}
 		if err := f.add(key, v); err != nil {
 			return err
@@ -234,7 +271,7 @@ func (f *form) readURLEncoded(body io.Reader, opt formOptions) error {
 	}
 }
 
-func readURLKey(br *bufio.Reader) (string, bool, error) {
+func (f *form) readURLKey(br *bufio.Reader) (string, bool, error) {
 	var b []byte
 	for {
 		c, err := br.ReadByte()
@@ -261,6 +298,9 @@ func readURLKey(br *bufio.Reader) (string, bool, error) {
 			return k, true, nil
 		}
 		b = append(b, c)
+		if int64(len(b)) > f.paramRoom() {
+			return "", false, tooManyParamBytes()
+		}
 		if len(b) > 4096 {
 			return "", false, badRequest("Malformed url-encoded body: a parameter name is longer than 4096 bytes")
 		}
@@ -316,28 +356,30 @@ func (v *urlValue) Read(p []byte) (int, error) {
 }
 
 func (f *form) readJSON(r *http.Request, opt formOptions) error {
-	var body map[string]json.RawMessage
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxJSONBody))
+	body, err := readLimited(r.Body, maxJSONBody)
+	if errors.Is(err, errTooBig) {
+		return badRequest("JSON body over %d MB: upload files as multipart/form-data", maxJSONBody>>20)
+	}
+	if err != nil {
+		return fileReadError(err)
+	}
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(strings.NewReader(body))
 	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
+	if err := dec.Decode(&fields); err != nil {
 		return badRequest("Malformed JSON body: %v", err)
 	}
-	for _, k := range sortedKeys(body) {
+	// Every parameter first, then the file: the body is all here, so the
+	// request is authenticated before a byte of the file is stored.
+	for _, k := range sortedKeys(fields) {
+		if k == "file" {
+			continue
+		}
 		var v any
-		d := json.NewDecoder(bytes.NewReader(body[k]))
+		d := json.NewDecoder(bytes.NewReader(fields[k]))
 		d.UseNumber()
 		if err := d.Decode(&v); err != nil {
 			return badRequest("Malformed JSON body: %s: %v", k, err)
-		}
-		if k == "file" {
-			s, ok := v.(string)
-			if !ok {
-				return badRequest("The file parameter must be a string (a URL or a data URI)")
-			}
-			if err := f.readFileValue(strings.NewReader(s), "", opt, false, false); err != nil {
-				return err
-			}
-			continue
 		}
 		switch x := v.(type) {
 		case []any:
@@ -350,6 +392,19 @@ func (f *form) readJSON(r *http.Request, opt formOptions) error {
 			if err := f.add(k, jsonScalar(x)); err != nil {
 				return err
 			}
+		}
+	}
+	if raw, ok := fields["file"]; ok {
+		var file any
+		if err := json.Unmarshal(raw, &file); err != nil {
+			return badRequest("Malformed JSON body: file: %v", err)
+		}
+		s, ok := file.(string)
+		if !ok {
+			return badRequest("The file parameter must be a string (a URL or a data URI)")
+		}
+		if err := f.readFileValue(strings.NewReader(s), "", opt, false, true); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -391,7 +446,7 @@ func readLimited(r io.Reader, max int64) (string, error) {
 		return "", err
 	}
 	if int64(len(b)) > max {
-		return "", fmt.Errorf("longer than %d bytes", max)
+		return "", errTooBig
 	}
 	return string(b), nil
 }
@@ -417,6 +472,10 @@ func fileReadError(err error) error {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
+	}
+	var se *storeError
+	if errors.As(err, &se) {
+		return se // the sandbox's own failure: a 500 (writeError)
 	}
 	return badRequest("The request body broke off before the end (%v); send it again", err)
 }

@@ -179,6 +179,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.handlers.Done()
 	start := time.Now()
+	if r.Body != nil && r.Body != http.NoBody {
+		body := &idleBody{ReadCloser: r.Body, rc: http.NewResponseController(w), idle: s.cfg.IdleTimeout}
+		r.Body = body
+		defer body.done()
+	}
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	// Clients measure their clock offset from Date; set it even on
 	// answers net/http would not stamp (it does not after a hijack).

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image"
-	"image/gif"
-	_ "image/jpeg" // decoders for image.DecodeConfig
-	_ "image/png"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +13,8 @@ import (
 	"strings"
 	"time"
 
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
+	"github.com/cloudup/cloudup/core/childenv"
+	"github.com/cloudup/cloudup/core/imageguard"
 )
 
 // media is what the sandbox learns from a file's bytes.
@@ -43,49 +39,51 @@ func sniffMedia(ctx context.Context, path string) (media, error) {
 		return media{}, err
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-
-	if cfg, name, err := image.DecodeConfig(bytes.NewReader(head)); err == nil || name != "" {
-		if err != nil {
-			// The header did not fit in the first block; read more.
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
-				return media{}, err
-			}
-			cfg, name, err = image.DecodeConfig(f)
-			if err != nil {
-				return media{kind: "raw"}, nil
-			}
-		}
-		m := media{kind: "image", format: imageFormats[name], width: cfg.Width, height: cfg.Height, pages: 1}
-		if m.format == "" {
-			m.format = name
-		}
-		if name == "gif" {
-			m.pages = gifFrames(path)
-		}
-		return m, nil
+	m, audio, err := sniff(f)
+	if err != nil {
+		return media{}, err
 	}
-	if format, audio := sniffVideo(head); format != "" {
-		m := media{kind: "video", format: format}
+	if m.kind == "video" {
 		probeVideo(ctx, path, &m, audio)
-		return m, nil
 	}
-	return media{kind: "raw"}, nil
+	return m, nil
 }
 
-func gifFrames(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return 1
+// sniff reads what r's first bytes say it is: an image (from its header
+// alone: the resolution limit is checked from it before anything decodes
+// a pixel, in commitUpload), a video or audio container (audio says which),
+// or raw bytes.
+func sniff(r io.ReadSeeker) (m media, audio bool, err error) {
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(r, head)
+	head = head[:n]
+	if info, err := imageguard.Check(bytes.NewReader(head), imageguard.Limits{MaxPixels: -1, MaxBytes: -1}); err == nil || info.Format != "" {
+		if err != nil {
+			// The header did not fit in the first block; read more.
+			if _, err := r.Seek(0, io.SeekStart); err != nil {
+				return media{}, false, err
+			}
+			info, err = imageguard.Check(r, imageguard.Limits{MaxPixels: -1, MaxBytes: -1})
+			if err != nil {
+				return media{kind: "raw"}, false, nil
+			}
+		}
+		m := media{kind: "image", format: imageFormats[info.Format], width: info.Width, height: info.Height, pages: 1}
+		if m.format == "" {
+			m.format = info.Format
+		}
+		if info.Format == "gif" {
+			if _, err := r.Seek(0, io.SeekStart); err == nil {
+				frames, _, _ := imageguard.GIFFrames(r)
+				m.pages = max(frames, 1)
+			}
+		}
+		return m, false, nil
 	}
-	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil || len(g.Image) == 0 {
-		return 1
+	if format, audio := sniffVideo(head); format != "" {
+		return media{kind: "video", format: format}, audio, nil
 	}
-	return len(g.Image)
+	return media{kind: "raw"}, false, nil
 }
 
 // sniffVideo recognises the containers Cloudinary stores as resource_type
@@ -127,8 +125,8 @@ func sniffVideo(h []byte) (format string, audio bool) {
 }
 
 // probeVideo fills in duration and dimensions with ffprobe when it is on
-// PATH; without it they stay 0. The child gets a minimal environment: the
-// user's CLOUDINARY_URL (a real secret) must not reach it.
+// PATH; without it they stay 0. The child gets a minimal environment
+// (childenv): the user's CLOUDINARY_URL (a real secret) must not reach it.
 func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	m.details = map[string]any{"is_audio": audio}
 	bin, err := exec.LookPath("ffprobe")
@@ -138,13 +136,26 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C"}
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.Dir = filepath.Dir(path)
 	out, err := cmd.Output()
 	m.probed = true
 	if err != nil {
 		m.probeErr = err
 		return
+	}
+	if err := parseProbe(out, m); err != nil {
+		m.probeErr = err
+	}
+}
+
+// parseProbe reads ffprobe's JSON (-show_format -show_streams) into m: the
+// duration, the first video stream's size, codec and frame rate, the
+// first audio stream's codec and channels. It is the output of a program
+// run on an uploaded file, so anything may be in it.
+func parseProbe(out []byte, m *media) error {
+	if m.details == nil {
+		m.details = map[string]any{}
 	}
 	var probe struct {
 		Format struct {
@@ -165,10 +176,11 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out, &probe); err != nil {
-		m.probeErr = err
-		return
+		return err
 	}
-	m.duration, _ = strconv.ParseFloat(probe.Format.Duration, 64)
+	if d, err := strconv.ParseFloat(probe.Format.Duration, 64); err == nil && d > 0 && !math.IsInf(d, 0) {
+		m.duration = d
+	}
 	if br, err := strconv.Atoi(probe.Format.BitRate); err == nil {
 		m.details["bit_rate"] = br
 	}
@@ -180,13 +192,13 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 				continue
 			}
 			hasVideo = true
-			m.width, m.height = st.Width, st.Height
+			m.width, m.height = max(st.Width, 0), max(st.Height, 0)
 			v := map[string]any{"codec": st.CodecName, "pix_format": st.PixFmt}
 			if br, err := strconv.Atoi(st.BitRate); err == nil {
 				v["bit_rate"] = strconv.Itoa(br)
 			}
 			m.details["video"] = v
-			if fr := frameRate(st.RFrameRate); fr > 0 {
+			if fr := frameRate(st.RFrameRate); fr > 0 && !math.IsInf(fr, 0) {
 				m.details["frame_rate"] = fr
 			}
 		case "audio":
@@ -204,6 +216,7 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	if m.duration > 0 {
 		m.details["duration"] = m.duration
 	}
+	return nil
 }
 
 func frameRate(s string) float64 {

@@ -1,10 +1,15 @@
 package sandbox
 
 import (
+	"context"
+	"io"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // netSim holds the simulated network's settings; they may change while
@@ -15,18 +20,30 @@ type netSim struct {
 }
 
 // throttledListener hands out connections whose reads and writes are paced
-// to the configured bandwidth.
+// to the configured bandwidth, at most slots of them open at once: the
+// next client waits in the kernel's backlog until one closes. (It does what
+// golang.org/x/net/netutil.LimitListener does; that one wraps each
+// connection in a type that hides the *net.TCPConn the "reset" fault needs
+// for SetLinger.)
 type throttledListener struct {
 	net.Listener
-	sim *netSim
+	sim   *netSim
+	slots *semaphore.Weighted
+	ctx   context.Context // ends when the server closes: a waiting Accept gives up
+	idle  time.Duration   // a write may wait this long for the client
 }
 
 func (l *throttledListener) Accept() (net.Conn, error) {
+	if err := l.slots.Acquire(l.ctx, 1); err != nil {
+		return nil, net.ErrClosed
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
+		l.slots.Release(1)
 		return nil, err
 	}
-	return &throttledConn{Conn: c, sim: l.sim, closed: make(chan struct{})}, nil
+	return &throttledConn{Conn: c, sim: l.sim, closed: make(chan struct{}), idle: l.idle,
+		release: func() { l.slots.Release(1) }}, nil
 }
 
 // throttledConn paces each direction separately. Pacing reads is enough to
@@ -38,6 +55,8 @@ type throttledConn struct {
 	rd, wr    pacer
 	closed    chan struct{}
 	closeOnce sync.Once
+	idle      time.Duration // each write may wait this long for the client
+	release   func()        // gives the connection's slot back
 }
 
 // quantum is how many bytes move between pauses: about 1/20 s worth, so
@@ -68,20 +87,25 @@ func (c *throttledConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write sends p a quantum at a time, each with its own deadline: a client
+// that stops taking the answer frees the connection after idle, while a
+// slow one that keeps reading gets as long as the answer takes.
 func (c *throttledConn) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		rate := c.sim.bandwidth.Load()
-		if rate <= 0 {
-			n, err := c.Conn.Write(p)
-			return written + n, err
+		q := 256 << 10
+		if rate > 0 {
+			q = quantum(rate)
 		}
-		q := quantum(rate)
 		if q > len(p) {
 			q = len(p)
 		}
-		if !c.wr.pace(q, rate, c.closed) {
+		if rate > 0 && !c.wr.pace(q, rate, c.closed) {
 			return written, net.ErrClosed
+		}
+		if c.idle > 0 {
+			c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
 		}
 		n, err := c.Conn.Write(p[:q])
 		written += n
@@ -94,7 +118,12 @@ func (c *throttledConn) Write(p []byte) (int, error) {
 }
 
 func (c *throttledConn) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		if c.release != nil {
+			c.release()
+		}
+	})
 	return c.Conn.Close()
 }
 
@@ -150,5 +179,43 @@ func (p *pacer) pace(n int, rate int64, closed <-chan struct{}) bool {
 		return true
 	case <-closed:
 		return false
+	}
+}
+
+// idleBody fails a body read that waits longer than idle for the client:
+// a stalled upload frees its connection, while a slow one (bytes keep
+// arriving, over a throttled link too) takes as long as it needs. Unlike
+// http.Server's ReadTimeout it bounds silence, not the whole upload.
+type idleBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+	read bool // a deadline is set
+	eof  bool
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.read = true
+	b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		// net/http now watches the connection for the client hanging up;
+		// that watch must not time out while the answer is worked on.
+		// (After any other error the deadline stays: net/http reads what
+		// is left of the body before answering, and a stalled client
+		// must not hold that up.)
+		b.eof = true
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// done bounds what net/http reads of an unread body after the handler
+// returned (it drains up to 256 KB before answering). A body read before
+// keeps its deadline: a stalled one has passed it, and its answer goes out
+// at once rather than after another wait.
+func (b *idleBody) done() {
+	if !b.read {
+		b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	}
 }

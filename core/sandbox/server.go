@@ -17,9 +17,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"github.com/cloudup/cloudup/core/imageguard"
+	"github.com/cloudup/cloudup/core/paths"
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/sync/singleflight"
 )
 
 // Config says how to run a sandbox. Only Dir is required.
@@ -41,10 +43,33 @@ type Config struct {
 	// offset from the Date header.
 	ClockSkew time.Duration
 
-	StrictDeliverySigning  bool          // require s--SIG-- on every delivery URL
+	StrictDeliverySigning bool // require s--SIG-- on every delivery URL
+	// AllowPrivateFetch lets remote uploads (file=http://…) fetch from
+	// this computer and private networks, for tests whose files are served
+	// on 127.0.0.1. Off, only public addresses are fetched; the sandbox's
+	// own delivery URLs are always served from its store.
+	AllowPrivateFetch bool
+	// AllowV1Signatures also accepts signature version 1, which signs "&"
+	// inside values raw, for clients older than June 2025. It is off: a v1
+	// signature over "a=1&b=2" also covers a request carrying b=2 as a
+	// separate parameter that nobody signed.
+	AllowV1Signatures      bool
 	BackgroundRemovalDelay time.Duration // when >0, e_background_removal answers 423 until this long after the first request
 
 	Limits Limits // plan limits; zero fields take Cloudinary's free-plan values
+
+	// MaxConnections caps the connections open at once (default 256);
+	// further clients wait to be accepted. With the parameter cap it
+	// bounds what a flood of unauthenticated requests can make the
+	// sandbox hold.
+	MaxConnections int
+	// IdleTimeout is how long a request may go without a byte from or to
+	// its client, while its body is read or its answer written (default
+	// 1 minute). It bounds silence, not duration: a large upload over a
+	// slow link takes as long as it needs. Keep-alive connections close
+	// after 2 minutes without a request, and headers must arrive within
+	// 20 seconds.
+	IdleTimeout time.Duration
 
 	// Logf, when set, receives one line per request (never a secret).
 	Logf func(format string, args ...any)
@@ -59,6 +84,10 @@ type Limits struct {
 	MaxRequestBytes int64 // 100 MB in one request; larger files must be chunked
 	MinChunkBytes   int64 // 5 MB for every chunk but the last
 	MaxDataURIBytes int64 // 62,910,000 characters of data URI
+	// MaxImagePixels caps an image's resolution (width × height): 25
+	// megapixels on Cloudinary's free plan. Uploads over it are refused
+	// from the header, before a pixel is decoded.
+	MaxImagePixels int64
 	// AdminCallsPerHour caps Admin and Search API calls per clock hour
 	// (free plans allow 500); 0 means unlimited.
 	AdminCallsPerHour int
@@ -67,19 +96,27 @@ type Limits struct {
 const (
 	mb = 1 << 20
 
+	defaultMaxConnections = 256
+	defaultIdleTimeout    = time.Minute
+	// maxHeaderBytes bounds a request's headers (and URL): the longest the
+	// SDKs send is an Admin API lookup of 100 public_ids in the query.
+	maxHeaderBytes = 128 << 10
+
 	defaultMaxImage   = 10 * mb
 	defaultMaxVideo   = 100 * mb
 	defaultMaxRaw     = 10 * mb
 	defaultMaxRequest = 100 * mb
 	defaultMinChunk   = 5 * mb
 	defaultMaxDataURI = 62_910_000
+	defaultMaxPixels  = imageguard.CloudinaryMaxPixels
 )
 
 // NoLimits is a Limits value with every size limit switched off, for
 // benchmarks that push files of gigabytes through the sandbox. Chunks must
-// still be at least MinChunkBytes.
+// still be at least MinChunkBytes, and renderings still decode no original
+// over imageguard's default resolution.
 func NoLimits() Limits {
-	return Limits{MaxImageBytes: -1, MaxVideoBytes: -1, MaxRawBytes: -1, MaxRequestBytes: -1, MaxDataURIBytes: -1}
+	return Limits{MaxImageBytes: -1, MaxVideoBytes: -1, MaxRawBytes: -1, MaxRequestBytes: -1, MaxDataURIBytes: -1, MaxImagePixels: -1}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -94,6 +131,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxRequestBytes, defaultMaxRequest)
 	def(&l.MinChunkBytes, defaultMinChunk)
 	def(&l.MaxDataURIBytes, defaultMaxDataURI)
+	def(&l.MaxImagePixels, defaultMaxPixels)
 	if l.MinChunkBytes < 0 {
 		l.MinChunkBytes = 0
 	}
@@ -137,15 +175,20 @@ type Server struct {
 	stopOnce sync.Once
 	stopErr  error
 
-	faults  *faultInjector
-	stats   *counters
-	admin   *adminLimiter
-	chunks  *chunkSessions
-	renders singleflight.Group  // one rendering per derived image at a time
-	slots   *semaphore.Weighted // renderings in parallel: one per CPU
-	bgMu    sync.Mutex
-	bgFirst map[string]time.Time // background-removal derivation → first request
-	seedMu  sync.Mutex           // one SeedSamples at a time
+	fetcher   *http.Client // remote uploads (fetch.go)
+	faults    *faultInjector
+	stats     *counters
+	admin     *adminLimiter
+	chunks    *chunkSessions
+	jobsMu    sync.Mutex
+	jobs      map[string]*renderJob // renderings under way, by version and derivation
+	slots     *semaphore.Weighted   // renderings in parallel: one per CPU
+	renderMem *semaphore.Weighted   // their memory, by estimate (renderBudget)
+	preauth   *semaphore.Weighted   // file bytes held before authentication (preauthBudget)
+	jsonSlots *semaphore.Weighted   // JSON upload bodies parsed at once
+	bgMu      sync.Mutex
+	bgFirst   map[string]time.Time // background-removal derivation → first request
+	seedMu    sync.Mutex           // one SeedSamples at a time
 }
 
 // Start opens (or creates) the sandbox account in cfg.Dir and starts
@@ -161,6 +204,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = defaultMaxConnections
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
 	if cfg.Cloud == "" {
 		cfg.Cloud = "sandbox"
 	}
@@ -175,10 +224,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: data directory %q: %w", cfg.Dir, err)
 	}
+	// The folder holds the account's secret (in the database) and every
+	// upload: private to the user, also when it already existed.
 	for _, sub := range []string{"", "blobs", "tmp", "uploads", "cache"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("sandbox: cannot create the data directory: %w", err)
+		if _, err := paths.Ensure(filepath.Join(dir, sub)); err != nil {
+			return nil, fmt.Errorf("sandbox: cannot prepare the data directory: %w", err)
 		}
+	}
+	if err := privateDatabase(filepath.Join(dir, "sandbox.db")); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	// Spool files left by a crash belong to no request any more.
 	if olds, _ := filepath.Glob(filepath.Join(dir, "tmp", "*")); len(olds) > 0 {
@@ -200,33 +254,43 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.close()
 		return nil, fmt.Errorf("sandbox: cannot listen on %s (is another sandbox running there? pass another address or port 0): %w", cfg.Addr, err)
 	}
+	srvCtx, cancel := context.WithCancel(context.Background())
 	sim := &netSim{}
 	sim.latency.Store(int64(cfg.Latency))
 	sim.bandwidth.Store(cfg.Bandwidth)
 
 	s := &Server{
-		cfg:     cfg,
-		limits:  cfg.Limits.withDefaults(),
-		cloud:   cfg.Cloud,
-		key:     key,
-		secret:  secret,
-		dir:     dir,
-		store:   st,
-		net:     sim,
-		ln:      &throttledListener{Listener: ln, sim: sim},
+		cfg:    cfg,
+		limits: cfg.Limits.withDefaults(),
+		cloud:  cfg.Cloud,
+		key:    key,
+		secret: secret,
+		dir:    dir,
+		store:  st,
+		net:    sim,
+		ln: &throttledListener{Listener: ln, sim: sim, ctx: srvCtx, idle: cfg.IdleTimeout,
+			slots: semaphore.NewWeighted(int64(cfg.MaxConnections))},
 		base:    "http://" + ln.Addr().String(),
 		faults:  faults,
 		stats:   newCounters(),
 		admin:   &adminLimiter{limit: cfg.Limits.AdminCallsPerHour},
 		bgFirst: map[string]time.Time{},
 		slots:   semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)))),
+		jobs:    map[string]*renderJob{},
+		fetcher: newFetcher(cfg.AllowPrivateFetch),
+
+		renderMem: semaphore.NewWeighted(renderBudget),
+		preauth:   semaphore.NewWeighted(preauthBudget),
+		jsonSlots: semaphore.NewWeighted(2),
 	}
 	s.chunks = newChunkSessions(filepath.Join(dir, "uploads"))
 	s.chunks.expire(24 * time.Hour)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = srvCtx, cancel
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: time.Minute,
+		ReadHeaderTimeout: 20 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 		// net/http's own complaints (bad requests, broken connections)
 		// go to the request log, not to the process's stderr.
@@ -317,10 +381,54 @@ func (s *Server) enter() bool {
 // now is the server's idea of the time (see Config.ClockSkew).
 func (s *Server) now() time.Time { return time.Now().Add(s.cfg.ClockSkew) }
 
+// logf sends one line to Config.Logf with its control characters escaped:
+// a URL path or parameter carrying %0a or an escape sequence can neither
+// forge a log line nor drive the terminal that shows it.
 func (s *Server) logf(format string, args ...any) {
 	if s.cfg.Logf != nil {
-		s.cfg.Logf(format, args...)
+		s.cfg.Logf("%s", escapeControls(fmt.Sprintf(format, args...)))
 	}
+}
+
+// escapeControls writes control characters, Unicode line separators and
+// invalid UTF-8 as Go escapes (\n, \x1b, \u2028, \xff).
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == utf8.RuneError
 }
 
 // SetLatency changes the simulated round-trip delay for new requests.
@@ -413,4 +521,21 @@ func credentials(ctx context.Context, st *store, key, secret string) (string, st
 		}
 	}
 	return key, secret, nil
+}
+
+// privateDatabase creates the database file readable by the user alone
+// (SQLite gives its -wal and -shm files the database's permissions) and
+// narrows the permissions of one left readable by others.
+func privateDatabase(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot create the database %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := paths.PrivateFile(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

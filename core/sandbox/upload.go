@@ -11,41 +11,62 @@ import (
 	"time"
 
 	"github.com/cloudup/cloudup/core/signing"
+	"golang.org/x/sync/semaphore"
 )
 
 // handleUpload serves POST /v1_1/CLOUD[/RT]/upload without chunk headers.
+//
+// The request is authenticated before its file is stored: multipart and
+// JSON bodies carry their parameters before the file, so a file without a
+// valid signature or unsigned preset is refused before a byte of it is
+// read. Url-encoded bodies come sorted by key (cloudinary-go sends data
+// URIs that way), so "file" precedes "signature"; such a file is held in
+// a spool counted against the server's allowance for unauthenticated
+// bytes (preauthBudget) and deleted the moment the request is refused.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, rtPath string) error {
 	ctx := r.Context()
 	var sp *spool
 	defer func() { sp.discard() }()
+	var held *heldWriter
+	defer func() { held.release() }()
 	var acc access
-	authorized := false
+	authorized := -1 // values authenticated early, -1: none
 	f, err := parseForm(r, formOptions{
 		openFile: func(params url.Values, _ string, complete bool) (io.Writer, error) {
-			if complete && canAuthorize(params) {
+			if complete {
 				// Reject before reading the file, as Cloudinary does.
 				a, err := s.authorizeUpload(ctx, r, params, true)
 				if err != nil {
-					return nil, err
+					return nil, fileFirstHint(r, params, err)
 				}
-				acc, authorized = a, true
+				acc, authorized = a, countValues(params)
 			}
 			var err error
-			sp, err = s.newSpool()
-			return sp, err
+			if sp, err = s.newSpool(); err != nil {
+				return nil, err
+			}
+			if authorized < 0 {
+				held = &heldWriter{w: sp, budget: s.preauth}
+				return held, nil
+			}
+			return sp, nil
 		},
 		maxFile:    s.limits.MaxRequestBytes,
 		tooLarge:   func(int64) error { return s.requestTooLarge() },
 		maxDataURI: s.limits.MaxDataURIBytes,
+		jsonSlots:  s.jsonSlots,
 	})
 	if err != nil {
 		return err
 	}
-	if !authorized {
+	// Parameters after the file part (or a file held before any) are
+	// covered by the signature too: check everything as received.
+	if authorized != countValues(f.params) {
 		if acc, err = s.authorizeUpload(ctx, r, f.params, true); err != nil {
 			return err
 		}
 	}
+	held.release()
 	filename := f.filename
 	switch {
 	case f.fileURL != "":
@@ -76,6 +97,58 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, rtPath str
 	}
 	writeJSON(w, http.StatusOK, s.uploadResponse(res.asset, res.existing, res.overwritten))
 	return nil
+}
+
+func countValues(p url.Values) int {
+	n := 0
+	for _, v := range p {
+		n += len(v)
+	}
+	return n
+}
+
+// fileFirstHint adds to a refusal of a multipart file part that arrived
+// before any signature or preset that the sandbox reads the parameters
+// first: a client that put them after the file learns what to change.
+func fileFirstHint(r *http.Request, params url.Values, err error) error {
+	var ae *apiError
+	if canAuthorize(params) || !errors.As(err, &ae) || !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		return err
+	}
+	e := *ae
+	e.msg += " (the sandbox authenticates a request before storing its file: send api_key, timestamp and signature, or upload_preset, before the file part, as the SDKs do)"
+	return &e
+}
+
+// preauthBudget is how many bytes of files the sandbox holds, across all
+// requests at once, before they are authenticated (url-encoded bodies sort
+// "file" before "signature").
+const preauthBudget = 128 << 20
+
+// heldWriter counts a file's bytes stored before its request is
+// authenticated against the server's allowance.
+type heldWriter struct {
+	w      io.Writer
+	budget *semaphore.Weighted
+	held   int64
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	if !h.budget.TryAcquire(int64(len(p))) {
+		e := errorf(http.StatusTooManyRequests, "Too many unauthenticated uploads are arriving at once: try again in a moment")
+		e.retryAfter = time.Second
+		return 0, e
+	}
+	h.held += int64(len(p))
+	return h.w.Write(p)
+}
+
+// release gives the bytes back (the request is authenticated or over).
+func (h *heldWriter) release() {
+	if h != nil && h.held > 0 {
+		h.budget.Release(h.held)
+		h.held = 0
+	}
 }
 
 // canAuthorize says the parameters hold what authentication needs.
@@ -158,6 +231,10 @@ func (s *Server) commitUpload(ctx context.Context, in uploadInput) (putResult, e
 	}
 	if max := s.limits.maxFor(rt); max >= 0 && in.size > max {
 		return putResult{}, badRequest("File size too large. Got %d. Maximum is %d.", in.size, max)
+	}
+	if px := int64(m.width) * int64(m.height); rt == "image" && s.limits.MaxImagePixels >= 0 && px > s.limits.MaxImagePixels {
+		// Cloudinary's answer; the dimensions come from the header only.
+		return putResult{}, badRequest("Resolution too large. Got %d. Maximum is %d.", px, s.limits.MaxImagePixels)
 	}
 	typ := p.Get("type")
 	switch typ {
@@ -462,53 +539,6 @@ func (s *Server) deliveryURL(a *asset, transformation string) string {
 	}
 	return b.String()
 }
-
-// fetchRemote downloads a remote file into a spool. Cloudinary fetches
-// http(s) URLs itself; so does the sandbox (the file comes from wherever
-// the URL points, a local test server included).
-func (s *Server) fetchRemote(ctx context.Context, raw string) (*spool, string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", badRequest("Unsupported source URL: %s (the sandbox fetches http and https URLs)", truncate(raw, 200))
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", badRequest("Error in loading %s - %v", truncate(raw, 200), err)
-	}
-	req.Header.Set("User-Agent", "cloudup-sandbox")
-	resp, err := remoteClient.Do(req)
-	if err != nil {
-		return nil, "", badRequest("Error in loading %s - %v", truncate(raw, 200), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, "", notFound("Resource not found - %s", truncate(raw, 200))
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, "", badRequest("Error in loading %s - %s", truncate(raw, 200), resp.Status)
-	}
-	sp, err := s.newSpool()
-	if err != nil {
-		return nil, "", err
-	}
-	max := s.maxAnyType()
-	if _, err := copyLimited(sp, resp.Body, max); err != nil {
-		sp.discard()
-		if errors.Is(err, errTooBig) {
-			return nil, "", badRequest("File size too large. Got more than %d. Maximum is %d.", max, max)
-		}
-		return nil, "", badRequest("Error in loading %s - %v", truncate(raw, 200), err)
-	}
-	name := u.Path[strings.LastIndex(u.Path, "/")+1:]
-	if n, err := url.PathUnescape(name); err == nil {
-		name = n
-	}
-	return sp, name, nil
-}
-
-var remoteClient = &http.Client{Timeout: 2 * time.Minute}
 
 // maxAnyType is the largest file any resource type may be (<0: none).
 func (s *Server) maxAnyType() int64 {

@@ -207,7 +207,8 @@ func TestPathTraversalPublicIDsAreRejected(t *testing.T) {
 }
 
 func TestRemoteURLAndDataURIUploadsWork(t *testing.T) {
-	s := startSandbox(t, Config{})
+	// The origin is a test server on 127.0.0.1: a private address.
+	s := startSandbox(t, Config{AllowPrivateFetch: true})
 	cld := sdk(t, s)
 	ctx := context.Background()
 	img := pngBytes(t, 123, 45)
@@ -526,57 +527,63 @@ func TestClockSkewShowsInDateAndStaleChecks(t *testing.T) {
 	}
 }
 
-// TestSignatureVersionsOneAndTwoAreAccepted signs a value holding "&"
-// both ways Cloudinary accepts: version 2 escapes it as %26 in the string
-// to sign, version 1 (older SDKs) leaves it raw. Either algorithm.
-func TestSignatureVersionsOneAndTwoAreAccepted(t *testing.T) {
-	s := startSandbox(t, Config{})
-	file := "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes(t, 4, 4))
-	digest := func(algo signing.Algorithm, text string) string {
-		if algo == signing.SHA256 {
-			sum := sha256.Sum256([]byte(text + s.APISecret()))
-			return hex.EncodeToString(sum[:])
-		}
-		sum := sha1.Sum([]byte(text + s.APISecret()))
-		return hex.EncodeToString(sum[:])
-	}
-	cases := []struct {
-		name    string
-		algo    signing.Algorithm
-		version int
-		ok      bool
-	}{
-		{"v2 SHA-1", signing.SHA1, 2, true},
-		{"v1 SHA-1", signing.SHA1, 1, true},
-		{"v2 SHA-256", signing.SHA256, 2, true},
-		{"v1 SHA-256", signing.SHA256, 1, true},
-		{"v3 (unknown) SHA-1", signing.SHA1, 3, false},
-	}
-	for i, c := range cases {
-		p := url.Values{
-			"public_id":    {fmt.Sprint("versions/", i)},
-			"display_name": {"Salt & Pepper"},
-			"timestamp":    {fmt.Sprint(time.Now().Unix())},
-		}
-		toSign := signing.StringToSign(p, 2)
-		switch c.version {
-		case 1:
-			toSign = signing.StringToSign(p, 1)
-		case 3:
-			toSign = strings.ReplaceAll(toSign, "%26", "%2526")
-		}
-		if c.version == 1 && toSign == signing.StringToSign(p, 2) {
-			t.Fatal("the test value must sign differently in versions 1 and 2")
-		}
-		p.Set("signature", digest(c.algo, toSign))
-		p.Set("api_key", s.APIKey())
-		p.Set("file", file)
-		code, m := postForm(t, s.apiURL("image/upload"), p)
-		if c.ok && (code != 200 || m["display_name"] != "Salt & Pepper") {
-			t.Errorf("%s: %d %q, want accepted", c.name, code, errorMessage(m))
-		}
-		if !c.ok && (code != http.StatusUnauthorized || !strings.HasPrefix(errorMessage(m), "Invalid Signature")) {
-			t.Errorf("%s: %d %q, want 401 Invalid Signature", c.name, code, errorMessage(m))
-		}
+// TestSignatureVersionOneOnlyWithTheCompatibilityOption signs a value
+// holding "&" both ways: version 2 escapes it as %26 in the string to
+// sign, version 1 (SDKs before June 2025) leaves it raw. Version 1 is
+// refused unless Config.AllowV1Signatures lets old clients in, because it
+// lets parameters be merged that nobody signed. Either algorithm.
+func TestSignatureVersionOneOnlyWithTheCompatibilityOption(t *testing.T) {
+	for _, allowV1 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("AllowV1Signatures=%v", allowV1), func(t *testing.T) {
+			s := startSandbox(t, Config{AllowV1Signatures: allowV1})
+			file := "data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes(t, 4, 4))
+			digest := func(algo signing.Algorithm, text string) string {
+				if algo == signing.SHA256 {
+					sum := sha256.Sum256([]byte(text + s.APISecret()))
+					return hex.EncodeToString(sum[:])
+				}
+				sum := sha1.Sum([]byte(text + s.APISecret()))
+				return hex.EncodeToString(sum[:])
+			}
+			cases := []struct {
+				name    string
+				algo    signing.Algorithm
+				version int
+				ok      bool
+			}{
+				{"v2 SHA-1", signing.SHA1, 2, true},
+				{"v1 SHA-1", signing.SHA1, 1, allowV1},
+				{"v2 SHA-256", signing.SHA256, 2, true},
+				{"v1 SHA-256", signing.SHA256, 1, allowV1},
+				{"v3 (unknown) SHA-1", signing.SHA1, 3, false},
+			}
+			for i, c := range cases {
+				p := url.Values{
+					"public_id":    {fmt.Sprint("versions/", i)},
+					"display_name": {"Salt & Pepper"},
+					"timestamp":    {fmt.Sprint(time.Now().Unix())},
+				}
+				toSign := signing.StringToSign(p, 2)
+				switch c.version {
+				case 1:
+					toSign = signing.StringToSign(p, 1)
+				case 3:
+					toSign = strings.ReplaceAll(toSign, "%26", "%2526")
+				}
+				if c.version == 1 && toSign == signing.StringToSign(p, 2) {
+					t.Fatal("the test value must sign differently in versions 1 and 2")
+				}
+				p.Set("signature", digest(c.algo, toSign))
+				p.Set("api_key", s.APIKey())
+				p.Set("file", file)
+				code, m := postForm(t, s.apiURL("image/upload"), p)
+				if c.ok && (code != 200 || m["display_name"] != "Salt & Pepper") {
+					t.Errorf("%s: %d %q, want accepted", c.name, code, errorMessage(m))
+				}
+				if !c.ok && (code != http.StatusUnauthorized || !strings.HasPrefix(errorMessage(m), "Invalid Signature")) {
+					t.Errorf("%s: %d %q, want 401 Invalid Signature", c.name, code, errorMessage(m))
+				}
+			}
+		})
 	}
 }

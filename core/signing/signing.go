@@ -161,10 +161,23 @@ func (e *InvalidSignatureError) Error() string {
 func (e *InvalidSignatureError) Unwrap() error { return ErrInvalidSignature }
 
 // Verify checks a received signature over params exactly as received. The
-// algorithm follows from the length (40 hex digits SHA-1, 64 SHA-256); both
-// signature versions are accepted (old clients sign "&" raw), and so is the
-// variant without empty values, which is how the Node SDK signs.
+// algorithm follows from the length (40 hex digits SHA-1, 64 SHA-256); the
+// string is the current version's (2: "&" inside a value written %26),
+// with or without empty values (the Node SDK drops them).
 func Verify(params url.Values, signature, secret string) error {
+	return verify(params, signature, secret, []int{CurrentVersion})
+}
+
+// VerifyAllowingV1 is Verify that also accepts signature version 1, which
+// signs "&" inside values raw, as clients from before June 2025 do. Only a
+// compatibility option should use it: under version 1 a value "a&b=c"
+// signs the same string as a value "a" plus a parameter b=c that nobody
+// signed.
+func VerifyAllowingV1(params url.Values, signature, secret string) error {
+	return verify(params, signature, secret, []int{CurrentVersion, 1})
+}
+
+func verify(params url.Values, signature, secret string, versions []int) error {
 	var algo Algorithm
 	switch len(signature) {
 	case 40:
@@ -175,7 +188,7 @@ func Verify(params url.Values, signature, secret string) error {
 		return &InvalidSignatureError{Signature: signature, ToSign: StringToSign(params, CurrentVersion)}
 	}
 	want := []byte(strings.ToLower(signature))
-	for _, version := range []int{2, 1} {
+	for _, version := range versions {
 		for _, keepEmpty := range []bool{true, false} {
 			got := digest(stringToSign(params, version, keepEmpty), secret, algo)
 			if subtle.ConstantTimeCompare([]byte(got), want) == 1 {

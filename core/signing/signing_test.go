@@ -80,13 +80,32 @@ func TestVerifyPicksAlgorithmByLengthAndRejectsTampering(t *testing.T) {
 			t.Fatalf("%s: tampered params: %v", algo, err)
 		}
 	}
-	// A version-1 signature (raw "&") is still accepted.
+	// A version-1 signature (raw "&") passes only where old clients are
+	// let in on purpose.
 	v1 := digest(StringToSign(p, 1), "s3cr3t", SHA1)
-	if err := Verify(p, v1, "s3cr3t"); err != nil {
-		t.Fatalf("v1 rejected: %v", err)
+	if err := Verify(p, v1, "s3cr3t"); !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("Verify took a v1 signature: %v", err)
+	}
+	if err := VerifyAllowingV1(p, v1, "s3cr3t"); err != nil {
+		t.Fatalf("VerifyAllowingV1 rejected it: %v", err)
 	}
 	if err := Verify(p, "abc", "s3cr3t"); err == nil {
 		t.Fatal("short signature accepted")
+	}
+}
+
+func TestAVersion1SignatureCannotMergeParameters(t *testing.T) {
+	// Signed: public_id=x and tags=evil. Under version 1 the same
+	// signature also covers one parameter public_id="x&tags=evil", which
+	// nobody signed.
+	signed := url.Values{"public_id": {"x"}, "tags": {"evil"}, "timestamp": {"1700000000"}}
+	sig := Sign(signed, "s3cr3t", SHA1)
+	merged := url.Values{"public_id": {"x&tags=evil"}, "timestamp": {"1700000000"}}
+	if err := VerifyAllowingV1(merged, sig, "s3cr3t"); err != nil {
+		t.Fatalf("the example no longer collides under version 1: %v", err)
+	}
+	if err := Verify(merged, sig, "s3cr3t"); !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("Verify accepted parameters nobody signed: %v", err)
 	}
 }
 

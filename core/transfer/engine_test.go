@@ -584,7 +584,9 @@ func TestTemplateOptionsFolderTagsAndContextReachTheServer(t *testing.T) {
 }
 
 func TestRemoteURLIsFetchedByTheServer(t *testing.T) {
-	r := newRig(t, rigOptions{})
+	// The file is served on 127.0.0.1, which the sandbox fetches from only
+	// when told to.
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{AllowPrivateFetch: true}})
 	p := filepath.Join(r.dir, "pic.jpg")
 	writeJPEG(t, p)
 	srv := serveFile(t, p)

@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cloudup/cloudup/core/paths"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite, so CGO_ENABLED=0 builds work
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Journal is the durable record of uploads: one row per unfinished item
@@ -128,6 +130,9 @@ func OpenJournal(path string) (*Journal, error) {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		db.Close()
+		if explained := explainJournal(path, err); explained != err {
+			return nil, explained
+		}
 		return nil, fmt.Errorf("the upload journal %s cannot be read (%v): move it aside and start again", path, err)
 	}
 	if version > schemaVersion {
@@ -136,7 +141,7 @@ func OpenJournal(path string) (*Journal, error) {
 	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("preparing the upload journal %s: %w", path, err)
+		return nil, explainJournal(path, fmt.Errorf("preparing the upload journal %s: %w", path, err))
 	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		db.Close()
@@ -240,7 +245,8 @@ func nanos(t time.Time) int64 {
 }
 
 // save writes an item's row (insert or full update) under owner.
-func (j *Journal) save(ctx context.Context, owner string, e *Entry) error {
+func (j *Journal) save(ctx context.Context, owner string, e *Entry) (err error) {
+	defer j.explain(&err)
 	opts, err := json.Marshal(e.Options)
 	if err != nil {
 		return err
@@ -267,7 +273,8 @@ func (j *Journal) save(ctx context.Context, owner string, e *Entry) error {
 
 // insertQueued records newly added items in one transaction; rows that a
 // worker already wrote are left alone.
-func (j *Journal) insertQueued(ctx context.Context, owner string, entries []*Entry) error {
+func (j *Journal) insertQueued(ctx context.Context, owner string, entries []*Entry) (err error) {
+	defer j.explain(&err)
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -294,8 +301,9 @@ func (j *Journal) insertQueued(ctx context.Context, owner string, entries []*Ent
 }
 
 // ackChunk records that the server has bytes [start, end) of an upload.
-func (j *Journal) ackChunk(ctx context.Context, id ItemID, uploadID string, start, end int64) error {
-	_, err := j.db.ExecContext(ctx, `INSERT OR REPLACE INTO chunks (item_id, upload_id, start, end, acked_ns) VALUES (?,?,?,?,?)`,
+func (j *Journal) ackChunk(ctx context.Context, id ItemID, uploadID string, start, end int64) (err error) {
+	defer j.explain(&err)
+	_, err = j.db.ExecContext(ctx, `INSERT OR REPLACE INTO chunks (item_id, upload_id, start, end, acked_ns) VALUES (?,?,?,?,?)`,
 		string(id), uploadID, start, end, time.Now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("writing the upload journal: %w", err)
@@ -335,7 +343,8 @@ func (j *Journal) resetChunks(ctx context.Context, id ItemID) error {
 // finish records the outcome in the history and drops the item's row and
 // chunks, in one transaction. Failed items keep their row (with the reason)
 // until they are retried, removed or cleared.
-func (j *Journal) finish(ctx context.Context, owner string, e *Entry, h HistoryEntry) error {
+func (j *Journal) finish(ctx context.Context, owner string, e *Entry, h HistoryEntry) (err error) {
+	defer j.explain(&err)
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -365,8 +374,9 @@ func (j *Journal) finish(ctx context.Context, owner string, e *Entry, h HistoryE
 }
 
 // setState updates only an item's state and error.
-func (j *Journal) setState(ctx context.Context, owner string, id ItemID, s State, msg string, resumable bool) error {
-	_, err := j.db.ExecContext(ctx, `UPDATE items SET state = ?, error = ?, resumable = ?, owner = ?, updated_ns = ? WHERE id = ?`,
+func (j *Journal) setState(ctx context.Context, owner string, id ItemID, s State, msg string, resumable bool) (err error) {
+	defer j.explain(&err)
+	_, err = j.db.ExecContext(ctx, `UPDATE items SET state = ?, error = ?, resumable = ?, owner = ?, updated_ns = ? WHERE id = ?`,
 		string(s), msg, resumable, owner, time.Now().UnixNano(), string(id))
 	return err
 }
@@ -439,7 +449,8 @@ type rowWithOwner struct {
 func (r rowWithOwner) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.owner)...) }
 
 // claim gives owner the rows Unfinished lists, so no other engine resumes them too.
-func (j *Journal) claim(ctx context.Context, owner, profile string) ([]Entry, error) {
+func (j *Journal) claim(ctx context.Context, owner, profile string) (_ []Entry, err error) {
+	defer j.explain(&err)
 	entries, err := j.Unfinished(ctx, profile)
 	if err != nil {
 		return nil, err
@@ -458,8 +469,9 @@ func (j *Journal) claim(ctx context.Context, owner, profile string) ([]Entry, er
 }
 
 // heartbeat says owner is alive.
-func (j *Journal) heartbeat(ctx context.Context, owner string) error {
-	_, err := j.db.ExecContext(ctx, `INSERT INTO owners (owner, host, pid, heartbeat_ns) VALUES (?,?,?,?)
+func (j *Journal) heartbeat(ctx context.Context, owner string) (err error) {
+	defer j.explain(&err)
+	_, err = j.db.ExecContext(ctx, `INSERT INTO owners (owner, host, pid, heartbeat_ns) VALUES (?,?,?,?)
 		ON CONFLICT(owner) DO UPDATE SET heartbeat_ns = excluded.heartbeat_ns`, owner, j.host, os.Getpid(), time.Now().UnixNano())
 	return err
 }
@@ -585,4 +597,57 @@ func newItemID() ItemID {
 	var b [8]byte
 	rand.Read(b[:])
 	return ItemID(hex.EncodeToString(b[:]))
+}
+
+// ErrJournalFull and ErrJournalLocked classify a *JournalError.
+var (
+	ErrJournalFull   = errors.New("the disk holding the upload journal is full")
+	ErrJournalLocked = errors.New("the upload journal is locked by another program")
+)
+
+// JournalError is a journal write that failed for a reason the person at
+// the keyboard can fix: a full disk, or the journal held by another
+// program. SQLite rolls the failed write back, so what the journal held
+// before is intact; the message says so, and what to do.
+type JournalError struct {
+	Kind error // ErrJournalFull or ErrJournalLocked
+	Path string
+	Err  error
+}
+
+func (e *JournalError) Error() string {
+	if e.Kind == ErrJournalLocked {
+		return fmt.Sprintf("the upload journal (%s) is locked by another program, probably another Cloudup or cloudup-cli using the same data folder: close it or let it finish, then try again; nothing recorded so far is lost", e.Path)
+	}
+	return fmt.Sprintf("the disk holding the upload journal (%s) is full: free some space, then try again; nothing recorded so far is lost", filepath.Dir(e.Path))
+}
+
+func (e *JournalError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+func (j *Journal) explain(err *error) {
+	if *err != nil {
+		*err = explainJournal(j.path, *err)
+	}
+}
+
+// explainJournal turns a full disk (ENOSPC, SQLITE_FULL) or a lock held
+// elsewhere (SQLITE_BUSY, SQLITE_LOCKED, after the busy timeout) into a
+// *JournalError; other errors pass unchanged.
+func explainJournal(path string, err error) error {
+	var je *JournalError
+	if errors.As(err, &je) {
+		return err
+	}
+	var coded interface{ Code() int }
+	code := -1
+	if errors.As(err, &coded) {
+		code = coded.Code() & 0xff // the primary code of an extended one
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC) || code == sqlite3.SQLITE_FULL:
+		return &JournalError{Kind: ErrJournalFull, Path: path, Err: err}
+	case code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED:
+		return &JournalError{Kind: ErrJournalLocked, Path: path, Err: err}
+	}
+	return err
 }

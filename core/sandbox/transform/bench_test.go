@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -48,7 +49,7 @@ func BenchmarkRender(b *testing.B) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				if _, _, err := Render(src, "jpg", c, "", tt.accept); err != nil {
+				if _, _, err := Render(context.Background(), src, "jpg", c, "", tt.accept); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -23,11 +23,12 @@ var ErrNoFFmpeg = errors.New("ffmpeg is not installed, so video poster frames ca
 var ErrNoFrame = errors.New("the file has no decodable video frame")
 
 // Limits on what a transformation may ask for. They bound memory and CPU per
-// request: an output side above MaxSide or an area above MaxPixels is refused
-// before any pixel buffer is allocated.
+// request: an output side above MaxSide or an area above MaxPixels (25
+// megapixels, Cloudinary's free-plan cap on an image, so one buffer is at
+// most 100 MB) is refused before any pixel buffer is allocated.
 const (
 	MaxSide       = 10000
-	MaxPixels     = 50_000_000
+	MaxPixels     = 25_000_000
 	MaxComponents = 20
 )
 

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"image"
@@ -292,7 +293,7 @@ func TestChainsComposeStepByStep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _, err := Render(step, "png", c, "", "")
+		body, _, err := Render(context.Background(), step, "png", c, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -380,7 +381,7 @@ func TestFAutoThumbnailsOfEverySampleDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body, ct, err := Render(src, format, c, "", "image/avif,image/webp,*/*")
+			body, ct, err := Render(context.Background(), src, format, c, "", "image/avif,image/webp,*/*")
 			if strings.HasSuffix(chain, "f_webp") && errors.Is(err, errWebPUnreadable) {
 				continue // an explicit f_webp fails loudly instead of lying
 			}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"errors"
 	"image/color"
 	"testing"
@@ -44,7 +45,7 @@ func FuzzRender(f *testing.F) {
 		src := photo(int(w%64)+1, int(h%48)+1)
 		src.SetNRGBA(0, 0, color.NRGBA{1, 2, 3, 0}) // some alpha to carry along
 		for _, accept := range []string{"", "image/webp"} {
-			body, ct, err := Render(src, "jpg", c, "", accept)
+			body, ct, err := Render(context.Background(), src, "jpg", c, "", accept)
 			if err != nil {
 				var te *Error
 				if !errors.As(err, &te) {

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"image"
 	"image/color"
 	"runtime"
@@ -305,7 +306,7 @@ func TestOversizedRequestIsRefusedWithoutAllocatingIt(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, _, err = Render(src, "jpg", c, "", "")
+	_, _, err = Render(context.Background(), src, "jpg", c, "", "")
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		t.Fatal("a 90-megapixel pad was rendered, want it refused")

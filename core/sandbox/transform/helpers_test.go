@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -67,7 +68,7 @@ func renderChain(t testing.TB, src image.Image, srcFormat, chain, ext, accept st
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", chain, err)
 	}
-	body, ct, err := Render(src, srcFormat, c, ext, accept)
+	body, ct, err := Render(context.Background(), src, srcFormat, c, ext, accept)
 	if err != nil {
 		t.Fatalf("Render(%q): %v", chain, err)
 	}
@@ -92,7 +93,7 @@ func renderError(t *testing.T, src image.Image, chain, ext string) *Error {
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", chain, err)
 	}
-	_, _, err = Render(src, "jpg", c, ext, "")
+	_, _, err = Render(context.Background(), src, "jpg", c, ext, "")
 	var te *Error
 	if !errors.As(err, &te) {
 		t.Fatalf("Render(%q, ext %q) error = %v, want a *transform.Error", chain, ext, err)

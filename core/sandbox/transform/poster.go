@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cloudup/cloudup/core/childenv"
+	"github.com/cloudup/cloudup/core/imageguard"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
@@ -61,19 +63,6 @@ func PosterFrame(ctx context.Context, videoPath string) (image.Image, error) {
 	return img, err
 }
 
-// childEnv is the environment for ffmpeg and ffprobe: enough to run, and
-// nothing else, so a CLOUDINARY_URL (which holds the API secret) in our own
-// environment never reaches a child process.
-func childEnv() []string {
-	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LD_LIBRARY_PATH"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
 // ffmpegInput names a local file so ffmpeg cannot read it as a protocol
 // URL or an option: ffmpeg treats "http:…" or "concat:…" names as
 // protocols unless they carry the file: prefix.
@@ -88,7 +77,7 @@ func videoDuration(ctx context.Context, abs string) (float64, bool) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-show_entries", "format=duration",
 		"-of", "default=noprint_wrappers=1:nokey=1", ffmpegInput(abs))
-	cmd.Env = childEnv()
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
 	if err != nil {
@@ -106,10 +95,12 @@ func grabFrame(ctx context.Context, ffmpeg, abs string, at float64) (image.Image
 	defer cancel()
 	// -ss before -i seeks on the container's index instead of decoding
 	// every frame up to the timestamp.
+	// The frame is scaled to fit MaxSide (an 8K frame becomes 10000 wide
+	// at most) so a video declaring a huge picture cannot make a huge PNG.
 	cmd := exec.CommandContext(ctx, ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error",
 		"-ss", strconv.FormatFloat(at, 'f', 3, 64), "-i", ffmpegInput(abs),
-		"-map", "0:v:0", "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "pipe:1")
-	cmd.Env = childEnv()
+		"-map", "0:v:0", "-frames:v", "1", "-vf", posterScale, "-f", "image2pipe", "-c:v", "png", "pipe:1")
+	cmd.Env = childenv.For(childenv.Tool)
 	cmd.WaitDelay = time.Second
 	var stdout limitedBuffer
 	stdout.limit = maxFrameBytes
@@ -127,12 +118,16 @@ func grabFrame(ctx context.Context, ffmpeg, abs string, at float64) (image.Image
 		}
 		return nil, fmt.Errorf("extracting a frame of %s: %w (ffmpeg: %s)", filepath.Base(abs), ErrNoFrame, detail)
 	}
-	img, err := png.Decode(bytes.NewReader(stdout.Bytes()))
+	img, _, err := imageguard.DecodeWith(ctx, bytes.NewReader(stdout.Bytes()), imageguard.Limits{MaxPixels: MaxPixels, MaxBytes: maxFrameBytes}, png.Decode)
 	if err != nil {
 		return nil, fmt.Errorf("extracting a frame of %s: ffmpeg's PNG did not decode: %w", filepath.Base(abs), err)
 	}
 	return img, nil
 }
+
+// posterScale shrinks a frame to at most MaxPixels (keeping its shape);
+// smaller frames pass unchanged.
+var posterScale = fmt.Sprintf("scale=w='if(gt(iw*ih,%[1]d),trunc(iw*sqrt(%[1]d/(iw*ih))/2)*2,iw)':h=-2", MaxPixels)
 
 // limitedBuffer keeps at most limit bytes and then fails the write, which
 // stops ffmpeg rather than letting a runaway child fill memory.

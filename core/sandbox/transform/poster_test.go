@@ -59,7 +59,7 @@ func TestPosterFrameDecodesAFrameOfARealVideo(t *testing.T) {
 	}
 	// And the frame goes through Render like any image.
 	c, _ := Parse("c_fill,w_100,h_100/f_jpg")
-	if _, ct, err := Render(img, "jpg", c, "", ""); err != nil || ct != "image/jpeg" {
+	if _, ct, err := Render(context.Background(), img, "jpg", c, "", ""); err != nil || ct != "image/jpeg" {
 		t.Errorf("rendering the poster: %s, %v", ct, err)
 	}
 }
@@ -124,12 +124,38 @@ func TestPosterFrameStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-func TestChildProcessesDoNotInheritTheCloudinaryURL(t *testing.T) {
+func TestFFmpegAndFFprobeDoNotInheritTheCloudinaryURL(t *testing.T) {
+	// Wrappers named ffmpeg and ffprobe first on PATH record their
+	// environment, then run the real tools.
+	real := map[string]string{}
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+		real[tool] = p
+	}
+	src := makeVideo(t, "env.mp4", "testsrc=size=64x48:rate=5:duration=1")
+	dir := t.TempDir()
+	for tool, p := range real {
+		script := "#!/bin/sh\nenv > '" + filepath.Join(dir, tool+".env") + "'\nexec '" + p + "' \"$@\"\n"
+		if err := os.WriteFile(filepath.Join(dir, tool), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("CLOUDINARY_URL", "cloudinary://key:not-for-children@demo")
 	t.Setenv("CLOUDUP_SOMETHING", "x")
-	for _, kv := range childEnv() {
-		if strings.Contains(kv, "not-for-children") || strings.HasPrefix(kv, "CLOUDUP_") {
-			t.Errorf("child environment carries %q", kv)
+	if _, err := PosterFrame(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	for tool := range real {
+		env, err := os.ReadFile(filepath.Join(dir, tool+".env"))
+		if err != nil {
+			t.Fatalf("%s did not run through the wrapper: %v", tool, err)
+		}
+		if strings.Contains(string(env), "not-for-children") || strings.Contains(string(env), "CLOUDUP_") || !strings.Contains(string(env), "LC_ALL=C") {
+			t.Errorf("%s's environment:\n%s", tool, env)
 		}
 	}
 }

@@ -2,12 +2,17 @@ package transform
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/color"
+	"io"
+	"math"
 )
 
-// Render applies the chain to src and encodes the result. srcFormat is the
+// Render applies the chain to src and encodes the result. It gives up with
+// ctx's error between steps and while encoding once ctx ends, so a render
+// nobody waits for any more stops. srcFormat is the
 // original's format (jpg, png, gif or webp), ext the extension in the URL
 // ("" keeps the original format) and accept the request's Accept header,
 // consulted only for f_auto. Bad requests come back as *Error; anything
@@ -18,14 +23,14 @@ import (
 // transparency (r_, a_ at an odd angle, o_, e_background_removal) is
 // delivered as PNG rather than losing it to JPEG unless a format was asked
 // for.
-func Render(src image.Image, srcFormat string, c Chain, ext string, accept string) (body []byte, contentType string, err error) {
+func Render(ctx context.Context, src image.Image, srcFormat string, c Chain, ext string, accept string) (body []byte, contentType string, err error) {
 	format := c.format()
 	if format == "" && ext != "" {
 		if format, err = normalizeFormat(ext); err != nil {
 			return nil, "", err
 		}
 	}
-	img, err := Apply(src, c)
+	img, err := Apply(ctx, src, c)
 	if err != nil {
 		return nil, "", err
 	}
@@ -42,13 +47,17 @@ func Render(src image.Image, srcFormat string, c Chain, ext string, accept strin
 		}
 	}
 	var buf bytes.Buffer
-	err = encode(&buf, img, format, c.jpegQuality(), c.flattenColor())
+	out := ctxWriter{ctx: ctx, w: &buf}
+	err = encode(out, img, format, c.jpegQuality(), c.flattenColor())
 	if errors.Is(err, errWebPUnreadable) && c.format() == "auto" {
 		// f_auto promises a format the client can show, not WebP: take
 		// the one it would get without WebP in its Accept header.
 		format = AutoFormat(img, "")
 		buf.Reset()
-		err = encode(&buf, img, format, c.jpegQuality(), c.flattenColor())
+		err = encode(out, img, format, c.jpegQuality(), c.flattenColor())
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, "", cerr
 	}
 	if err != nil {
 		return nil, "", err
@@ -92,19 +101,39 @@ func AutoFormat(img image.Image, accept string) string {
 }
 
 // Apply runs the chain's pixel operations on src without encoding. It never
-// modifies src.
-func Apply(src image.Image, c Chain) (*image.NRGBA, error) {
+// modifies src, and stops with ctx's error between steps once ctx ends.
+func Apply(ctx context.Context, src image.Image, c Chain) (*image.NRGBA, error) {
 	if src == nil || src.Bounds().Empty() {
 		return nil, errors.New("the original image is empty: upload it again")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	img := toNRGBA(src)
 	for _, step := range c {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		var err error
 		if img, err = applyStep(img, step); err != nil {
 			return nil, err
 		}
 	}
 	return img, nil
+}
+
+// ctxWriter fails once ctx ends, which makes an encoder give up at its
+// next write.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // applyStep runs one component in Cloudinary's order: resize and crop,
@@ -167,4 +196,44 @@ func (c Chain) flattenColor() color.NRGBA {
 		}
 	}
 	return white
+}
+
+// PixelBound estimates, without touching pixels, the largest picture the
+// chain's steps make from a w×h original (the original itself not
+// counted), erring on the large side. The sandbox reserves memory for it
+// before rendering, so a URL asking for a huge canvas waits its turn
+// instead of piling onto other renders.
+func (c Chain) PixelBound(w, h int) int64 {
+	sw, sh := float64(max(w, 1)), float64(max(h, 1))
+	bound := 0.0
+	for _, s := range c {
+		dpr := s.DPR.factor()
+		tw := s.Width.resolve(int(sw), dpr)
+		th := s.Height.resolve(int(sh), dpr)
+		switch {
+		case tw == 0 && th == 0 && s.AspectRatio.set():
+			m := math.Max(sw, sh) * dpr // a region or canvas of that shape
+			tw, th = m, m
+		case tw == 0 && th == 0:
+			tw, th = sw*dpr, sh*dpr
+		case tw == 0:
+			tw = th * sw / sh
+		case th == 0:
+			th = tw * sh / sw
+		}
+		if s.Crop == CropMPad {
+			tw, th = math.Max(tw, sw), math.Max(th, sh) // grows, never shrinks
+		}
+		if len(s.Angle) > 0 {
+			d := math.Hypot(tw, th)
+			tw, th = d, d
+		}
+		if b := float64(s.Border.Width); b > 0 {
+			tw, th = tw+2*b, th+2*b
+		}
+		tw, th = math.Min(math.Max(tw, 1), float64(limits.side)), math.Min(math.Max(th, 1), float64(limits.side))
+		bound = math.Max(bound, math.Min(tw*th, float64(limits.pixels)))
+		sw, sh = tw, th
+	}
+	return int64(bound)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
+	"github.com/cloudup/cloudup/core/imageguard"
 	"github.com/cloudup/cloudup/core/library"
 )
 
@@ -158,7 +159,7 @@ func drawFake(url string) (image.Image, error) {
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
-	out, _, err := image.Decode(&buf)
+	out, _, err := imageguard.DecodeBytes(context.Background(), buf.Bytes(), imageguard.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("decoding the drawn image: %w", err)
 	}
