@@ -53,7 +53,9 @@ func noisyJPEG(t *testing.T) []byte {
 func TestARemoteURLThatAnswers404IsASourceErrorNotTheAccounts(t *testing.T) {
 	missing := httptest.NewServer(http.NotFoundHandler())
 	defer missing.Close()
-	c := sandboxtest.Client(t, sandboxtest.Start(t, sandbox.Config{}))
+	// The source is on this computer: the sandbox fetches from it only
+	// when told to.
+	c := sandboxtest.Client(t, sandboxtest.Start(t, sandbox.Config{AllowPrivateFetch: true}))
 	_, err := c.UploadRemote(context.Background(), missing.URL+"/gone.jpg?token=abc123", "auto", cloud.UploadParams{})
 	var se *cloud.SourceError
 	if !errors.As(err, &se) || !se.NotFound || !errors.Is(err, cloud.ErrSourceNotFound) {
