@@ -29,7 +29,8 @@ const (
 func (f *Form) teamModeChanged() {
 	team := f.mode.Selected == ModeTeam && !f.sandbox
 	// The service's row is there only for a team profile (a form cannot
-	// hide a row's label), right under the choice of signing.
+	// hide a row's label), above the token, where the secret's row is
+	// for the other profiles (so Tab still goes key → secret).
 	items := f.form.Items[:0:0]
 	for _, item := range f.form.Items {
 		switch item.Text {
@@ -39,12 +40,10 @@ func (f *Form) teamModeChanged() {
 			item.Text = secretLabel
 			if team {
 				item.Text = tokenLabel
+				items = append(items, widget.NewFormItem(serviceLabel, f.signer))
 			}
 		}
 		items = append(items, item)
-		if item.Text == "Signing" && team {
-			items = append(items, widget.NewFormItem(serviceLabel, f.signer))
-		}
 	}
 	f.form.Items = items
 	if f.sandbox {
