@@ -54,7 +54,7 @@ test: deps-build deps-test
 ## bench: upload benchmarks against the sandbox with a simulated WAN.
 # The engine runs as the cloudup-cli built by `cli`, so its peak RSS is its own.
 bench: cli
-	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./ui/...
+	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./ui/...
 
 ## race: the core and ui tests again under the race detector (cgo; slower,
 ## about 5 minutes). Run it after touching goroutines or fyne.Do paths.
