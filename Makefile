@@ -10,10 +10,11 @@ FYNE      ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 
 # System packages: building the window (cgo, GL, X11, Wayland) and running the
 # tests (virtual display, session bus, a real Secret Service, ffmpeg for the
-# camera and video posters, ImageMagick's `import` for screenshots, xdg-open).
+# camera and video posters, ImageMagick's `import` for screenshots, xdg-open,
+# PostgreSQL for the team signing service's several-instances tests).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
 RUN_PKGS   := libgl1-mesa-dri xclip wl-clipboard
-TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick xdotool xdg-utils xclip
+TEST_PKGS  := xvfb xauth dbus gnome-keyring libsecret-tools ffmpeg imagemagick xdotool xdg-utils xclip postgresql
 # Node.js runs the sandbox's Node SDK check; Debian's nodejs is installed only
 # when no node is on PATH, so a node from nvm or NodeSource is never replaced.
 NODE_PKGS  := $(if $(shell command -v node 2>/dev/null),,nodejs npm)

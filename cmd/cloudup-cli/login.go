@@ -34,10 +34,13 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	unsigned := fs.Bool("unsigned", false, "preset-only profile: unsigned uploads, no secret")
 	fromEnv := fs.Bool("from-env", false, "import CLOUDINARY_URL: secret to the keychain, the rest to the profile")
 	makeDefault := fs.Bool("default", false, "make this the default profile")
+	signerURL := fs.String("signer", "", "team profile: the signing service's `URL` (the account owner gives it with your token)")
+	fs.Bool("token-stdin", false, "team profile: read your token from standard input (it is never an argument)")
 	fs.Usage = func() {
 		io.WriteString(fs.Output(), `usage: cloudup-cli login --profile NAME --cloud CLOUD --key KEY [--secret-stdin] [flags]
        cloudup-cli login --profile NAME --cloud CLOUD --unsigned --preset PRESET
        cloudup-cli login --from-env [--profile NAME]
+       cloudup-cli login --profile NAME --signer URL --token-stdin [--folder F]
 Stores a profile in the config dir and its API secret in the system keychain.
 The secret is read from standard input, e.g.:
   printf '%s' "$SECRET" | cloudup-cli login --profile work --cloud demo --key 1234 --secret-stdin
@@ -62,6 +65,10 @@ The secret is read from standard input, e.g.:
 	// A damaged profiles file is reported before anything is written.
 	if _, err := store.List(); err != nil {
 		return asConfigError(err)
+	}
+
+	if set["signer"] || set["token-stdin"] {
+		return loginTeam(ctx, e, store, *name, *signerURL, set, *folder, *tags, *preset, *makeDefault)
 	}
 
 	var p account.Profile
@@ -291,11 +298,15 @@ func runLogout(ctx context.Context, e *env, args []string) error {
 	if p.Sandbox {
 		return usagef("the Sandbox profile has no stored secret and cannot be deleted")
 	}
-	if p.Mode == account.Signed || *forget {
+	if p.Mode != account.Unsigned || *forget {
+		what := "Secret"
+		if p.IsTeam() {
+			what = "Team token"
+		}
 		err := e.secrets().Delete(ctx, p.SecretAccount())
 		switch {
 		case err == nil:
-			fmt.Fprintf(e.stdout, "Secret for %q removed from the system keychain.\n", p.Name)
+			fmt.Fprintf(e.stdout, "%s for %q removed from the system keychain.\n", what, p.Name)
 		case errors.Is(err, keychain.ErrNotFound):
 			fmt.Fprintf(e.stdout, "No secret was stored for %q.\n", p.Name)
 		default:

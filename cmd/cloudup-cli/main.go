@@ -53,6 +53,7 @@ var commands = map[string]command{
 	"search":   {"search the account's assets", runSearch},
 	"url":      {"build a delivery URL or share link", runURL},
 	"sandbox":  {"run a local Cloudinary-compatible server", runSandbox},
+	"signer":   {"the team signing service: serve, grant, revoke, editors, audit", runSigner},
 }
 
 // usageError makes the command exit with code 2 (bad usage or configuration).

@@ -12,6 +12,7 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/core/transfer"
 )
 
@@ -114,8 +115,8 @@ func created(t time.Time) string {
 }
 
 // adminClient is a client for commands that call the Admin or Search API,
-// which always need the secret: an unsigned profile is a usage error that
-// says so.
+// which need the secret (or a team service that answers for the editor): an
+// unsigned profile is a usage error that says so.
 func adminClient(ctx context.Context, e *env, profile, what string) (*cloud.Client, error) {
 	creds, err := e.credentials(ctx, profile)
 	if err != nil {
@@ -125,22 +126,38 @@ func adminClient(ctx context.Context, e *env, profile, what string) (*cloud.Clie
 	if p.Mode == account.Unsigned {
 		return nil, usagef("%s needs the API secret, and profile %q is unsigned (upload preset only): pick a signed profile with --profile", what, p.Name)
 	}
-	client, err := cloud.New(cloud.Config{
-		Cloud: p.Cloud, APIKey: p.APIKey, Secret: cloud.Secret(creds.Secret.Reveal()),
-		Algorithm: p.Algorithm, APIBase: p.APIBase, UploadPreset: p.Preset,
-	})
+	conn, err := session.Connect(ctx, creds, nil)
 	if err != nil {
-		return nil, &usageError{msg: err.Error(), err: err}
+		return nil, connectError(err)
 	}
-	return client, nil
+	return conn.Client(), nil
+}
+
+// connectError sorts what session.Connect says: a setup problem (exit 2)
+// or a service that could not be reached (exit 1).
+func connectError(err error) error {
+	var ne *cloud.NetworkError
+	if errors.As(err, &ne) {
+		return err
+	}
+	if errors.Is(err, cloud.ErrTokenRejected) {
+		return &usageError{msg: err.Error(), err: err}
+	}
+	if ce := asConfigError(err); ce != err {
+		return ce
+	}
+	return &usageError{msg: err.Error(), err: err}
 }
 
 // cloudError marks what the account refused (wrong credentials, a bad
 // expression) as configuration or usage errors (exit 2); network and server
 // failures stay exit 1.
 func cloudError(err error, what string) error {
-	var re *cloud.RequestError
-	if errors.Is(err, cloud.ErrUnauthorized) || errors.As(err, &re) {
+	var (
+		re *cloud.RequestError
+		ie *cloud.InvalidRequestError
+	)
+	if errors.Is(err, cloud.ErrUnauthorized) || errors.Is(err, cloud.ErrTokenRejected) || errors.Is(err, cloud.ErrRefused) || errors.As(err, &re) || errors.As(err, &ie) {
 		return &usageError{msg: what + ": " + err.Error(), err: err}
 	}
 	return fmt.Errorf("%s: %w", what, err)

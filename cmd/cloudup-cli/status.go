@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/teamsign"
 )
 
 func runProfiles(ctx context.Context, e *env, args []string) error {
@@ -86,6 +88,9 @@ func dash(s string) string {
 }
 
 func signingText(p account.Profile) string {
+	if p.IsTeam() {
+		return "by the team signing service " + p.Signer
+	}
 	if p.Mode == account.Unsigned {
 		return "unsigned, preset " + p.Preset
 	}
@@ -111,6 +116,11 @@ type statusReport struct {
 	Preset       string `json:"preset,omitempty"`
 	ProfilesFile string `json:"profiles_file"`
 	Error        string `json:"error,omitempty"`
+	// A team profile: who the service says the token belongs to and what
+	// the editor may do (absent when the service cannot be reached).
+	Editor string          `json:"editor,omitempty"`
+	Grant  *teamsign.Grant `json:"grant,omitempty"`
+	Signer string          `json:"signer,omitempty"`
 }
 
 func runStatus(ctx context.Context, e *env, args []string) error {
@@ -144,8 +154,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		Secret: string(creds.Source), SecretWhere: creds.Where(),
 		Folder: p.Folder, Tags: strings.Join(p.Tags, ","), Preset: p.Preset, ProfilesFile: store.Path(),
 	}
-	if p.Mode == account.Unsigned {
+	if p.Mode == account.Unsigned || p.IsTeam() {
 		r.Algorithm = ""
+	}
+	var teamErr error
+	if p.IsTeam() && resolveErr == nil && creds.Source != account.SourceMissing {
+		r.Signer = p.Signer
+		teamErr = askTeam(ctx, creds, &r)
 	}
 	if resolveErr != nil {
 		r.Error = resolveErr.Error()
@@ -162,9 +177,31 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	switch {
 	case resolveErr != nil:
 		return &partialError{msg: resolveErr.Error()}
+	case creds.Source == account.SourceMissing && p.IsTeam():
+		return &partialError{msg: fmt.Sprintf("no team token for profile %q: store one with: cloudup-cli login --profile %s --signer %s --token-stdin", p.Name, p.Name, p.Signer)}
 	case creds.Source == account.SourceMissing:
 		return &partialError{msg: fmt.Sprintf("no API secret for profile %q: store one with: cloudup-cli login --profile %s --cloud %s --key %s --secret-stdin", p.Name, p.Name, p.Cloud, p.APIKey)}
+	case teamErr != nil:
+		return &partialError{msg: teamErr.Error()}
 	}
+	return nil
+}
+
+// askTeam fills in who the team service says the token belongs to.
+func askTeam(ctx context.Context, creds account.Credentials, r *statusReport) error {
+	client, err := teamsign.NewClient(creds.Profile.Signer, teamsign.Token(creds.Secret.Reveal()), nil)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	who, err := client.WhoAmI(ctx)
+	if err != nil {
+		r.Error = err.Error()
+		return err
+	}
+	r.Editor, r.Grant = who.Editor, &who.Grant
+	r.Cloud, r.APIKey, r.APIBase = who.Cloud, who.APIKey, who.APIBase
 	return nil
 }
 
@@ -187,6 +224,12 @@ func printStatus(e *env, r statusReport, creds account.Credentials) {
 		fmt.Fprintf(tw, "API base:\t%s\n", r.APIBase)
 	}
 	fmt.Fprintf(tw, "Secret:\t%s\n", r.SecretWhere)
+	if r.Grant != nil {
+		fmt.Fprintf(tw, "Editor:\t%s\n", r.Editor)
+		fmt.Fprintf(tw, "May:\t%s\n", describeGrant(*r.Grant))
+	} else if r.Signer != "" && r.Error != "" {
+		fmt.Fprintf(tw, "Team:\t%s\n", r.Error)
+	}
 	var defaults []string
 	if r.Folder != "" {
 		defaults = append(defaults, "folder "+r.Folder)
@@ -194,7 +237,7 @@ func printStatus(e *env, r statusReport, creds account.Credentials) {
 	if r.Tags != "" {
 		defaults = append(defaults, "tags "+r.Tags)
 	}
-	if r.Preset != "" && creds.Profile.Mode == account.Signed {
+	if r.Preset != "" && creds.Profile.Mode != account.Unsigned {
 		defaults = append(defaults, "preset "+r.Preset)
 	}
 	if len(defaults) > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/effects"
+	"github.com/cloudup/cloudup/core/session"
 )
 
 func runURL(ctx context.Context, e *env, args []string) error {
@@ -73,18 +74,31 @@ Effects:`)
 	if err != nil {
 		return &usageError{msg: err.Error(), err: err}
 	}
-	delivery, err := effects.DeliveryFor(p.Cloud, p.APIBase)
-	if err != nil {
-		return &usageError{msg: fmt.Sprintf("profile %q: %v", p.Name, err), err: err}
-	}
-	secret := ""
-	if *signed {
-		secret = creds.Secret.Reveal()
-	}
 	ref := effects.Ref{PublicID: publicID, ResourceType: *resourceType}
-	link, err := delivery.URL(ref, effects.Chain(preset.Transformation, *transform), secret, *signed)
-	if err != nil {
-		return &usageError{msg: err.Error(), err: err}
+	transformation := effects.Chain(preset.Transformation, *transform)
+	var link string
+	if *signed || (p.IsTeam() && p.Cloud == "") {
+		// Signed here with the secret, or by the team service (which
+		// also knows the account a team profile delivers from).
+		conn, err := session.Connect(ctx, creds, nil)
+		if err != nil {
+			return connectError(err)
+		}
+		p = conn.Profile()
+		if *signed {
+			if link, err = conn.SignedURL(ctx, ref, transformation); err != nil {
+				return cloudError(err, "signing the link")
+			}
+		}
+	}
+	if link == "" {
+		delivery, err := effects.DeliveryFor(p.Cloud, p.APIBase)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("profile %q: %v", p.Name, err), err: err}
+		}
+		if link, err = delivery.URL(ref, transformation, "", false); err != nil {
+			return &usageError{msg: err.Error(), err: err}
+		}
 	}
 	fmt.Fprintln(e.stdout, effects.Link(lf, link, *resourceType, path.Base(publicID)))
 	return nil

@@ -34,6 +34,10 @@ const (
 	// Unsigned: uploads name an unsigned upload preset and carry no
 	// signature. Anyone who knows the cloud name and preset can upload.
 	Unsigned Mode = "unsigned"
+	// Team: a team signing service (Signer) holds the secret and signs
+	// what the editor's grant allows; the keychain holds the editor's
+	// token, never the secret.
+	Team Mode = "team"
 )
 
 // LinkFormat is how a share link is copied.
@@ -87,6 +91,9 @@ type Profile struct {
 	Limits           Limits            `json:"limits,omitzero"`
 	LinkFormat       LinkFormat        `json:"link_format,omitempty"`
 	Sandbox          bool              `json:"sandbox,omitempty"`
+	// Signer is a team profile's signing service URL. Cloud, APIKey and
+	// APIBase are then what the service last said it signs for.
+	Signer string `json:"signer,omitempty"`
 }
 
 // SandboxProfile is the built-in Sandbox profile before the user changes
@@ -97,9 +104,12 @@ func SandboxProfile() Profile {
 	return Profile{Name: SandboxName, Sandbox: true, DynamicFolders: true}.Normalized()
 }
 
-// SecretAccount is the keychain account the profile's secret is stored
-// under (service "cloudup").
+// SecretAccount is the keychain account the profile's secret (for a team
+// profile, the editor's token) is stored under (service "cloudup").
 func (p Profile) SecretAccount() string { return p.Name }
+
+// IsTeam reports whether the profile signs through a team signing service.
+func (p Profile) IsTeam() bool { return p.Mode == Team && !p.Sandbox }
 
 // NeedsSecret reports whether requests with this profile are signed with a
 // secret the user supplies (not the sandbox's, not unsigned).
@@ -120,6 +130,7 @@ func (p Profile) Normalized() Profile {
 		p.APIBase = DefaultAPIBase
 	}
 	p.APIBase = strings.TrimRight(p.APIBase, "/")
+	p.Signer = strings.TrimRight(strings.TrimSpace(p.Signer), "/")
 	if p.Concurrency == 0 {
 		p.Concurrency = DefaultConcurrency
 	}
@@ -237,6 +248,26 @@ func ValidateAPIBase(base string) error {
 	return nil
 }
 
+// ValidateSigner checks a team signing service's URL.
+func ValidateSigner(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case s == "":
+		return bad("signer", "a team profile needs the signing service's address (the account owner gives it with your token)")
+	case err != nil:
+		return bad("signer", "%q is not a URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("signer", "%q must start with https:// (or http:// on this computer)", s)
+	case u.Host == "":
+		return bad("signer", "%q has no host", s)
+	case u.User != nil:
+		return bad("signer", "the signing service's address must not carry a user or password; the token goes in its own field")
+	case u.RawQuery != "" || u.Fragment != "":
+		return bad("signer", "%q must not have a query or fragment", s)
+	}
+	return nil
+}
+
 // Validate checks a normalized profile and says what is wrong.
 func (p Profile) Validate() error {
 	if err := ValidateName(p.Name); err != nil {
@@ -250,13 +281,24 @@ func (p Profile) Validate() error {
 	}
 	switch p.Mode {
 	case Signed, Unsigned:
+		if p.Signer != "" {
+			return bad("signer", "only a team profile has a signing service")
+		}
+	case Team:
+		if p.Sandbox {
+			return bad("mode", "the sandbox signs with its own secret, not through a team service")
+		}
+		if err := ValidateSigner(p.Signer); err != nil {
+			return err
+		}
 	default:
-		return bad("mode", "%q: use signed or unsigned", p.Mode)
+		return bad("mode", "%q: use signed, unsigned or team", p.Mode)
 	}
 	if _, err := signing.ParseAlgorithm(string(p.Algorithm)); err != nil || p.Algorithm == "" {
 		return bad("algorithm", "%q: use sha1 or sha256 (the one set for your account in the Cloudinary console)", p.Algorithm)
 	}
-	if !p.Sandbox {
+	// A team profile learns cloud, key and API base from its service.
+	if !p.Sandbox && (p.Mode != Team || p.Cloud != "") {
 		if err := ValidateCloud(p.Cloud); err != nil {
 			return err
 		}

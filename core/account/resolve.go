@@ -48,9 +48,13 @@ var ErrNoSecret = errors.New("no API secret")
 type NoSecretError struct {
 	Profile string
 	Sandbox bool
+	Team    bool // the missing piece is the editor's team token
 }
 
 func (e *NoSecretError) Error() string {
+	if e.Team {
+		return fmt.Sprintf("no team token for profile %q: paste the token the account owner gave you in Settings, or run `cloudup-cli login --profile %s --signer URL --token-stdin`", e.Profile, e.Profile)
+	}
 	if e.Sandbox {
 		return fmt.Sprintf("profile %q gets its credentials from the embedded sandbox, which is not running here: start one (cloudup-cli sandbox) and use the CLOUDINARY_URL it prints, or log in to a real account", e.Profile)
 	}
@@ -66,7 +70,7 @@ func (c Credentials) RequireSecret() error {
 		return nil
 	}
 	if c.Secret.IsZero() {
-		return &NoSecretError{Profile: c.Profile.Name, Sandbox: c.Profile.Sandbox}
+		return &NoSecretError{Profile: c.Profile.Name, Sandbox: c.Profile.Sandbox, Team: c.Profile.IsTeam()}
 	}
 	return nil
 }
@@ -75,6 +79,9 @@ func (c Credentials) RequireSecret() error {
 func (c Credentials) Where() string {
 	switch c.Source {
 	case SourceKeychain:
+		if c.Profile.IsTeam() {
+			return fmt.Sprintf("held by the team signing service %s; your token is in the system keychain (service %q, account %q)", c.Profile.Signer, keychain.Service, c.Profile.SecretAccount())
+		}
 		return fmt.Sprintf("in the system keychain (service %q, account %q)", keychain.Service, c.Profile.SecretAccount())
 	case SourceEnv:
 		return "from the CLOUDINARY_URL environment variable (not stored anywhere)"

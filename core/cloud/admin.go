@@ -48,7 +48,9 @@ func (c *Client) Destroy(ctx context.Context, ref Ref, invalidate bool) error {
 	if invalidate {
 		params.Set("invalidate", "true")
 	}
-	c.sign(params)
+	if err := c.sign(ctx, "destroy", ref.rt(), params); err != nil {
+		return err
+	}
 	var out struct {
 		Result string `json:"result"`
 	}
@@ -75,7 +77,9 @@ func (c *Client) Rename(ctx context.Context, ref Ref, to string, overwrite bool)
 		"type":           {ref.typ()},
 		"overwrite":      {strconv.FormatBool(overwrite)},
 	}
-	c.sign(params)
+	if err := c.sign(ctx, "rename", ref.rt(), params); err != nil {
+		return nil, err
+	}
 	var asset Asset
 	if err := c.postForm(ctx, "rename", c.endpoint(ref.rt(), "rename"), params, false, &asset); err != nil {
 		return nil, err
@@ -95,7 +99,9 @@ func (c *Client) Explicit(ctx context.Context, ref Ref, params url.Values) (*Ass
 	}
 	p.Set("public_id", ref.PublicID)
 	p.Set("type", ref.typ())
-	c.sign(p)
+	if err := c.sign(ctx, "explicit", ref.rt(), p); err != nil {
+		return nil, err
+	}
 	var asset Asset
 	if err := c.postForm(ctx, "explicit", c.endpoint(ref.rt(), "explicit"), p, false, &asset); err != nil {
 		return nil, err
@@ -129,7 +135,9 @@ func (c *Client) Tags(ctx context.Context, cmd TagCommand, tag, resourceType str
 	for i, id := range publicIDs {
 		p.Set("public_ids["+strconv.Itoa(i)+"]", id)
 	}
-	c.sign(p)
+	if err := c.sign(ctx, "tags", orDefault(resourceType, "image"), p); err != nil {
+		return nil, err
+	}
 	var out struct {
 		PublicIDs []string `json:"public_ids"`
 	}

@@ -19,7 +19,6 @@ package cloud
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +62,11 @@ type Config struct {
 	Algorithm signing.Algorithm // the account's signature algorithm; empty = SHA-1
 	APIBase   string            // default DefaultAPIBase; the sandbox's URL in tests
 
+	// Authority signs and authenticates requests. Nil means a
+	// SecretAuthority from APIKey, Secret and Algorithm; a team profile sets
+	// its signing service here and leaves Secret empty.
+	Authority Authority
+
 	// UploadPreset is sent with every upload. Unsigned uploads require it.
 	UploadPreset string
 	// Unsigned sends uploads without a signature (preset only). Admin calls
@@ -89,6 +93,7 @@ type Config struct {
 // Client talks to one Cloudinary account. It is safe for concurrent use.
 type Client struct {
 	cfg    Config
+	auth   Authority
 	base   *url.URL
 	http   *http.Client
 	offset atomic.Int64 // server minus local clock, in nanoseconds
@@ -113,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 		if cfg.APIKey == "" {
 			return nil, errors.New("no API key: set the profile's API key")
 		}
-		if cfg.Secret == "" {
+		if cfg.Secret == "" && cfg.Authority == nil {
 			return nil, errors.New("no API secret for this signed profile: add it with 'cloudup-cli login' or in Settings")
 		}
 	}
@@ -142,7 +147,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 60 * time.Second
 	}
-	return &Client{cfg: cfg, base: base, http: cfg.HTTPClient}, nil
+	auth := cfg.Authority
+	if auth == nil {
+		auth = SecretAuthority{APIKey: cfg.APIKey, Secret: cfg.Secret, Algorithm: cfg.Algorithm}
+	}
+	return &Client{cfg: cfg, auth: auth, base: base, http: cfg.HTTPClient}, nil
 }
 
 // NewHTTPClient returns the transport Cloudup uses: bounded connect, TLS and
@@ -193,18 +202,6 @@ func (c *Client) endpoint(parts ...string) string {
 	u.Path = p
 	u.RawPath = ""
 	return u.String()
-}
-
-// sign stamps params with the current (offset-corrected) time and adds
-// api_key and signature. It is called for every request and every chunk, so
-// nothing sent is ever older than the moment it was sent.
-func (c *Client) sign(params url.Values) {
-	params.Del("timestamp")
-	params.Del("signature")
-	params.Del("api_key")
-	signing.Stamp(params, c.Now())
-	params.Set("signature", signing.Sign(params, string(c.cfg.Secret), c.cfg.Algorithm))
-	params.Set("api_key", c.cfg.APIKey)
 }
 
 // exchange is one HTTP request and what to do about stalls.
@@ -271,7 +268,9 @@ func (c *Client) send(ctx context.Context, ex exchange) (*answer, error) {
 	req.Header.Set("User-Agent", "Cloudup/"+Version+" (Go)")
 	req.Header.Set("Accept", "application/json")
 	if ex.admin {
-		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.cfg.APIKey+":"+string(c.cfg.Secret))))
+		if err := c.auth.Admin(req); err != nil {
+			return nil, err
+		}
 	}
 
 	if ex.upload {
@@ -395,6 +394,9 @@ func (c *Client) decode(a *answer, out any) error {
 			return &ServerError{Status: a.status, Message: "the answer was not Cloudinary's JSON: " + snippet(a.body)}
 		}
 		if ae.Error != nil {
+			if err, ok := serviceError(a.status, a.header, ae.Error.Code, ae.Error.Message, a.localNow); ok {
+				return err
+			}
 			return c.classify(http.StatusBadRequest, a.header, ae.Error.Message, a.localNow)
 		}
 		if out == nil {
@@ -407,6 +409,9 @@ func (c *Client) decode(a *answer, out any) error {
 	}
 	msg := ""
 	if jsonErr == nil && ae.Error != nil {
+		if err, ok := serviceError(a.status, a.header, ae.Error.Code, ae.Error.Message, a.localNow); ok {
+			return err
+		}
 		msg = ae.Error.Message
 	} else {
 		msg = snippet(a.body)

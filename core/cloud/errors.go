@@ -176,11 +176,81 @@ func Retryable(err error) bool {
 	return false
 }
 
-// apiError is Cloudinary's error body: {"error":{"message":"…"}}.
+// apiError is Cloudinary's error body: {"error":{"message":"…"}}. A team
+// signing service answers in the same shape and adds a code (CodePolicy,
+// CodeToken) so its refusals are told apart from Cloudinary's.
 type apiError struct {
 	Error *struct {
 		Message string `json:"message"`
+		Code    string `json:"code,omitempty"`
 	} `json:"error"`
+}
+
+// Codes a team signing service puts in its error answers.
+const (
+	// CodePolicy: the editor's grant does not allow the request.
+	CodePolicy = "policy"
+	// CodeToken: the editor's token is unknown, revoked or expired.
+	CodeToken = "token"
+	// CodeLimited: the service is rate limiting this editor.
+	CodeLimited = "rate_limited"
+	// CodeInvalid: the service cannot take the request as sent (a search
+	// expression that does not parse, a malformed body).
+	CodeInvalid = "invalid"
+)
+
+// InvalidRequestError is a team signing service's answer that a request is
+// malformed; Message is its sentence for the editor.
+type InvalidRequestError struct {
+	Message string
+}
+
+func (e *InvalidRequestError) Error() string { return e.Message }
+
+// ErrRefused is what a *PolicyError unwraps to.
+var ErrRefused = errors.New("the team's grant does not allow this")
+
+// PolicyError is a team signing service's refusal: the editor's grant does
+// not allow the request. Message is the service's sentence, written for the
+// editor ("You may upload to blog/ and news/ only; …").
+type PolicyError struct {
+	Message string
+}
+
+func (e *PolicyError) Error() string { return e.Message }
+func (e *PolicyError) Unwrap() error { return ErrRefused }
+
+// ErrTokenRejected is what a *TokenError unwraps to.
+var ErrTokenRejected = errors.New("the team signing service refused this token")
+
+// TokenError is a team signing service's answer that the editor's token is
+// not (or no longer) valid.
+type TokenError struct {
+	Message string
+}
+
+func (e *TokenError) Error() string {
+	if e.Message == "" {
+		return "the team signing service does not accept your token: ask the account owner for a new one"
+	}
+	return e.Message
+}
+func (e *TokenError) Unwrap() error { return ErrTokenRejected }
+
+// serviceError turns a team signing service's coded answer into its typed
+// error; ok is false for codes it does not know (then the status decides).
+func serviceError(status int, header http.Header, code, message string, localNow time.Time) (error, bool) {
+	switch code {
+	case CodePolicy:
+		return &PolicyError{Message: message}, true
+	case CodeToken:
+		return &TokenError{Message: message}, true
+	case CodeLimited:
+		return &RateLimitedError{Status: status, Message: message, RetryAt: retryAt(header, message, localNow)}, true
+	case CodeInvalid:
+		return &InvalidRequestError{Message: message}, true
+	}
+	return nil, false
 }
 
 // classify turns a non-success answer into one of the typed errors above.

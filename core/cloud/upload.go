@@ -159,7 +159,9 @@ func (c *Client) sendFile(ctx context.Context, r UploadRequest, off, n int64, ex
 	}
 	params := c.values(r.Params)
 	if c.Signed() {
-		c.sign(params)
+		if err := c.sign(ctx, "upload", r.endpointType(), params); err != nil {
+			return nil, err
+		}
 	}
 	head, tail, contentType, err := multipartFrame(params, fileName(r.File.Name))
 	if err != nil {
@@ -293,7 +295,9 @@ func (c *Client) UploadRemote(ctx context.Context, fileURL, resourceType string,
 	}
 	params := c.values(p)
 	if c.Signed() {
-		c.sign(params)
+		if err := c.sign(ctx, "upload", resourceType, params); err != nil {
+			return nil, err
+		}
 	}
 	params.Set("file", fileURL)
 	var asset Asset

@@ -1,9 +1,11 @@
 package searchexpr
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Op is a comparison operator.
@@ -375,4 +377,49 @@ func boundString(s string) string {
 		return s
 	}
 	return value{text: s, quoted: true}.String()
+}
+
+// And is the conjunction of es; expressions that match everything (an empty
+// search) drop out. It is how a restriction is put on top of a parsed
+// expression as a tree, so no text in either can change the other's meaning.
+func And(es ...Expr) Expr {
+	var out and
+	for _, e := range es {
+		switch e := e.(type) {
+		case matchAll:
+		case and:
+			out = append(out, e...)
+		default:
+			out = append(out, e)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return matchAll{}
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+// Or is the disjunction of first and rest.
+func Or(first Expr, rest ...Expr) Expr {
+	if len(rest) == 0 {
+		return first
+	}
+	return append(or{first}, rest...)
+}
+
+// Under matches assets whose field (public_id, folder or asset_folder) is
+// inside folder: folder itself and everything below it ("field:folder/*").
+// The folder is taken literally: a "*" in it is refused, not a wildcard.
+func Under(field, folder string) (Expr, error) {
+	kind, ok := FieldKind(field)
+	if !ok || kind != KindText {
+		return nil, fmt.Errorf("%q is not a text field", field)
+	}
+	if folder == "" || strings.Contains(folder, "*") || !utf8.ValidString(folder) {
+		return nil, fmt.Errorf("folder %q cannot be searched literally", folder)
+	}
+	return &cmp{field: field, op: OpToken, kind: KindText, val: value{text: strings.TrimSuffix(folder, "/") + "/*"}}, nil
 }

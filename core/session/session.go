@@ -18,7 +18,6 @@ import (
 	"sync"
 
 	"github.com/cloudup/cloudup/core/account"
-	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/paths"
 	"github.com/cloudup/cloudup/core/transfer"
 )
@@ -43,8 +42,7 @@ type Options struct {
 
 // Session is one open account. Its methods are safe for concurrent use.
 type Session struct {
-	profile account.Profile
-	client  *cloud.Client
+	*Conn
 	engine  *transfer.Engine
 	journal *sharedJournal
 
@@ -61,34 +59,11 @@ func Open(ctx context.Context, creds account.Credentials, opts Options) (*Sessio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := creds.Profile.Normalized()
-	if err := creds.RequireSecret(); err != nil {
-		return nil, err
-	}
-	if p.Sandbox && p.APIBase == "" {
-		return nil, fmt.Errorf("profile %q points at the embedded sandbox, which is not running: start it first (session.Sandbox.Credentials)", p.Name)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-
-	cc := cloud.Config{
-		Cloud:        p.Cloud,
-		APIKey:       p.APIKey,
-		Algorithm:    p.Algorithm,
-		APIBase:      p.APIBase,
-		UploadPreset: p.Preset,
-		HTTPClient:   opts.HTTPClient,
-	}
-	if p.Mode == account.Unsigned && !p.Sandbox {
-		cc.Unsigned = true
-	} else {
-		cc.Secret = cloud.Secret(creds.Secret.Reveal())
-	}
-	client, err := cloud.New(cc)
+	conn, err := Connect(ctx, creds, opts.HTTPClient)
 	if err != nil {
-		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
+		return nil, err
 	}
+	p, client := conn.Profile(), conn.Client()
 
 	concurrency := p.Concurrency
 	if opts.Concurrency > 0 {
@@ -129,7 +104,7 @@ func Open(ctx context.Context, creds account.Credentials, opts Options) (*Sessio
 		j.release()
 		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
 	}
-	return &Session{profile: p, client: client, engine: engine, journal: j}, nil
+	return &Session{Conn: conn, engine: engine, journal: j}, nil
 }
 
 // UploadOptions are the upload defaults a profile sets: folder (and
@@ -146,12 +121,6 @@ func UploadOptions(p account.Profile) transfer.Options {
 	}
 }
 
-// Profile is the profile the session was opened with, normalized.
-func (s *Session) Profile() account.Profile { return s.profile }
-
-// Client talks to the session's account.
-func (s *Session) Client() *cloud.Client { return s.client }
-
 // Engine uploads to the session's account.
 func (s *Session) Engine() *transfer.Engine { return s.engine }
 
@@ -163,7 +132,7 @@ func (s *Session) Journal() *transfer.Journal { return s.journal.j }
 // Unfinished counts the uploads an earlier run left unfinished for this
 // session's profile (what Engine().ResumeUnfinished would take over).
 func (s *Session) Unfinished(ctx context.Context) (int, error) {
-	entries, err := s.journal.j.Unfinished(ctx, s.profile.Name)
+	entries, err := s.journal.j.Unfinished(ctx, s.Profile().Name)
 	return len(entries), err
 }
 

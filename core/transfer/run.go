@@ -453,7 +453,8 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 			return context.Cause(ctx)
 		}
 		var ae *cloud.AuthError
-		if errors.As(err, &ae) {
+		if errors.As(err, &ae) || errors.Is(err, cloud.ErrTokenRejected) {
+			// Every other request would get the same answer.
 			e.halt(err)
 			return err
 		}

@@ -150,9 +150,11 @@ func (e *GaveUpError) Unwrap() []error { return []error{ErrGaveUp, e.Last} }
 func Resumable(err error) bool { return resumable(err) }
 
 // resumable reports whether a failure may succeed when the item is resumed
-// later: network trouble, the server, rate limits, credentials. Refusals of
-// the file itself are final.
+// later: network trouble, the server, rate limits, credentials (a secret or
+// team token put right, a grant widened). Refusals of the file itself are
+// final.
 func resumable(err error) bool {
 	var ae *cloud.AuthError
-	return cloud.Retryable(err) || errors.Is(err, ErrGaveUp) || errors.As(err, &ae) || errors.Is(err, ErrHalted)
+	return cloud.Retryable(err) || errors.Is(err, ErrGaveUp) || errors.As(err, &ae) || errors.Is(err, ErrHalted) ||
+		errors.Is(err, cloud.ErrTokenRejected) || errors.Is(err, cloud.ErrRefused)
 }
