@@ -138,7 +138,7 @@ func (s Status) Words() string {
 			return "watching (too many subfolders for change events: checking every few seconds)"
 		}
 		return "watching"
-	case Missing:
+	case Missing, Blocked:
 		if s.RetryIn > 0 {
 			return fmt.Sprintf("%v; trying again in %s", s.Err, s.RetryIn.Round(time.Second))
 		}
