@@ -65,7 +65,9 @@ func (f Folder) Validate() error {
 // Normalized tidies what people typed: a clean path, the folder without
 // slashes around it, clean tags.
 func (f Folder) Normalized() Folder {
-	f.Dir = filepath.Clean(strings.TrimSpace(f.Dir))
+	if f.Dir = strings.TrimSpace(f.Dir); f.Dir != "" {
+		f.Dir = filepath.Clean(f.Dir)
+	}
 	f.Folder = strings.Trim(strings.TrimSpace(f.Folder), "/")
 	f.Tags = account.CleanTags(f.Tags)
 	f.PublicIDTemplate = strings.TrimSpace(f.PublicIDTemplate)
