@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	fyne.io/fyne/v2 v2.8.1
+	fyne.io/systray v1.12.3-0.20260810170012-af4e8e793ec4
 	github.com/HugoSmits86/nativewebp v0.9.3
 	github.com/bmatcuk/doublestar/v4 v4.9.1
 	github.com/cloudinary/cloudinary-go/v2 v2.16.1
@@ -23,7 +24,6 @@ require (
 )
 
 require (
-	fyne.io/systray v1.12.3-0.20260810170012-af4e8e793ec4 // indirect
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/FyshOS/fancyfs v0.0.1 // indirect
 	github.com/VividCortex/ewma v1.2.0 // indirect

@@ -71,6 +71,9 @@ type Deps struct {
 	// Inputs are files and URLs named on the command line, queued once the
 	// first session is open.
 	Inputs []string
+	// Background is what Cloudup needs to live beside other programs:
+	// watched folders, link copying, the tray (background.go).
+	Background BackgroundDeps
 }
 
 // envChoice is the switcher entry for CLOUDINARY_URL.
@@ -115,6 +118,9 @@ type MainWindow struct {
 	// resumeOffered names the profiles whose unfinished uploads were
 	// already offered, so a switch back does not ask again.
 	resumeOffered map[string]bool
+	// bg runs the watched folders, the tray and link copying; nil without
+	// desktop settings.
+	bg *background
 
 	// current is the switcher's choice: a profile name, or envChoice.
 	current string
@@ -195,6 +201,9 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		m.viewTasks.Cancel()
 		m.tasks.Cancel()
 	})
+	// Closing the window while work goes on may keep Cloudup in the tray.
+	m.bg = newBackground(m, deps.Background)
+	m.Window.SetCloseIntercept(m.RequestClose)
 
 	m.Reload()
 	return m
@@ -208,6 +217,7 @@ func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 func (m *MainWindow) Close() {
 	m.viewTasks.Close()
 	m.tasks.Close()
+	m.bg.close()
 	m.sessions.closeAll()
 	m.session = nil
 }
@@ -347,12 +357,9 @@ func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resol
 	if m.deps.Open == nil {
 		return nil, errors.New("uploads are not available in this build")
 	}
-	sess, err := m.deps.Open(ctx, *creds)
-	if err != nil {
-		return nil, err
-	}
-	m.sessions.add(sess)
-	return sess, nil
+	// A watched folder of this profile may have its session open already:
+	// it is shared, so its uploads show in the queue.
+	return m.sessions.acquire(creds.Profile.Normalized(), func() (Session, error) { return m.deps.Open(ctx, *creds) })
 }
 
 // discard closes a session the window will not use, off the UI goroutine.
@@ -493,7 +500,7 @@ func (m *MainWindow) installShortcuts() {
 		i.Icon, i.Shortcut = icon, sc
 		return i
 	}
-	quitItem := item("Quit", nil, m.app.Quit, ctrl(fyne.KeyQ))
+	quitItem := item("Quit", nil, m.requestQuit, ctrl(fyne.KeyQ))
 	quitItem.IsQuit = true
 	file := fyne.NewMenu("File",
 		item("Add files…", theme.FileIcon(), m.AddFiles, ctrl(fyne.KeyO)),
@@ -558,6 +565,8 @@ func (m *MainWindow) OpenSettings() *settings.Panel {
 			m.current = ""
 			m.Reload()
 		},
+		Background: m.bg.settingsContent(),
+		OnClosed:   m.bg.settingsClosed,
 	}, m.resolved.Profile)
 }
 

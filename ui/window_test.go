@@ -27,6 +27,8 @@ type fixture struct {
 	inputs   []string
 	ui       *uiQueue
 	win      *MainWindow
+	bg       BackgroundDeps // watched folders and the tray (background_test.go)
+	app      *recordingApp
 }
 
 // uiQueue stands in for the UI goroutine (see uitest.UIQueue).
@@ -52,8 +54,10 @@ func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	ui := &uiQueue{}
 	var a fyne.App = test.NewTempApp(t)
 	a = ui.App(a)
+	rec := &recordingApp{App: a}
+	a = rec
 	fyne.SetCurrentApp(a)
-	fx := &fixture{ui: ui,
+	fx := &fixture{ui: ui, app: rec,
 		store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{},
 		sandbox: session.NewSandbox(t.TempDir()), sessions: &openedSessions{dir: t.TempDir()},
 	}
@@ -63,12 +67,13 @@ func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	}
 	fx.win = New(a, Deps{
 		Profiles: fx.store, Keychain: fx.keys,
-		Getenv:  func(k string) string { return fx.env[k] },
-		Icon:    fyne.NewStaticResource("icon.png", assets.Icon),
-		Tasks:   bridge.NewQueuedTasks(),
-		Open:    fx.sessions.open,
-		Sandbox: fx.sandbox,
-		Inputs:  fx.inputs,
+		Getenv:     func(k string) string { return fx.env[k] },
+		Icon:       fyne.NewStaticResource("icon.png", assets.Icon),
+		Tasks:      bridge.NewQueuedTasks(),
+		Open:       fx.sessions.open,
+		Sandbox:    fx.sandbox,
+		Inputs:     fx.inputs,
+		Background: fx.bg,
 	})
 	t.Cleanup(fx.win.Close)
 	fx.settle()
