@@ -29,15 +29,15 @@ type BackgroundDeps struct {
 	Desktop *coredesktop.Store
 	// WatchState remembers what each watched folder dealt with.
 	WatchState *watch.State
-	// Tray is the app's status area (the fyne app, as desktop.App); nil
-	// means none.
-	Tray desktop.App
+	// Tray is the app's status area (the fyne app, as desktop.App) when
+	// the desktop shows tray icons (core/desktop.Tray); nil means there is
+	// none, and NoTray says why. Fyne starts its tray only when the menu is
+	// set before the app runs, so the caller asks the desktop first and the
+	// menu goes up in New.
+	Tray   desktop.App
+	NoTray string
 	// TrayTooltip sets the tray icon's tooltip (Fyne has no call for it).
 	TrayTooltip func(string)
-	// HasTray asks whether the desktop shows tray icons
-	// (core/desktop.Tray); nil means it does not. Runs off the UI
-	// goroutine.
-	HasTray func(context.Context) (bool, string)
 }
 
 // background is Cloudup beside other programs: it runs the watched
@@ -78,7 +78,10 @@ func newBackground(m *MainWindow, d BackgroundDeps) *background {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	bg := &background{m: m, d: d, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), pumps: map[Session]*transfer.Subscription{}, noTray: "There is no tray here."}
+	bg := &background{m: m, d: d, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), pumps: map[Session]*transfer.Subscription{}, noTray: d.NoTray}
+	if bg.noTray == "" {
+		bg.noTray = "There is no tray here."
+	}
 	if d.WatchState != nil {
 		bg.svc = watch.NewService(d.WatchState, bgEngines{m}, bg.poke)
 	}
@@ -89,20 +92,14 @@ func newBackground(m *MainWindow, d BackgroundDeps) *background {
 	}
 	bg.wg.Add(1)
 	go bg.refresher()
-	hasTray := d.HasTray
+	if d.Tray != nil {
+		bg.showTray()
+	}
 	m.tasks.Go(func(ctx context.Context) func() {
 		s, err := d.Desktop.Load()
-		ok, why := false, "There is no tray here."
-		if hasTray != nil && d.Tray != nil {
-			ok, why = hasTray(ctx)
-		}
 		return func() {
 			if err != nil {
 				m.showProblem(err.Error())
-			}
-			bg.noTray = why
-			if ok {
-				bg.showTray()
 			}
 			bg.applied(s)
 		}

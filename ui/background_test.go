@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,9 +105,8 @@ func withWatched(t *testing.T, dir *string, trayHere bool, p *panel) func(*fixtu
 		fx.bg = BackgroundDeps{Desktop: store, WatchState: state}
 		if trayHere {
 			fx.bg.Tray = p
-			fx.bg.HasTray = func(ctxArg context.Context) (bool, string) { return true, "" }
 		} else {
-			fx.bg.HasTray = func(ctxArg context.Context) (bool, string) { return false, "There is no tray here: test." }
+			fx.bg.NoTray = "There is no tray here: test."
 		}
 		t.Cleanup(func() { state.Close() })
 	}

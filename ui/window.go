@@ -511,6 +511,7 @@ func (m *MainWindow) installShortcuts() {
 		fyne.NewMenuItemSeparator(),
 		item("Settings…", theme.SettingsIcon(), m.ShowSettings, ctrl(fyne.KeyComma)),
 		fyne.NewMenuItemSeparator(),
+		item("Close window", nil, m.RequestClose, ctrl(fyne.KeyW)),
 		quitItem,
 	)
 	view := fyne.NewMenu("View",

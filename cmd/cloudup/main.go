@@ -119,10 +119,17 @@ func run(args []string) int {
 		})
 	}
 	a.SetIcon(icon)
-	if desk, ok := a.(desktop.App); ok {
+	// Fyne starts its tray only if the menu is set before the app runs:
+	// ask the desktop now (a D-Bus question, two seconds at most).
+	trayCtx, trayDone := context.WithTimeout(context.Background(), 2*time.Second)
+	hasTray, noTray := coredesktop.Tray(trayCtx)
+	trayDone()
+	if desk, ok := a.(desktop.App); ok && hasTray && background.Desktop != nil {
 		background.Tray = desk
 		// Fyne has no call for the tray icon's tooltip; its systray has.
 		background.TrayTooltip = systray.SetTooltip
+	} else {
+		background.NoTray = noTray
 	}
 	win := ui.New(a, ui.Deps{
 		Profiles: store, Keychain: keys, Icon: icon, Getenv: getenv,
@@ -199,7 +206,7 @@ func absInputs(args []string) ([]string, error) {
 // settings beside the profiles and the watched folders' state in the data
 // dir. Without them the window works as before, and says why.
 func newBackground() (ui.BackgroundDeps, func()) {
-	d := ui.BackgroundDeps{HasTray: coredesktop.Tray}
+	var d ui.BackgroundDeps
 	store, err := coredesktop.DefaultStore()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cloudup: watched folders are off: "+err.Error())
