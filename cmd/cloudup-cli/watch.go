@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/core/watch"
@@ -79,28 +77,16 @@ usage.
 	if err != nil {
 		return err
 	}
-	p := &creds.Profile
-	if f.folder != "" {
-		p.Folder = strings.Trim(f.folder, "/")
-	}
-	if f.tags != "" {
-		p.Tags = account.ParseTags(f.tags)
-	}
-	if f.publicID != "" {
-		p.PublicIDTemplate = f.publicID
-	}
+	overrideDefaults(&creds.Profile, f.folder, f.tags, "", f.publicID)
 	dataDir, err := e.dataDir()
 	if err != nil {
 		return err
 	}
 	// Opened with its own context: Ctrl-C ends the watch, after which the
 	// engine still closes cleanly (what runs stays resumable).
-	sess, err := session.Open(context.WithoutCancel(ctx), creds, session.Options{DataDir: dataDir})
+	sess, err := openSession(context.WithoutCancel(ctx), creds, session.Options{DataDir: dataDir})
 	if err != nil {
-		if errors.Is(err, transfer.ErrBadTemplate) {
-			return &usageError{msg: "--public-id: " + err.Error(), err: err}
-		}
-		return asConfigError(err)
+		return err
 	}
 	defer sess.Close()
 	state, err := watch.OpenState(filepath.Join(dataDir, watch.StateFile))

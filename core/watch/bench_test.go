@@ -79,6 +79,29 @@ func BenchmarkWatch1000FilesCopiedAtOnce(b *testing.B) {
 		n, float64(total)/1e6, n, watched.Round(time.Millisecond), firstUp.Round(time.Millisecond), drop.Round(time.Millisecond), watched.Seconds()/drop.Seconds())
 }
 
+// benchWatch watches a new folder named name under root (production
+// settings) into a new engine, until the benchmark ends.
+func benchWatch(b *testing.B, sb *sandbox.Server, root, name string) (string, *transfer.Engine) {
+	b.Helper()
+	data, dir := filepath.Join(root, name+"-data"), filepath.Join(root, name)
+	os.MkdirAll(dir, 0o755)
+	eng := benchEngine(b, sb, data)
+	state, err := OpenState(filepath.Join(data, StateFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	feed, err := StartFeed(context.Background(), FeedConfig{Watch: Config{Dir: dir}, Engine: eng, State: state, Profile: "bench",
+		Options: transfer.Options{Folder: name}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { feed.Close(); state.Close() })
+	for feed.Status().Phase != Watching {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return dir, eng
+}
+
 // dropRun uploads src the way a drop does and returns how long it took.
 func dropRun(b *testing.B, sb *sandbox.Server, data, src, folder string, n int) time.Duration {
 	eng := benchEngine(b, sb, data)
@@ -104,24 +127,7 @@ func dropRun(b *testing.B, sb *sandbox.Server, data, src, folder string, n int) 
 // file is uploaded; it returns the time from the copy's start to the last
 // upload, and to the first.
 func watchRun(b *testing.B, sb *sandbox.Server, root string, i int, src string, n int) (time.Duration, time.Duration) {
-	data := filepath.Join(root, fmt.Sprint("watch-data-", i))
-	dir := filepath.Join(root, fmt.Sprint("watched-", i))
-	os.MkdirAll(dir, 0o755)
-	eng := benchEngine(b, sb, data)
-	state, err := OpenState(filepath.Join(data, StateFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
-	feed, err := StartFeed(context.Background(), FeedConfig{Watch: Config{Dir: dir}, Engine: eng, State: state, Profile: "bench",
-		Options: transfer.Options{Folder: fmt.Sprint("watch-", i)}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer feed.Close()
-	for feed.Status().Phase != Watching {
-		time.Sleep(10 * time.Millisecond)
-	}
+	dir, eng := benchWatch(b, sb, root, fmt.Sprint("watch-", i))
 	before := sb.Requests(sandbox.EndpointUpload)
 	sub := eng.Subscribe()
 	defer sub.Close()
@@ -186,21 +192,7 @@ func BenchmarkWatchSlowWriter10s(b *testing.B) {
 // writes 250 ms apart, with a 2.5 s pause in the middle (longer than the
 // settle window) while the file stays open. It must be uploaded once, whole.
 func slowWriterRun(b *testing.B, sb *sandbox.Server, root string, i int) time.Duration {
-	data := filepath.Join(root, fmt.Sprint("slow-data-", i))
-	dir := filepath.Join(root, fmt.Sprint("slow-", i))
-	os.MkdirAll(dir, 0o755)
-	eng := benchEngine(b, sb, data)
-	state, err := OpenState(filepath.Join(data, StateFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer state.Close()
-	feed, err := StartFeed(context.Background(), FeedConfig{Watch: Config{Dir: dir}, Engine: eng, State: state, Profile: "bench",
-		Options: transfer.Options{Folder: fmt.Sprint("slow-", i)}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer feed.Close()
+	dir, eng := benchWatch(b, sb, root, fmt.Sprint("slow-", i))
 	before := sb.Requests(sandbox.EndpointUpload)
 	p := filepath.Join(dir, "screen-recording.mov")
 	f, err := os.Create(p)
