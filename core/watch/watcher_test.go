@@ -374,3 +374,23 @@ func TestCloseStopsCallbacks(t *testing.T) {
 		t.Fatalf("status after Close: %+v", st)
 	}
 }
+
+func TestUnreadableFolderIsReportedAndWatchedAgainWhenReadable(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" || os.Geteuid() == 0 {
+		t.Skip("permissions do not stop root (or work differently on Windows)")
+	}
+	dir := filepath.Join(t.TempDir(), "Locked")
+	os.Mkdir(dir, 0o755)
+	r := newRecorder()
+	w := startWatcher(t, Config{Dir: dir, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}, r)
+	os.Chmod(dir, 0o000)
+	defer os.Chmod(dir, 0o755)
+	r.waitFor(t, 10*time.Second, "the folder reported unreadable", func() bool { return w.Status().Phase == Missing })
+	if got := w.Status().Words(); !strings.Contains(got, "permission denied") {
+		t.Fatalf("words: %q", got)
+	}
+	os.Chmod(dir, 0o755)
+	writeFile(t, filepath.Join(dir, "x.jpg"), 10)
+	r.waitFor(t, 10*time.Second, "x.jpg once readable", func() bool { return len(r.files()) == 1 })
+}
