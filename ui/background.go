@@ -18,6 +18,7 @@ import (
 	"github.com/cloudup/cloudup/core/share"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/core/watch"
+	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/tray"
 	"github.com/cloudup/cloudup/ui/watched"
 )
@@ -46,16 +47,16 @@ type BackgroundDeps struct {
 // open session's batches to copy their links and say how they went, keeps
 // the tray icon and menu, and decides what closing the window does.
 //
-// Its fields marked UI are touched on the UI goroutine only; its own
-// goroutines (one event pump per open session, one refresher) end in close.
+// Its fields marked UI are touched on the UI goroutine only; its
+// goroutines (one event pump per open session, one refresher) are loops of
+// the window's bridge.Tasks, which end them when the window closes.
 type background struct {
 	m   *MainWindow
 	d   BackgroundDeps
 	svc *watch.Service
 
-	ctx    context.Context
+	ctx    context.Context // ends in close: no pump starts after it
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
 	wake   chan struct{}
 
 	mu      sync.Mutex
@@ -87,11 +88,8 @@ func newBackground(m *MainWindow, d BackgroundDeps) *background {
 	}
 	m.sessions.opened, m.sessions.closed = bg.sessionOpened, bg.sessionClosed
 	// One notification per batch, from here, for every session.
-	if q, ok := m.upload.(*queueTab); ok {
-		q.v.SetBatchNotifications(false)
-	}
-	bg.wg.Add(1)
-	go bg.refresher()
+	m.upload.SetBatchNotifications(false)
+	m.tasks.Loop(bg.refresher)
 	if d.Tray != nil {
 		bg.showTray()
 	}
@@ -124,7 +122,6 @@ func (bg *background) close() {
 	for _, sub := range subs {
 		sub.Close()
 	}
-	bg.wg.Wait()
 }
 
 // applied takes new settings (loaded, or saved in Settings): the watched
@@ -154,7 +151,7 @@ func (e bgEngines) Acquire(ctx context.Context, name string) (watch.Lease, error
 		return m.deps.Getenv(k)
 	}}
 	creds, err := resolver.Resolve(ctx, name)
-	s, err := m.open(ctx, &creds, err)
+	s, err := m.openSession(ctx, &creds, err, nil)
 	if err != nil {
 		return watch.Lease{}, err
 	}
@@ -179,14 +176,20 @@ func (bg *background) sessionOpened(s Session) {
 	bg.mu.Unlock()
 	format := linkFormat(s.Profile())
 	tracker := share.NewTracker(format, func(r share.Report) { bg.batchDone(r) })
-	bg.wg.Add(1)
-	go func() {
-		defer bg.wg.Done()
-		for ev := range sub.C {
-			tracker.Event(ev)
-			bg.poke()
+	bg.m.tasks.Loop(func(ctx context.Context) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-sub.C:
+				if !ok {
+					return
+				}
+				tracker.Event(ev)
+				bg.poke()
+			}
 		}
-	}()
+	})
 	if first {
 		bg.loadRecent(s)
 	}
@@ -270,27 +273,25 @@ func trimExt(name string) string { return name[:len(name)-len(path.Ext(name))] }
 // batchDone copies a finished batch's links (when asked to) and says how
 // it went (from a pump goroutine).
 func (bg *background) batchDone(r share.Report) {
-	bg.m.tasks.Go(func(context.Context) func() {
-		return func() {
-			copied := false
-			if bg.settings.CopyLinks && len(r.Links) > 0 {
-				if a := fyne.CurrentApp(); a != nil && a.Clipboard() != nil {
-					a.Clipboard().SetContent(r.Text())
-					copied = true
-				}
+	bg.m.tasks.Do(func() {
+		copied := false
+		if bg.settings.CopyLinks && len(r.Links) > 0 {
+			if a := fyne.CurrentApp(); a != nil && a.Clipboard() != nil {
+				a.Clipboard().SetContent(r.Text())
+				copied = true
 			}
-			var fresh []tray.Recent
-			for i := len(r.Links) - 1; i >= 0 && len(fresh) < recentCount; i-- {
-				fresh = append(fresh, tray.Recent{Name: r.Names[i], Link: r.Links[i]})
-			}
-			bg.recent = append(fresh, bg.recent...)
-			if len(bg.recent) > recentCount {
-				bg.recent = bg.recent[:recentCount]
-			}
-			title, body := r.Notification(copied)
-			bg.notify(title, body)
-			bg.refresh()
 		}
+		var fresh []tray.Recent
+		for i := len(r.Links) - 1; i >= 0 && len(fresh) < recentCount; i-- {
+			fresh = append(fresh, tray.Recent{Name: r.Names[i], Link: r.Links[i]})
+		}
+		bg.recent = append(fresh, bg.recent...)
+		if len(bg.recent) > recentCount {
+			bg.recent = bg.recent[:recentCount]
+		}
+		title, body := r.Notification(copied)
+		bg.notify(title, body)
+		bg.refresh()
 	})
 }
 
@@ -317,18 +318,17 @@ func (bg *background) poke() {
 }
 
 // refresher turns pokes into at most a few redraws a second.
-func (bg *background) refresher() {
-	defer bg.wg.Done()
+func (bg *background) refresher(ctx context.Context) {
 	for {
 		select {
-		case <-bg.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-bg.wake:
 		}
-		bg.m.tasks.Go(func(context.Context) func() { return bg.refresh })
+		bg.m.tasks.Do(bg.refresh)
 		t := time.NewTimer(250 * time.Millisecond)
 		select {
-		case <-bg.ctx.Done():
+		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
@@ -507,13 +507,11 @@ func (bg *background) settingsView() *watched.View {
 	return bg.view
 }
 
-// RequestClose is the window's close button: without a tray, or with
-// nothing going on, the app quits as always; otherwise it keeps working in
-// the tray or quits, as chosen once or asked now.
+// RequestClose is the window's close button (and Ctrl+W): without a tray,
+// or with nothing going on, the app quits as always (Quit records the
+// window's size and place while it is still there); otherwise it keeps
+// working in the tray or quits, as chosen once or asked now.
 func (m *MainWindow) RequestClose() { m.bg.closeRequested(m.Quit) }
-
-// Quit ends the app (the window's close, once decided).
-func (m *MainWindow) Quit() { m.app.Quit() }
 
 // requestQuit is Ctrl+Q and the tray's Quit: with uploads unfinished it
 // says they continue next time, then quits.
@@ -526,11 +524,11 @@ func (m *MainWindow) requestQuit() {
 	m.bg.quitWith(w, m.Quit)
 }
 
-// showDialog shows a dialog of the window's own.
-func (m *MainWindow) showDialog(d dialog.Dialog) { d.Show() }
+// showDialog shows a dialog of the window's own, unless one is open.
+func (m *MainWindow) showDialog(d dialog.Dialog) { dialogs.For(m.Window).Show(d) }
 
 // showDialogOver shows a dialog that belongs to the dialog open now.
-func (m *MainWindow) showDialogOver(d dialog.Dialog) { d.Show() }
+func (m *MainWindow) showDialogOver(d dialog.Dialog) { dialogs.For(m.Window).ShowOver(d) }
 
 // settingsContent is the Settings dialog's background tab (nil without
 // desktop settings).

@@ -15,6 +15,7 @@ import (
 	"github.com/cloudup/cloudup/core/account"
 	coredesktop "github.com/cloudup/cloudup/core/desktop"
 	"github.com/cloudup/cloudup/core/watch"
+	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/tray"
 )
 
@@ -120,7 +121,7 @@ func (fx *fixture) waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		fx.win.Tasks().Wait()
-		fx.ui.Drain()
+		fx.win.Tasks().Drain()
 		time.Sleep(20 * time.Millisecond)
 	}
 	fx.settle()
@@ -179,14 +180,14 @@ func TestClosingWhileFoldersAreWatchedAsksOnceThenKeepsWorkingInTheTray(t *testi
 		t.Fatalf("closing with a watched folder: %d dialogs, %d quits", len(overlays), fx.app.Quits())
 	}
 	var keep *widget.Button
-	var remember *widget.Check
+	var remember *dialogs.Check
 	for _, o := range test.LaidOutObjects(overlays[0]) {
 		switch w := o.(type) {
 		case *widget.Button:
 			if w.Text == "Keep working in the tray" {
 				keep = w
 			}
-		case *widget.Check:
+		case *dialogs.Check:
 			remember = w
 		}
 	}

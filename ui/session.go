@@ -30,10 +30,10 @@ type Sandbox interface {
 	Credentials(ctx context.Context, p account.Profile) (account.Credentials, error)
 }
 
-// unfinishedCounter is implemented by sessions that can say how many
-// uploads a previous run left unfinished for their profile.
-type unfinishedCounter interface {
-	Unfinished(ctx context.Context) (int, error)
+// unfinishedLister is implemented by sessions that can name the uploads a
+// previous run left unfinished for their profile (*session.Session is one).
+type unfinishedLister interface {
+	UnfinishedNames(ctx context.Context) ([]string, error)
 }
 
 // openSessions tracks every session the window opened and has not closed

@@ -6,6 +6,11 @@
 // the credentials, opens a new session off the UI goroutine and hands it to
 // every view.
 //
+// Files: window.go lays the window out and routes the header's actions to
+// the views; switching.go picks profiles and hands sessions to the views;
+// account.go is the Account tab and the header's summary; menus.go holds
+// the menus and keys.
+//
 // It talks to core only through the interfaces in Deps, runs anything that
 // may block (keychain, disk, network) on bridge.Tasks, and changes widgets
 // only on the UI goroutine. It must not import fyne.io/fyne/v2/app:
@@ -14,44 +19,38 @@
 package ui
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"image/color"
 	"os"
-	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
-	"github.com/cloudup/cloudup/core/library"
+	corelibrary "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/ui/bridge"
+	uilibrary "github.com/cloudup/cloudup/ui/library"
+	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/settings"
+	"github.com/cloudup/cloudup/ui/style"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Title is the main window's title.
 const Title = "Cloudup"
 
-// Profiles is what the window needs of the profile store; *account.Store is
-// one.
-type Profiles interface {
-	List() ([]account.Profile, error)
-	Get(name string) (account.Profile, error)
-	Put(p account.Profile) error
-	Default() (account.Profile, error)
-	SetDefault(name string) error
-	Delete(name string) error
-}
+// prefCompact is the app preference that keeps the queue's density.
+const prefCompact = "queue.compact"
 
 // Deps are the core services the window works with.
 type Deps struct {
-	Profiles Profiles
+	// Profiles is the profile store (*account.Store); the Settings dialog
+	// works on the same one.
+	Profiles settings.Store
 	Keychain keychain.Keychain
 	// Getenv reads the environment (CLOUDINARY_URL); nil means os.Getenv.
 	Getenv func(string) string
@@ -67,17 +66,20 @@ type Deps struct {
 	// Sandbox profile cannot be used.
 	Sandbox Sandbox
 	// Thumbs caches library thumbnails; nil means the library makes its own.
-	Thumbs *library.Thumbs
+	Thumbs *corelibrary.Thumbs
 	// Inputs are files and URLs named on the command line, queued once the
 	// first session is open.
 	Inputs []string
+	// Geometry is the size and place the window had last time
+	// (LoadGeometry); zero means the default size.
+	Geometry Geometry
+	// Position says where the window is on the screen; nil (or false)
+	// where the platform does not tell, and then only the size is kept.
+	Position func(fyne.Window) (x, y int, ok bool)
 	// Background is what Cloudup needs to live beside other programs:
 	// watched folders, link copying, the tray (background.go).
 	Background BackgroundDeps
 }
-
-// envChoice is the switcher entry for CLOUDINARY_URL.
-const envChoice = "CLOUDINARY_URL (environment)"
 
 // MainWindow is the app's one window.
 type MainWindow struct {
@@ -88,27 +90,33 @@ type MainWindow struct {
 	app   fyne.App
 	deps  Deps
 	tasks *bridge.Tasks
-	// viewTasks owns the views' work, which includes long-lived event
-	// pumps: kept apart from tasks so that tasks.Wait (used by widget
-	// tests) is not held by a pump that runs as long as a session.
-	viewTasks *bridge.Tasks
+	now   func() time.Time
 
-	switcher   *widget.Select
-	summary    *widget.Label
-	banner     *fyne.Container
-	bannerText *widget.Label
-	bannerBack *canvas.Rectangle
-	overview   *overview
+	switcher     *widget.Select
+	summary      *widget.Label
+	banner       *fyne.Container
+	bannerText   *widget.Label
+	bannerBack   *canvas.Rectangle
+	bannerAction *widget.Button
+	overview     *overview
 
-	upload      uploadTab
-	library     libraryTab
+	upload      *queue.View
+	compactItem *fyne.MenuItem // View › Compact queue rows
+	library     *uilibrary.View
+	thumbs      *corelibrary.Thumbs // the library's cache, made on first use when Deps has none
 	uploadItem  *container.TabItem
 	libraryItem *container.TabItem
 
 	// sessions holds every session opened and not closed yet; session is
-	// the one the views work with now (nil when there is none).
-	sessions openSessions
-	session  Session
+	// the one the views work with now (nil when there is none), opened for
+	// the switcher's choice sessionChoice. parked holds, by choice, the
+	// sessions of other profiles whose uploads go on in the background;
+	// replacing is a session reopen closes before its successor opens.
+	sessions      openSessions
+	session       Session
+	sessionChoice string
+	parked        map[string]Session
+	replacing     Session
 	// libraryDone is how many uploads the session had finished when the
 	// Library last (re)loaded: showing the tab again after more finished
 	// reloads it, so new uploads appear without a Refresh click.
@@ -129,6 +137,8 @@ type MainWindow struct {
 	// persist is false while Reload selects, so only a user's choice is
 	// written back as the default.
 	persist bool
+	// geometry is the window's size and place as last recorded.
+	geometry Geometry
 }
 
 // New builds the main window. Call Close when the app quits so background
@@ -140,7 +150,8 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	if deps.Tasks == nil {
 		deps.Tasks = bridge.NewTasks()
 	}
-	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, viewTasks: bridge.NewTasks(), persist: true, inputs: deps.Inputs, resumeOffered: map[string]bool{}}
+	m := &MainWindow{app: a, deps: deps, tasks: deps.Tasks, now: time.Now, thumbs: deps.Thumbs, persist: true, inputs: deps.Inputs,
+		resumeOffered: map[string]bool{}, parked: map[string]Session{}}
 	m.Window = a.NewWindow(Title)
 	if deps.Icon != nil {
 		m.Window.SetIcon(deps.Icon)
@@ -151,7 +162,19 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.summary = widget.NewLabel("")
 	m.summary.Truncation = fyne.TextTruncateEllipsis
 	m.summary.SizeName = theme.SizeNameCaptionText
-	m.upload, m.library = newViews(m)
+	m.upload = queue.New(m.Window, m.tasks)
+	m.upload.OnOpenSettings = m.unlessDialog(m.ShowSettings)
+	m.upload.SetCompact(a.Preferences().Bool(prefCompact))
+	m.upload.OnCompact = func(on bool) {
+		a.Preferences().SetBool(prefCompact, on)
+		if m.compactItem != nil {
+			m.compactItem.Checked = on
+			m.Window.MainMenu().Refresh()
+		}
+	}
+	m.library = uilibrary.New(m.Window, m.tasks)
+	m.library.OnLoaded = m.sawLibrary
+	m.upload.OnContact = m.sawUpload
 
 	var logo fyne.CanvasObject = layoutSpacer()
 	if deps.Icon != nil {
@@ -175,12 +198,14 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.bannerText.Wrapping = fyne.TextWrapWord
 	m.bannerText.Importance = widget.WarningImportance
 	m.bannerBack = canvas.NewRectangle(color.Transparent)
-	m.banner = container.NewStack(m.bannerBack, m.bannerText)
+	m.bannerAction = widget.NewButtonWithIcon("Open Settings", theme.SettingsIcon(), m.unlessDialog(m.ShowSettings))
+	m.bannerAction.Hide()
+	m.banner = container.NewStack(m.bannerBack, container.NewBorder(nil, nil, nil, container.NewCenter(m.bannerAction), m.bannerText))
 	m.banner.Hide()
 
 	m.overview = newOverview(m.ShowSettings)
-	m.uploadItem = container.NewTabItemWithIcon("Upload", theme.UploadIcon(), m.upload.content())
-	m.libraryItem = container.NewTabItemWithIcon("Library", theme.GridIcon(), m.library.content())
+	m.uploadItem = container.NewTabItemWithIcon("Upload", theme.UploadIcon(), m.upload.Content())
+	m.libraryItem = container.NewTabItemWithIcon("Library", theme.GridIcon(), m.library.Content())
 	m.Tabs = container.NewAppTabs(m.uploadItem, m.libraryItem,
 		container.NewTabItemWithIcon("Account", theme.AccountIcon(), m.overview.content))
 
@@ -191,17 +216,15 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		}
 	}
 	m.Window.SetContent(container.NewBorder(top, nil, nil, nil, m.Tabs))
-	m.Window.Resize(fyne.NewSize(1100, 720))
+	m.placeWindow(deps.Geometry)
 	m.installShortcuts()
 	m.Window.SetOnDropped(m.HandleDrop)
 	// Closing the window only cancels: engines flushing their journal and
 	// tasks finishing would freeze the UI goroutine here. The owner (cmd/
 	// cloudup, after the run loop ends) calls Close, which waits.
-	m.Window.SetOnClosed(func() {
-		m.viewTasks.Cancel()
-		m.tasks.Cancel()
-	})
-	// Closing the window while work goes on may keep Cloudup in the tray.
+	m.Window.SetOnClosed(m.tasks.Cancel)
+	// Closing the window while work goes on may keep Cloudup in the tray
+	// (RequestClose records the size and place first, as a quit does).
 	m.bg = newBackground(m, deps.Background)
 	m.Window.SetCloseIntercept(m.RequestClose)
 
@@ -215,11 +238,10 @@ func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 // Close stops background work, waits for it, and closes every session the
 // window opened (their engines keep unfinished work in the journal).
 func (m *MainWindow) Close() {
-	m.viewTasks.Close()
 	m.tasks.Close()
 	m.bg.close()
 	m.sessions.closeAll()
-	m.session = nil
+	m.session, m.parked = nil, map[string]Session{}
 }
 
 // Session is the session the views work with now, or nil.
@@ -233,207 +255,65 @@ func (m *MainWindow) Tasks() *bridge.Tasks { return m.tasks }
 // The secret is not kept: Secret is always empty here.
 func (m *MainWindow) Current() account.Credentials { return m.resolved }
 
-// Reload re-reads the profiles and picks the current one the way the CLI
-// does: CLOUDINARY_URL when set, else the default profile.
-// The store is read off the UI goroutine: a save in progress holds its
-// lock through an fsync.
-func (m *MainWindow) Reload() {
-	profiles := m.deps.Profiles
-	m.tasks.Go(func(context.Context) func() {
-		list, err := profiles.List()
-		def, defErr := profiles.Default()
-		return func() { m.showProfiles(list, err, def, defErr) }
-	})
-}
+// AddFiles opens the file picker of the Upload tab (Ctrl+O).
+func (m *MainWindow) AddFiles() { m.Tabs.Select(m.uploadItem); m.upload.AddFiles() }
 
-// showProfiles fills the switcher and selects the current choice.
-func (m *MainWindow) showProfiles(list []account.Profile, err error, def account.Profile, defErr error) {
-	if err != nil {
-		m.showProblem("Cannot read profiles: " + err.Error())
+// AddFolder opens the folder picker of the Upload tab.
+func (m *MainWindow) AddFolder() { m.Tabs.Select(m.uploadItem); m.upload.AddFolder() }
+
+// FromURL asks for URLs to upload, one per line.
+func (m *MainWindow) FromURL() { m.Tabs.Select(m.uploadItem); m.upload.FromURL() }
+
+// Camera opens the camera dialog.
+func (m *MainWindow) Camera() { m.Tabs.Select(m.uploadItem); m.upload.Camera() }
+
+// Paste queues what the clipboard holds: URLs, file paths or an image
+// (Ctrl+V outside a text field).
+func (m *MainWindow) Paste() { m.Tabs.Select(m.uploadItem); m.upload.Paste() }
+
+// FocusSearch shows the Library tab with its search field focused (Ctrl+F).
+func (m *MainWindow) FocusSearch() { m.Tabs.Select(m.libraryItem); m.library.FocusSearch() }
+
+// HandleDrop queues files and folders dropped anywhere on the window.
+func (m *MainWindow) HandleDrop(pos fyne.Position, uris []fyne.URI) {
+	if len(uris) == 0 {
 		return
 	}
-	var names []string
-	env := strings.TrimSpace(m.deps.Getenv(account.EnvVar)) != ""
-	if env {
-		names = append(names, envChoice)
-	}
-	for _, p := range list {
-		names = append(names, p.Name)
-	}
-	m.switcher.SetOptions(names)
-	choice := m.current
-	if choice == "" || !contains(names, choice) {
-		if env {
-			choice = envChoice
-		} else if defErr == nil {
-			choice = def.Name
-		}
-	}
-	m.current = ""
-	m.persist = false
-	m.switcher.SetSelected(choice) // calls switchTo
-	m.persist = true
+	m.Tabs.Select(m.uploadItem)
+	m.upload.HandleDrop(pos, uris)
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// ShowSettings opens the Settings dialog on the current profile.
+func (m *MainWindow) ShowSettings() { m.OpenSettings() }
 
-// switchTo makes choice current: a stored profile also becomes the default,
-// so the CLI and the next start agree with what the window shows.
-func (m *MainWindow) switchTo(choice string) {
-	if choice == "" || choice == m.current {
-		return
-	}
-	m.current = choice
-	name := choice
-	if choice == envChoice {
-		name = ""
-	}
-	persist := m.persist && name != ""
-	m.summary.SetText("Loading " + choice + "…")
-	if choice == account.SandboxName {
-		// Starting and seeding the sandbox takes a moment the first time.
-		m.bannerText.Importance = widget.WarningImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
-		m.bannerText.SetText("Sandbox: starting the local Cloudinary-compatible server… Uploads stay on this computer.")
-		m.banner.Show()
-		m.banner.Refresh()
-	}
-	resolver := &account.Resolver{Store: m.deps.Profiles, Keychain: m.deps.Keychain, Getenv: m.deps.Getenv}
-	profiles := m.deps.Profiles
-	m.tasks.Go(func(ctx context.Context) func() {
-		if persist {
-			if err := profiles.SetDefault(name); err != nil {
-				return func() { m.showProblem("Cannot switch profiles: " + err.Error()) }
+// OpenSettings opens the Settings dialog and returns its panel (nil when
+// another dialog is open).
+func (m *MainWindow) OpenSettings() *settings.Panel {
+	return settings.Show(m.Window, settings.Deps{
+		Store: m.deps.Profiles, Keychain: m.deps.Keychain, Tasks: m.tasks,
+		Current: m.currentProfile,
+		OnSaved: func(p account.Profile) {
+			// Saving is not switching: the profile in use stays, and is
+			// opened again when it is the one that changed.
+			if p.Name == m.currentProfile() {
+				m.reopen()
 			}
-		}
-		creds, err := resolver.Resolve(ctx, name)
-		sess, why := m.open(ctx, &creds, err)
-		// The library signs share links with the secret (it keeps it in a
-		// self-redacting account.Secret); the window itself only says
-		// where the secret is.
-		full := creds
-		creds.Secret = ""
-		return func() {
-			if m.current != choice {
-				m.discard(sess) // the user moved on meanwhile
-				return
-			}
-			m.resolved = creds
-			m.summary.SetText(summarize(creds, err))
-			m.overview.show(creds, err)
-			m.showBanner(creds, why)
-			m.setSession(sess, full, why)
-		}
-	})
+			m.Reload()
+		},
+		OnSwitch:   func(name string) { m.switcher.SetSelected(name) },
+		OnRemoved:  func(string) { m.Reload() },
+		Background: m.bg.settingsContent(),
+		OnClosed:   m.bg.settingsClosed,
+	}, m.resolved.Profile)
 }
 
-// open runs off the UI goroutine: it fetches the sandbox's credentials for
-// the Sandbox profile and opens a session when the credentials allow one.
-// Without a session, why says in words what is missing.
-func (m *MainWindow) open(ctx context.Context, creds *account.Credentials, resolveErr error) (Session, error) {
-	if resolveErr != nil {
-		return nil, resolveErr
+// currentProfile is the name of the stored profile in use ("" for
+// CLOUDINARY_URL or none).
+func (m *MainWindow) currentProfile() string {
+	if m.current == envChoice {
+		return ""
 	}
-	if creds.Profile.Sandbox {
-		if m.deps.Sandbox == nil {
-			return nil, errors.New("the embedded sandbox is not available in this build")
-		}
-		c, err := m.deps.Sandbox.Credentials(ctx, creds.Profile)
-		if err != nil {
-			return nil, err
-		}
-		*creds = c
-	}
-	if err := creds.RequireSecret(); err != nil {
-		return nil, err
-	}
-	if m.deps.Open == nil {
-		return nil, errors.New("uploads are not available in this build")
-	}
-	// A watched folder of this profile may have its session open already:
-	// it is shared, so its uploads show in the queue.
-	return m.sessions.acquire(creds.Profile.Normalized(), func() (Session, error) { return m.deps.Open(ctx, *creds) })
-}
-
-// discard closes a session the window will not use, off the UI goroutine.
-func (m *MainWindow) discard(s Session) {
-	if s == nil {
-		return
-	}
-	m.tasks.Go(func(context.Context) func() {
-		m.sessions.close(s)
-		return nil
-	})
-}
-
-// setSession hands s (or the reason there is none) to every view, then
-// closes the session it replaces. Command-line inputs go to the first
-// session; unfinished work from a previous run is offered once per profile.
-func (m *MainWindow) setSession(s Session, creds account.Credentials, why error) {
-	old := m.session
-	m.session = s
-	m.upload.bind(s, why)
-	m.library.bind(s, creds, why)
-	m.libraryDone = uploadsDone(s)
-	if old != nil && old != s {
-		m.discard(old)
-	}
-	if s == nil {
-		return
-	}
-	if len(m.inputs) > 0 {
-		inputs := m.inputs
-		m.inputs = nil
-		m.Tabs.Select(m.uploadItem)
-		m.upload.addInputs(inputs)
-	}
-	m.offerResume(s)
-}
-
-// uploadsDone counts the session's finished uploads (Batch reads counters
-// in memory: it never waits on the network or the disk).
-func uploadsDone(s Session) int {
-	if s == nil || s.Engine() == nil {
-		return 0
-	}
-	return s.Engine().Batch().Done
-}
-
-func (m *MainWindow) refreshLibraryIfStale() {
-	if m.session == nil {
-		return
-	}
-	if done := uploadsDone(m.session); done != m.libraryDone {
-		m.libraryDone = done
-		m.library.refresh()
-	}
-}
-
-func (m *MainWindow) offerResume(s Session) {
-	counter, ok := s.(unfinishedCounter)
-	name := s.Profile().Name
-	if !ok || m.resumeOffered[name] {
-		return
-	}
-	m.resumeOffered[name] = true
-	m.tasks.Go(func(ctx context.Context) func() {
-		n, err := counter.Unfinished(ctx)
-		if err != nil || n == 0 {
-			return nil
-		}
-		return func() {
-			if m.session == s {
-				m.upload.offerResume(n)
-			}
-		}
-	})
+	return m.current
 }
 
 // showBanner says plainly when uploads stay on this computer, and when
@@ -441,13 +321,16 @@ func (m *MainWindow) offerResume(s Session) {
 func (m *MainWindow) showBanner(c account.Credentials, why error) {
 	switch {
 	case why != nil:
+		w := words.Unavailable(why)
 		m.bannerText.Importance = widget.DangerImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), 0x28)
-		m.bannerText.SetText("Nothing can be uploaded with this profile: " + why.Error())
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameError), style.BannerAlpha)
+		m.bannerText.SetText("Nothing can be uploaded with this profile. " + w.Text)
+		show(m.bannerAction, w.Action == words.OpenSettings)
 	case c.Profile.Sandbox:
 		m.bannerText.Importance = widget.WarningImportance
-		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x28)
+		m.bannerBack.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), style.BannerAlpha)
 		m.bannerText.SetText("Sandbox: uploads stay on this computer, in a local Cloudinary-compatible server. Open Settings to connect your Cloudinary account.")
+		m.bannerAction.Hide()
 	default:
 		m.banner.Hide()
 		return
@@ -456,85 +339,11 @@ func (m *MainWindow) showBanner(c account.Credentials, why error) {
 	m.banner.Refresh()
 }
 
-// AddFiles opens the file picker of the Upload tab (Ctrl+O).
-func (m *MainWindow) AddFiles() { m.Tabs.Select(m.uploadItem); m.upload.addFiles() }
-
-// AddFolder opens the folder picker of the Upload tab.
-func (m *MainWindow) AddFolder() { m.Tabs.Select(m.uploadItem); m.upload.addFolder() }
-
-// FromURL asks for URLs to upload, one per line.
-func (m *MainWindow) FromURL() { m.Tabs.Select(m.uploadItem); m.upload.fromURL() }
-
-// Camera opens the camera dialog.
-func (m *MainWindow) Camera() { m.Tabs.Select(m.uploadItem); m.upload.camera() }
-
-// Paste queues what the clipboard holds: URLs, file paths or an image
-// (Ctrl+V outside a text field).
-func (m *MainWindow) Paste() { m.Tabs.Select(m.uploadItem); m.upload.paste() }
-
-// FocusSearch shows the Library tab with its search field focused (Ctrl+F).
-func (m *MainWindow) FocusSearch() { m.Tabs.Select(m.libraryItem); m.library.focusSearch() }
-
-// HandleDrop queues files and folders dropped anywhere on the window.
-func (m *MainWindow) HandleDrop(pos fyne.Position, uris []fyne.URI) {
-	if len(uris) == 0 {
-		return
-	}
-	m.Tabs.Select(m.uploadItem)
-	m.upload.drop(pos, uris)
-}
-
-// installShortcuts binds the window's keys. Menu shortcuts work wherever
-// the focus is (Fyne's GLFW driver tries the main menu first), so the
-// ones that must never be lost live in the menu. Ctrl+V does not: a menu
-// paste would steal pasting from every text field, so it is a canvas
-// shortcut, which Fyne only runs when no text field has the focus. Delete
-// and Esc carry no modifier, and the driver turns only modified keys into
-// shortcuts, so they are handled as typed keys of the canvas.
-func (m *MainWindow) installShortcuts() {
-	ctrl := func(k fyne.KeyName) fyne.Shortcut {
-		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
-	}
-	item := func(label string, icon fyne.Resource, action func(), sc fyne.Shortcut) *fyne.MenuItem {
-		i := fyne.NewMenuItem(label, action)
-		i.Icon, i.Shortcut = icon, sc
-		return i
-	}
-	quitItem := item("Quit", nil, m.requestQuit, ctrl(fyne.KeyQ))
-	quitItem.IsQuit = true
-	file := fyne.NewMenu("File",
-		item("Add files…", theme.FileIcon(), m.AddFiles, ctrl(fyne.KeyO)),
-		item("Add folder…", theme.FolderIcon(), m.AddFolder, nil),
-		item("From URL…", theme.ComputerIcon(), m.FromURL, nil),
-		item("Camera…", theme.MediaPhotoIcon(), m.Camera, nil),
-		item("Paste", theme.ContentPasteIcon(), m.Paste, nil),
-		fyne.NewMenuItemSeparator(),
-		item("Settings…", theme.SettingsIcon(), m.ShowSettings, ctrl(fyne.KeyComma)),
-		fyne.NewMenuItemSeparator(),
-		item("Close window", nil, m.RequestClose, ctrl(fyne.KeyW)),
-		quitItem,
-	)
-	view := fyne.NewMenu("View",
-		item("Upload", theme.UploadIcon(), func() { m.Tabs.Select(m.uploadItem) }, nil),
-		item("Library", theme.GridIcon(), func() { m.Tabs.Select(m.libraryItem) }, ctrl(fyne.KeyL)),
-		item("Search the library", theme.SearchIcon(), m.FocusSearch, ctrl(fyne.KeyF)),
-		item("Refresh the library", theme.ViewRefreshIcon(), func() { m.library.refresh() }, ctrl(fyne.KeyR)),
-	)
-	m.Window.SetMainMenu(fyne.NewMainMenu(file, view))
-	c := m.Window.Canvas()
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { m.Paste() })
-	c.SetOnTypedKey(m.typedKey)
-}
-
-// typedKey handles keys that reach the canvas (no widget has the focus).
-func (m *MainWindow) typedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyEscape:
-		m.library.closePreview()
-	case fyne.KeyDelete:
-		if m.Tabs.Selected() == m.uploadItem {
-			m.upload.deleteSelected()
-		}
+func show(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
 	}
 }
 
@@ -548,184 +357,8 @@ func (m *MainWindow) showProblem(msg string) {
 	m.overview.problem(msg)
 }
 
-// ShowSettings opens the Settings dialog on the current profile.
-func (m *MainWindow) ShowSettings() { m.OpenSettings() }
-
-// OpenSettings opens the Settings dialog and returns its panel.
-func (m *MainWindow) OpenSettings() *settings.Panel {
-	return settings.Show(m.Window, settings.Deps{
-		Store: m.deps.Profiles, Keychain: m.deps.Keychain, Tasks: m.tasks,
-		OnSaved: func(account.Profile) {
-			// The saved profile is now the default, so Reload picks it
-			// (unless CLOUDINARY_URL is set, which always wins).
-			m.current = ""
-			m.Reload()
-		},
-		OnSwitch: func(name string) { m.switcher.SetSelected(name) },
-		OnRemoved: func(string) {
-			m.current = ""
-			m.Reload()
-		},
-		Background: m.bg.settingsContent(),
-		OnClosed:   m.bg.settingsClosed,
-	}, m.resolved.Profile)
-}
-
-// summarize is the header's one line about the current credentials.
-func summarize(c account.Credentials, err error) string {
-	p := c.Profile
-	var parts []string
-	switch {
-	case p.Sandbox:
-		parts = append(parts, "local sandbox (no account needed)")
-	case c.Source == account.SourceEnv:
-		parts = append(parts, "cloud "+p.Cloud+" from CLOUDINARY_URL")
-	default:
-		parts = append(parts, "cloud "+p.Cloud)
-	}
-	if !p.Sandbox {
-		if p.Mode == account.Unsigned {
-			parts = append(parts, "unsigned, preset "+p.Preset)
-		} else {
-			parts = append(parts, "signed "+algorithmName(p))
-		}
-	}
-	switch {
-	case err != nil:
-		parts = append(parts, "keychain unavailable")
-	case c.Source == account.SourceKeychain:
-		parts = append(parts, "secret in the system keychain")
-	case c.Source == account.SourceMissing:
-		parts = append(parts, "no secret stored")
-	}
-	if p.Folder != "" {
-		parts = append(parts, "folder "+p.Folder)
-	}
-	if len(p.Tags) > 0 {
-		parts = append(parts, "tags "+strings.Join(p.Tags, ", "))
-	}
-	if p.Preset != "" && p.Mode == account.Signed {
-		parts = append(parts, "preset "+p.Preset)
-	}
-	return strings.Join(parts, " · ")
-}
-
-func algorithmName(p account.Profile) string {
-	if p.Algorithm == "sha256" {
-		return "SHA-256"
-	}
-	return "SHA-1"
-}
-
 func layoutSpacer() fyne.CanvasObject {
 	r := canvas.NewRectangle(nil)
 	r.SetMinSize(fyne.NewSquareSize(0))
 	return r
-}
-
-// overview is the Account tab: the current profile in words, and what to do
-// when something is missing.
-type overview struct {
-	title   *widget.Label
-	details *widget.Form
-	rows    map[string]*widget.Label
-	hint    *widget.Label
-	content fyne.CanvasObject
-}
-
-var overviewRows = []string{"Cloud", "API key", "Signing", "API base", "Secret", "Defaults"}
-
-func newOverview(openSettings func()) *overview {
-	o := &overview{rows: map[string]*widget.Label{}}
-	o.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	o.title.SizeName = theme.SizeNameSubHeadingText
-	o.details = widget.NewForm()
-	for _, r := range overviewRows {
-		l := widget.NewLabel("")
-		l.Wrapping = fyne.TextWrapWord
-		o.rows[r] = l
-		o.details.Append(r, l)
-	}
-	o.hint = widget.NewLabel("")
-	o.hint.Wrapping = fyne.TextWrapWord
-	btn := widget.NewButtonWithIcon("Open Settings", theme.SettingsIcon(), openSettings)
-	o.content = container.NewPadded(container.NewVBox(o.title, o.details, o.hint, container.NewHBox(btn)))
-	return o
-}
-
-func (o *overview) show(c account.Credentials, err error) {
-	p := c.Profile
-	title := "Profile " + p.Name
-	if c.Source == account.SourceEnv {
-		title = "Credentials from CLOUDINARY_URL"
-	}
-	o.title.SetText(title)
-	set := func(row, text string) { o.rows[row].SetText(text) }
-	if p.Sandbox {
-		set("Cloud", "the embedded sandbox, a local Cloudinary-compatible server")
-		set("API key", "chosen by the sandbox")
-		set("Signing", "signed with the sandbox's own secret")
-		set("API base", "on this computer (127.0.0.1)")
-	} else {
-		set("Cloud", p.Cloud)
-		set("API key", dash(p.APIKey))
-		if p.Mode == account.Unsigned {
-			set("Signing", "unsigned, with upload preset "+p.Preset)
-		} else {
-			set("Signing", "signed with "+algorithmName(p)+" (must match the account's setting)")
-		}
-		set("API base", p.APIBase)
-	}
-	secret := c.Where()
-	if err != nil {
-		secret = "unknown: " + err.Error()
-	}
-	set("Secret", capitalize(secret))
-	var defaults []string
-	if p.Folder != "" {
-		defaults = append(defaults, "folder "+p.Folder)
-	}
-	if len(p.Tags) > 0 {
-		defaults = append(defaults, "tags "+strings.Join(p.Tags, ", "))
-	}
-	defaults = append(defaults, fmt.Sprintf("%d uploads at once", p.Concurrency))
-	set("Defaults", strings.Join(defaults, "; "))
-
-	o.hint.Importance = widget.MediumImportance
-	switch {
-	case err != nil:
-		o.hint.Importance = widget.DangerImportance
-		o.hint.SetText("The keychain could not be read. " + err.Error())
-	case p.Sandbox:
-		o.hint.SetText("You are trying Cloudup on the built-in sandbox: nothing leaves this computer. Open Settings to connect your Cloudinary account.")
-	case c.Source == account.SourceMissing:
-		o.hint.Importance = widget.WarningImportance
-		o.hint.SetText("No API secret is stored for this profile. Open Settings and enter it: it goes to the system keychain, never to a file.")
-	case c.Source == account.SourceEnv:
-		o.hint.SetText("CLOUDINARY_URL is set in the environment, so it is used instead of the default profile. It is never stored.")
-	case p.Mode == account.Unsigned:
-		o.hint.SetText("Ready. Uploads use the unsigned preset " + p.Preset + ": anyone who knows the cloud name and that preset can upload, so keep it restricted in the Cloudinary console.")
-	default:
-		o.hint.SetText("Ready. Requests are signed on this computer; the secret never leaves the keychain except to sign.")
-	}
-}
-
-func (o *overview) problem(msg string) {
-	o.title.SetText("Profiles unavailable")
-	o.hint.Importance = widget.DangerImportance
-	o.hint.SetText(msg)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -148,7 +148,7 @@ func TestAppOpensSavesASecretFromSettingsAndQuitsCleanly(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // the status line is drawn after the save
 	s.save("03-saved.png", s.screenshot())
-	s.xdotool("key", "Escape") // leaves the dialog open; ctrl+q must work from a focused field
+	s.xdotool("key", "Escape") // closes Settings from its focused field
 
 	s.xdotool("key", "ctrl+q")
 	s.waitForExit()
@@ -560,4 +560,50 @@ func TestAppUploadsCommandLineFilesToTheEmbeddedSandbox(t *testing.T) {
 			t.Errorf("history: %s has etag %s, want %s", e.Name, e.ETag, sums[e.Path])
 		}
 	}
+}
+
+func TestAppRemembersItsSizeAndPlace(t *testing.T) {
+	keychaintest.NeedTools(t, "Xvfb", "xdotool", "import", "dbus-run-session", "gnome-keyring-daemon", "secret-tool")
+	s := &appRun{t: t, root: t.TempDir(), marker: "e2e-" + keychaintest.RandomHex(8), artDir: t.ArtifactDir()}
+	s.config = filepath.Join(s.root, "config")
+	s.display = keychaintest.StartXvfb(t, "1280x800x24")
+	lookup := filepath.Join(s.root, "lookup.txt")
+
+	s.start("nobody", lookup)
+	wid := s.waitForWindow()
+	s.waitForPixels("20-first-start.png", nil)
+	s.xdotool("windowsize", "--sync", wid, "930", "640")
+	s.xdotool("windowmove", "--sync", wid, "150", "60")
+	time.Sleep(500 * time.Millisecond) // the window hears of its new size
+	s.xdotool("windowfocus", "--sync", wid)
+	s.xdotool("key", "ctrl+q")
+	s.waitForExit()
+	if s.exitErr != nil {
+		t.Fatalf("the app exited with %v\n%s", s.exitErr, tail(filepath.Join(s.artDir, "app.log"), 40))
+	}
+	kept, err := os.ReadFile(filepath.Join(s.config, "window.json"))
+	if err != nil {
+		t.Fatalf("nothing kept: %v", err)
+	}
+
+	s.start("nobody", lookup)
+	wid = s.waitForWindow()
+	var geom string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		geom = s.xdotool("getwindowgeometry", wid)
+		if strings.Contains(geom, "Position: 150,60") && strings.Contains(geom, "Geometry: 930x640") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // drawn
+	s.save("21-second-start.png", s.screenshot())
+	if !strings.Contains(geom, "Position: 150,60") || !strings.Contains(geom, "Geometry: 930x640") {
+		t.Errorf("the second start opened at\n%s\nnot where the first left it (kept %s)", geom, kept)
+	}
+	s.xdotool("windowfocus", "--sync", wid)
+	s.xdotool("key", "ctrl+q")
+	s.waitForExit()
+	s.assertNothingLeftRunning()
 }

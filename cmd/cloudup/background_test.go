@@ -53,7 +53,7 @@ func TestAppUploadsWhatLandsInAWatchedFolderAndLivesInTheTray(t *testing.T) {
 
 	s.start("nobody", filepath.Join(s.root, "lookup.txt"))
 	wid := s.waitForWindow()
-	s.waitForPixels("20-window.png", nil)
+	s.waitForPixels("30-window.png", nil)
 	item := panel.WaitItem(t, 60*time.Second)
 
 	// A photo lands the way a browser saves one: a .part file, renamed
@@ -92,7 +92,7 @@ func TestAppUploadsWhatLandsInAWatchedFolderAndLivesInTheTray(t *testing.T) {
 		t.Fatalf("history: %+v (want shot.png once, whole, in shots)", up)
 	}
 	time.Sleep(time.Second) // the queue redraws ten times a second
-	s.save("21-watched-upload.png", s.screenshot())
+	s.save("31-watched-upload.png", s.screenshot())
 
 	// Its link is on the clipboard, and in the tray menu.
 	waitUntil(t, 20*time.Second, "the link on the clipboard", func() bool { return s.clipboard() == up[0].SecureURL })
@@ -118,10 +118,12 @@ func TestAppUploadsWhatLandsInAWatchedFolderAndLivesInTheTray(t *testing.T) {
 	s.xdotool("windowfocus", "--sync", wid)
 	before := s.screenshot()
 	s.xdotool("key", "ctrl+comma")
-	s.waitForPixels("22-settings.png", before)
+	s.waitForPixels("32-settings.png", before)
 	settings := s.screenshot()
 	s.clickText(settings, before, tabWatched)
-	s.waitForPixels("23-settings-watched.png", settings)
+	s.waitForPixels("33-settings-watched.png", settings)
+	time.Sleep(500 * time.Millisecond) // the tab's underline slides over
+	s.save("33-settings-watched.png", s.screenshot())
 	s.xdotool("key", "Escape")
 	time.Sleep(500 * time.Millisecond)
 
@@ -129,7 +131,7 @@ func TestAppUploadsWhatLandsInAWatchedFolderAndLivesInTheTray(t *testing.T) {
 	// tray hides the window and the app goes on.
 	before = s.screenshot()
 	s.xdotool("key", "ctrl+w")
-	s.waitForPixels("24-close-dialog.png", before)
+	s.waitForPixels("34-close-dialog.png", before)
 	dialog := s.screenshot()
 	s.clickPrimaryButton(dialog, before)
 	waitUntil(t, 20*time.Second, "the window to hide", func() bool { return !s.visible() })
@@ -160,7 +162,7 @@ func TestAppUploadsWhatLandsInAWatchedFolderAndLivesInTheTray(t *testing.T) {
 	}
 	click("Show Cloudup")
 	waitUntil(t, 20*time.Second, "the window to come back", s.visible)
-	s.waitForPixels("25-shown-again.png", nil)
+	s.waitForPixels("35-shown-again.png", nil)
 	click("Quit")
 	s.waitForExit()
 	if s.exitErr != nil {

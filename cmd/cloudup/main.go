@@ -33,6 +33,7 @@ import (
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/core/watch"
 	"github.com/cloudup/cloudup/ui"
+	"github.com/cloudup/cloudup/ui/style"
 )
 
 // Identity, as in FyneApp.toml.
@@ -92,6 +93,12 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "cloudup: "+err.Error())
 		return 2
 	}
+	// The window's size and place from last time, next to the profiles.
+	configDir := filepath.Dir(store.Path())
+	geometry, err := ui.LoadGeometry(configDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: the window's last size is not readable, using the default: "+err.Error())
+	}
 	keys := keychain.NewSystem()
 	sandboxDir, err := session.SandboxDir()
 	if err != nil {
@@ -119,6 +126,7 @@ func run(args []string) int {
 		})
 	}
 	a.SetIcon(icon)
+	a.Settings().SetTheme(style.Theme())
 	// Fyne starts its tray only if the menu is set before the app runs:
 	// ask the desktop now (a D-Bus question, two seconds at most).
 	trayCtx, trayDone := context.WithTimeout(context.Background(), 2*time.Second)
@@ -143,6 +151,8 @@ func run(args []string) int {
 		Sandbox:    embedded,
 		Thumbs:     thumbs,
 		Inputs:     inputs,
+		Geometry:   geometry,
+		Position:   windowPosition,
 		Background: background,
 	})
 
@@ -157,7 +167,7 @@ func run(args []string) int {
 		defer watcher.Done()
 		select {
 		case <-ctx.Done():
-			fyne.Do(a.Quit)
+			fyne.Do(win.Quit)
 		case <-quit:
 		}
 	}()
@@ -169,6 +179,9 @@ func run(args []string) int {
 	// Closing the window's sessions stops their engines: uploads in flight
 	// stay in the journal and are offered for resume at the next start.
 	win.Close()
+	if err := ui.SaveGeometry(configDir, win.Geometry()); err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: the window's size was not kept: "+err.Error())
+	}
 	if err := embedded.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "cloudup: stopping the embedded sandbox: "+err.Error())
 	}

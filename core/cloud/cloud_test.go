@@ -391,6 +391,10 @@ func TestErrorsAreClassifiedFromStatusAndBody(t *testing.T) {
 			if !errors.As(err, &re) || re.Hint == "" || !strings.Contains(err.Error(), "Maximum is 10485760") {
 				t.Fatalf("%T %v", err, err)
 			}
+			var tl *TooLargeError
+			if !errors.As(err, &tl) || !errors.Is(err, ErrTooLarge) || tl.Size != 11926513 || tl.Limit != 10485760 {
+				t.Fatalf("not read as a TooLargeError: %T %+v", err, tl)
+			}
 		}, false},
 		{"413 html", 413, nil, `<html><title>413 Request Entity Too Large</title></html>`, func(t *testing.T, err error) {
 			var re *RequestError

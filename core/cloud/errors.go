@@ -122,11 +122,83 @@ func (e *ServerError) Error() string {
 }
 
 // RequestError is a 4xx that no retry can fix: too large, wrong format,
-// unknown preset, bad parameter. Hint says what to do, when we know.
+// unknown preset, bad parameter. Hint says what to do, when we know; Kind
+// is one of the sentinels below when the answer is one we recognise.
 type RequestError struct {
 	Status  int
 	Message string
 	Hint    string
+	Kind    error
+}
+
+// Kinds of *RequestError, for errors.Is.
+var (
+	// ErrPresetNotFound: the account has no upload preset of that name.
+	ErrPresetNotFound = errors.New("upload preset not found")
+	// ErrUnsignedNotAllowed: the preset is not marked Unsigned.
+	ErrUnsignedNotAllowed = errors.New("the preset does not allow unsigned uploads")
+	// ErrUnsupportedFile: Cloudinary cannot read the file as its type.
+	ErrUnsupportedFile = errors.New("Cloudinary cannot read this file")
+	// ErrTooLarge: the file is over the account's size limit for its type
+	// (a *TooLargeError says by how much).
+	ErrTooLarge = errors.New("the file is over the account's size limit")
+)
+
+func (e *RequestError) Unwrap() error { return e.Kind }
+
+// TooLargeError is Cloudinary's "File size too large. Got N. Maximum is
+// M.": the plan's limit for this type of file. Size is 0 when the server
+// did not say how large the file was (a remote file it stopped reading).
+type TooLargeError struct {
+	RequestError
+	Size, Limit int64
+}
+
+// Unwrap keeps errors.As(err, *RequestError) working for it.
+func (e *TooLargeError) Unwrap() error { return &e.RequestError }
+
+// ErrSourceNotFound is what a *SourceError unwraps to when the web address
+// answered 404.
+var ErrSourceNotFound = errors.New("the source URL was not found")
+
+// SourceError is a remote upload whose source URL Cloudinary could not
+// fetch: the address answered 404 (NotFound), or another error.
+type SourceError struct {
+	URL      string
+	NotFound bool
+	Err      *RequestError // Cloudinary's answer
+}
+
+func (e *SourceError) Error() string {
+	// The URL is left out: it may carry a token in its query.
+	if e.NotFound {
+		return "Cloudinary could not fetch the source URL: nothing was found at that address (404); check the link"
+	}
+	return "Cloudinary could not fetch the source URL (" + e.Err.Message + "); check the link"
+}
+
+func (e *SourceError) Unwrap() []error {
+	if e.NotFound {
+		return []error{ErrSourceNotFound, e.Err}
+	}
+	return []error{e.Err}
+}
+
+// sourceError reads a remote upload's refusal: a 404, "Resource not found
+// - URL" or "Error in loading URL" is about the source, not the account.
+func sourceError(fileURL string, err error) error {
+	var re *RequestError
+	if !errors.As(err, &re) {
+		return err
+	}
+	m := strings.ToLower(re.Message)
+	switch {
+	case re.Status == http.StatusNotFound, strings.HasPrefix(m, "resource not found"):
+		return &SourceError{URL: fileURL, NotFound: true, Err: re}
+	case strings.HasPrefix(m, "error in loading"):
+		return &SourceError{URL: fileURL, NotFound: strings.Contains(m, "404"), Err: re}
+	}
+	return err
 }
 
 func (e *RequestError) Error() string {
@@ -280,8 +352,36 @@ func (c *Client) classify(status int, header http.Header, message string, localN
 	case status >= 500 || status == http.StatusRequestTimeout:
 		return &ServerError{Status: status, Message: message}
 	default:
-		return &RequestError{Status: status, Message: message, Hint: hintFor(status, message)}
+		re := RequestError{Status: status, Message: message, Hint: hintFor(status, message), Kind: kindOf(message)}
+		if m := tooLarge.FindStringSubmatch(message); m != nil {
+			size, _ := strconv.ParseInt(m[2], 10, 64)
+			limit, _ := strconv.ParseInt(m[3], 10, 64)
+			if m[1] != "" {
+				size = 0 // "more than": the server stopped reading
+			}
+			re.Kind = ErrTooLarge
+			return &TooLargeError{RequestError: re, Size: size, Limit: limit}
+		}
+		return &re
 	}
+}
+
+// tooLarge reads "File size too large. Got 151968510. Maximum is
+// 104857600." ("Got more than N." when a remote file was cut off).
+var tooLarge = regexp.MustCompile(`(?i)file size too large\. got (more than )?(\d+)\. maximum is (\d+)`)
+
+// kindOf recognises the answers people can act on.
+func kindOf(message string) error {
+	m := strings.ToLower(message)
+	switch {
+	case strings.Contains(m, "upload preset not found"):
+		return ErrPresetNotFound
+	case strings.Contains(m, "must be whitelisted for unsigned") || strings.Contains(m, "unsigned upload"):
+		return ErrUnsignedNotAllowed
+	case strings.Contains(m, "invalid image file") || strings.Contains(m, "unsupported"):
+		return ErrUnsupportedFile
+	}
+	return nil
 }
 
 // hintFor says what a person can do about a 4xx, for the answers we know.

@@ -302,7 +302,7 @@ func (c *Client) UploadRemote(ctx context.Context, fileURL, resourceType string,
 	params.Set("file", fileURL)
 	var asset Asset
 	if err := c.postForm(ctx, "remote upload", c.endpoint(resourceType, "upload"), params, true, &asset); err != nil {
-		return nil, err
+		return nil, sourceError(fileURL, err)
 	}
 	return &asset, nil
 }

@@ -136,6 +136,20 @@ func (s *Session) Unfinished(ctx context.Context) (int, error) {
 	return len(entries), err
 }
 
+// UnfinishedNames names those uploads, oldest first, so the window can say
+// which files did not finish.
+func (s *Session) UnfinishedNames(ctx context.Context) ([]string, error) {
+	entries, err := s.journal.j.Unfinished(ctx, s.profile.Name)
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name
+		if names[i] == "" {
+			names[i] = e.URL // a remote upload the journal kept no name for
+		}
+	}
+	return names, err
+}
+
 // Close stops the engine (items in flight stay resumable in the journal)
 // and releases the journal. It is idempotent.
 func (s *Session) Close() error {

@@ -126,7 +126,7 @@ func checkLimits(l Limits, name, resourceType, format string, size int64) error 
 	max := map[string]int64{Image: l.MaxImageBytes, Video: l.MaxVideoBytes, Raw: l.MaxRawBytes}[resourceType]
 	if max > 0 && size > max {
 		kind := map[string]string{Image: "images", Video: "videos", Raw: "other files"}[resourceType]
-		return &RejectedError{Kind: ErrTooLarge, Reason: fmt.Sprintf("%s is %s, over this profile's %s limit for %s; shrink it or raise the limit in the profile",
+		return &RejectedError{Kind: ErrTooLarge, Size: size, Limit: max, Reason: fmt.Sprintf("%s is %s, over this profile's %s limit for %s; shrink it or raise the limit in the profile",
 			name, HumanBytes(size), HumanBytes(max), kind)}
 	}
 	return nil

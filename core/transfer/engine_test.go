@@ -312,6 +312,10 @@ func TestBadFilesFailAloneWithWords(t *testing.T) {
 		case !bad && it.State != Done:
 			t.Errorf("good file %s: %s", it.Name, it.Words)
 		}
+		var rej *RejectedError
+		if it.Path == oversized && (!errors.As(it.Err, &rej) || rej.Size != 5000 || rej.Limit != 4000) {
+			t.Errorf("the oversized file's error does not carry its size and the limit: %#v", it.Err)
+		}
 	}
 	if st := r.sb.Stats(); st.Assets != len(good) || st.Requests[sandbox.EndpointUpload] != int64(len(good)) {
 		t.Fatalf("bad files reached the server: %s", st)

@@ -125,6 +125,9 @@ var (
 type RejectedError struct {
 	Kind   error // one of the Err* values above
 	Reason string
+	// Size and Limit are the file's size and the profile's limit, in
+	// bytes, when Kind is ErrTooLarge.
+	Size, Limit int64
 }
 
 func (e *RejectedError) Error() string { return e.Reason }

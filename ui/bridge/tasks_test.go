@@ -73,3 +73,67 @@ func TestQueuedTasksApplyOnTheGoroutineThatWaits(t *testing.T) {
 		t.Errorf("applied %v, want the result and the one it started", order)
 	}
 }
+
+func TestLoopRunsUntilCloseAndWaitDoesNotWaitForIt(t *testing.T) {
+	test.NewTempApp(t)
+	tasks := NewQueuedTasks()
+	var ticks atomic.Int32
+	ended := make(chan struct{})
+	tasks.Loop(func(ctx context.Context) {
+		defer close(ended)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+				tasks.Do(func() { ticks.Add(1) })
+			}
+		}
+	})
+	done := make(chan struct{})
+	go func() { tasks.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait waited for a running loop")
+	}
+	for ticks.Load() == 0 {
+		tasks.Drain()
+		time.Sleep(time.Millisecond)
+	}
+	tasks.Close()
+	select {
+	case <-ended:
+	default:
+		t.Fatal("Close returned before the loop ended")
+	}
+	before := ticks.Load()
+	tasks.Do(func() { ticks.Add(1) })
+	tasks.Drain()
+	if ticks.Load() != before {
+		t.Error("Do after Close ran its function")
+	}
+}
+
+func TestDoFromAnyGoroutineRunsOnTheOneThatDrains(t *testing.T) {
+	test.NewTempApp(t)
+	tasks := NewQueuedTasks()
+	defer tasks.Close()
+	ran := make(chan struct{})
+	go tasks.Do(func() { close(ran) })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if tasks.Drain() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the function sent with Do never arrived")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-ran:
+	default:
+		t.Fatal("Drain counted a function it did not run")
+	}
+}

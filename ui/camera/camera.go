@@ -12,7 +12,9 @@ package camera
 
 import (
 	"context"
+	"errors"
 	"image"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +29,8 @@ import (
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // JPEGQuality keeps product detail at a modest size.
@@ -46,7 +50,7 @@ type Account interface {
 
 // AccountFrom is the adapter the queue (or the app) calls. cam may be nil
 // (camera.NewAuto is made when the dialog opens); a *camera.Synthetic or a
-// StillCamera serves tests.
+// cameratest.StillCamera serves tests.
 func AccountFrom(cam corecam.Camera, spoolDir string, queue func(transfer.Item)) Account {
 	return account{cam: cam, dir: spoolDir, queue: queue}
 }
@@ -69,16 +73,13 @@ func (a account) Queue(item transfer.Item) {
 type View struct {
 	win   fyne.Window
 	tasks *bridge.Tasks
-	// schedule runs a function on the UI goroutine: fyne.Do, replaced in
-	// tests.
-	schedule func(func())
-	now      func() time.Time
+	now   func() time.Time
 
 	acct    Account
 	cam     corecam.Camera
 	devices []corecam.Device
 
-	picker  *widget.Select
+	picker  *dialogs.Select
 	frame   *canvas.Image
 	status  *widget.Label
 	capture *widget.Button
@@ -87,7 +88,6 @@ type View struct {
 	closeB  *widget.Button
 	content fyne.CanvasObject
 	dlg     dialog.Dialog
-	prevKey func(*fyne.KeyEvent)
 	open    bool
 
 	// The preview: gen identifies the current stream, so frames of one that
@@ -102,8 +102,8 @@ type View struct {
 
 // New builds the dialog's widgets; nothing opens until Show.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
-	v := &View{win: win, tasks: tasks, schedule: fyne.Do, now: time.Now}
-	v.picker = widget.NewSelect(nil, v.pick)
+	v := &View{win: win, tasks: tasks, now: time.Now}
+	v.picker = dialogs.NewSelect(nil, v.pick)
 	v.picker.PlaceHolder = "Looking for cameras…"
 	v.frame = canvas.NewImageFromImage(nil)
 	v.frame.FillMode = canvas.ImageFillContain
@@ -126,10 +126,6 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.setState(stateIdle, "")
 	return v
 }
-
-// SetScheduler sets how results reach the UI goroutine: fyne.Do unless a
-// test (or a host view with its own) passes another.
-func (v *View) SetScheduler(run func(func())) { v.schedule = run }
 
 // Content is the dialog's body.
 func (v *View) Content() fyne.CanvasObject { return v.content }
@@ -193,25 +189,18 @@ func (v *View) Show() {
 	if v.open {
 		return
 	}
-	v.open = true
-	v.dlg = dialog.NewCustomWithoutButtons("Take a photo", v.content, v.win)
-	v.dlg.SetOnClosed(v.release)
-	v.dlg.Resize(fyne.NewSize(640, 560))
-	// Fyne's dialogs do not close on Esc; take the key while open.
-	v.prevKey = v.win.Canvas().OnTypedKey()
-	v.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			v.Close()
-			return
-		}
-		if v.prevKey != nil {
-			v.prevKey(ev)
-		}
-	})
-	v.dlg.Show()
+	d := dialog.NewCustomWithoutButtons("Take a photo", v.content, v.win)
+	d.Resize(fyne.NewSize(640, 560))
+	// Shown through the window's stack, whose Esc closes it (release runs
+	// however it closes).
+	if !dialogs.For(v.win).Show(d) {
+		return
+	}
+	v.open, v.dlg = true, d
+	d.SetOnClosed(v.release)
 	v.setState(stateOpening, "Looking for cameras…")
 	cam := v.cam
-	v.run(func(ctx context.Context) {
+	v.tasks.Go(func(ctx context.Context) func() {
 		if cam == nil {
 			cam = corecam.NewAuto()
 		}
@@ -220,16 +209,7 @@ func (v *View) Show() {
 		if a, ok := cam.(*corecam.Auto); ok {
 			notes = a.Notes()
 		}
-		v.schedule(func() { v.listed(cam, devices, notes, err) })
-	})
-}
-
-// run starts work on a goroutine that bridge.Tasks owns, so the app's
-// shutdown cancels it and waits for it (and so for the device's release).
-func (v *View) run(work func(ctx context.Context)) {
-	v.tasks.Go(func(ctx context.Context) func() {
-		work(ctx)
-		return nil
+		return func() { v.listed(cam, devices, notes, err) }
 	})
 }
 
@@ -240,15 +220,25 @@ func (v *View) listed(cam corecam.Camera, devices []corecam.Device, notes []stri
 	v.cam = cam
 	v.devices = devices
 	if err != nil {
-		v.setState(stateFailed, err.Error())
+		v.picker.PlaceHolder = "No camera"
+		v.picker.Refresh()
+		v.setState(stateFailed, words.Say(err))
 		return
 	}
+	if _, auto := cam.(*corecam.Auto); auto {
+		// The synthetic test card is for tests and the CLI, not a camera
+		// to offer people.
+		devices = slices.DeleteFunc(devices, func(d corecam.Device) bool { return d.ID == corecam.SyntheticID })
+		v.devices = devices
+	}
 	if len(devices) == 0 {
-		msg := corecam.ErrNoCamera.Error()
-		if len(notes) > 0 {
-			msg += " (" + notes[0] + ")"
+		v.picker.PlaceHolder = "No camera"
+		v.picker.Refresh()
+		// Which backends were missing (notes) is for the log, not a person.
+		for _, n := range notes {
+			fyne.LogError("camera", errors.New(n))
 		}
-		v.setState(stateFailed, msg)
+		v.setState(stateFailed, words.Say(corecam.ErrNoCamera))
 		return
 	}
 	names := make([]string, len(devices))
@@ -283,7 +273,9 @@ func (v *View) startPreview(d corecam.Device) {
 	v.frame.Image = nil
 	v.frame.Refresh()
 	v.setState(stateOpening, "Opening "+d.Name+"…")
-	v.run(func(tctx context.Context) {
+	// A loop of the bridge: the app's shutdown cancels it and waits for it,
+	// and so for the device's release.
+	v.tasks.Loop(func(tctx context.Context) {
 		stop := context.AfterFunc(tctx, cancel)
 		defer stop()
 		v.preview(ctx, gen, cam, d.ID)
@@ -296,16 +288,16 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 	stream, err := cam.Open(ctx, id)
 	if err != nil {
 		if ctx.Err() == nil {
-			v.schedule(func() {
+			v.tasks.Do(func() {
 				if gen == v.gen {
-					v.setState(stateFailed, err.Error())
+					v.setState(stateFailed, words.Say(err))
 				}
 			})
 		}
 		return
 	}
 	defer stream.Close()
-	v.schedule(func() {
+	v.tasks.Do(func() {
 		if gen == v.gen && v.frozen == nil {
 			v.setState(stateLive, "")
 		}
@@ -318,9 +310,9 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 		img, err := stream.Next(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				v.schedule(func() {
+				v.tasks.Do(func() {
 					if gen == v.gen {
-						v.setState(stateFailed, "The camera stopped: "+err.Error())
+						v.setState(stateFailed, "The camera stopped. "+words.Say(err))
 					}
 				})
 			}
@@ -339,7 +331,7 @@ func (v *View) preview(ctx context.Context, gen int, cam corecam.Camera, id stri
 			}
 		}
 		last = time.Now()
-		v.schedule(v.showLatest)
+		v.tasks.Do(v.showLatest)
 	}
 }
 
@@ -385,9 +377,9 @@ func (v *View) UsePhoto() {
 	img, acct, taken := v.frozen, v.acct, v.now()
 	v.setState(stateOpening, "Saving the photo…")
 	enable(v.retake, false)
-	v.run(func(ctx context.Context) {
+	v.tasks.Go(func(ctx context.Context) func() {
 		item, err := spool(img, acct.SpoolDir(), taken)
-		v.schedule(func() {
+		return func() {
 			if err != nil {
 				v.setState(stateCaptured, "The photo could not be saved: "+err.Error())
 				v.status.Importance = widget.DangerImportance
@@ -396,7 +388,7 @@ func (v *View) UsePhoto() {
 			}
 			acct.Queue(item)
 			v.Close()
-		})
+		}
 	})
 }
 
@@ -427,8 +419,6 @@ func (v *View) release() {
 	}
 	v.open = false
 	v.stopStream()
-	v.win.Canvas().SetOnTypedKey(v.prevKey)
-	v.prevKey = nil
 }
 
 func (v *View) stopStream() {

@@ -15,17 +15,14 @@ import (
 	corecam "github.com/cloudup/cloudup/core/camera"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
-	"github.com/cloudup/cloudup/ui/uitest"
+	"github.com/cloudup/cloudup/ui/camera/cameratest"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
-
-// uiQueue stands in for fyne.Do (see uitest.UIQueue).
-type uiQueue = uitest.UIQueue
 
 type fixture struct {
 	t      *testing.T
 	v      *View
 	win    fyne.Window
-	ui     *uiQueue
 	queued []transfer.Item
 	tasks  *bridge.Tasks
 }
@@ -33,12 +30,12 @@ type fixture struct {
 func newFixture(t *testing.T, cam corecam.Camera) *fixture {
 	t.Helper()
 	test.NewTempApp(t)
-	fx := &fixture{t: t, ui: &uiQueue{}, tasks: bridge.NewTasks()}
+	fx := &fixture{t: t, tasks: bridge.NewQueuedTasks()}
 	t.Cleanup(fx.tasks.Close)
 	fx.win = test.NewTempWindow(t, widget.NewLabel("Upload tab"))
+	dialogs.HandleKeys(fx.win, nil) // as the main window does
 	fx.win.Resize(fyne.NewSize(760, 640))
 	fx.v = New(fx.win, fx.tasks)
-	fx.v.SetScheduler(fx.ui.Push)
 	fx.v.now = func() time.Time { return time.Date(2026, 5, 17, 8, 9, 10, 0, time.Local) }
 	fx.v.SetAccount(AccountFrom(cam, t.TempDir(), func(item transfer.Item) { fx.queued = append(fx.queued, item) }))
 	return fx
@@ -49,7 +46,7 @@ func (fx *fixture) until(what string, cond func() bool) {
 	fx.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		fx.ui.Drain()
+		fx.tasks.Drain()
 		if cond() {
 			return
 		}
@@ -66,7 +63,7 @@ func (fx *fixture) live() {
 }
 
 func TestDialogShowsTheLivePreviewOfTheFirstCamera(t *testing.T) {
-	fx := newFixture(t, &StillCamera{})
+	fx := newFixture(t, &cameratest.StillCamera{})
 	fx.v.Show()
 	fx.live()
 	if fx.v.picker.Selected != "Still test camera" {
@@ -98,7 +95,7 @@ func TestCaptureFreezesRetakeResumesAndUseQueuesAJPEG(t *testing.T) {
 	fx.v.Capture()
 	still := fx.v.frame.Image
 	time.Sleep(200 * time.Millisecond)
-	fx.ui.Drain()
+	fx.tasks.Drain()
 	if fx.v.frame.Image != still {
 		t.Fatal("the captured frame did not stay on screen")
 	}
@@ -137,8 +134,19 @@ func TestEscapeClosesTheDialogAndReleasesTheCamera(t *testing.T) {
 		t.Fatal("Esc did not close the dialog")
 	}
 	fx.until("the stream to close", func() bool { return cam.OpenStreams() == 0 })
-	if fx.win.Canvas().OnTypedKey() != nil {
-		t.Error("the window's key handler was not given back")
+	if n := dialogs.For(fx.win).Len(); n != 0 {
+		t.Errorf("%d dialogs still on the window's stack", n)
+	}
+}
+
+func TestEscapeInThePickerClosesTheDialogToo(t *testing.T) {
+	fx := newFixture(t, &cameratest.StillCamera{})
+	fx.v.Show()
+	fx.live()
+	fx.win.Canvas().Focus(fx.v.picker) // as after choosing a camera
+	fx.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if fx.v.open || len(fx.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("Esc in the camera picker did not close the dialog")
 	}
 }
 
@@ -148,12 +156,12 @@ func TestCameraErrorsAreShownInWords(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: StillID}, "in use by another application"},
-		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: StillID}, "camera access denied"},
-		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: StillID}, "no camera found"},
+		{"busy", &corecam.Error{Kind: corecam.ErrBusy, Device: cameratest.StillID}, "Another app is using the camera"},
+		{"denied", &corecam.Error{Kind: corecam.ErrPermissionDenied, Device: cameratest.StillID}, "Cloudup may not use the camera"},
+		{"none", &corecam.Error{Kind: corecam.ErrNoCamera, Device: cameratest.StillID}, "No camera found — connect one"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fx := newFixture(t, &StillCamera{OpenErr: tc.err})
+			fx := newFixture(t, &cameratest.StillCamera{OpenErr: tc.err})
 			fx.v.Show()
 			fx.until("the error", func() bool { return strings.Contains(fx.v.Status(), tc.want) })
 			if !fx.v.capture.Disabled() {
@@ -167,7 +175,10 @@ func TestCameraErrorsAreShownInWords(t *testing.T) {
 func TestNoDevicesSaysSo(t *testing.T) {
 	fx := newFixture(t, emptyCamera{})
 	fx.v.Show()
-	fx.until("the message", func() bool { return strings.Contains(fx.v.Status(), "no camera found") })
+	fx.until("the message", func() bool { return strings.Contains(fx.v.Status(), "No camera found — connect one") })
+	if strings.Contains(fx.v.Status(), "--device") {
+		t.Errorf("the dialog names a CLI flag: %q", fx.v.Status())
+	}
 	fx.v.Close()
 }
 
@@ -186,7 +197,7 @@ func (c emptyCamera) Open(context.Context, string) (corecam.Stream, error) {
 }
 
 func TestSwitchingDevicesReleasesThePreviousOne(t *testing.T) {
-	still, synth := &StillCamera{}, corecam.NewSynthetic()
+	still, synth := &cameratest.StillCamera{}, corecam.NewSynthetic()
 	fx := newFixture(t, twoCameras{still, synth})
 	fx.v.Show()
 	fx.live()
@@ -205,7 +216,7 @@ func TestSwitchingDevicesReleasesThePreviousOne(t *testing.T) {
 
 // twoCameras lists a StillCamera and a synthetic one and routes Open by ID.
 type twoCameras struct {
-	still *StillCamera
+	still *cameratest.StillCamera
 	synth *corecam.Synthetic
 }
 
@@ -216,8 +227,28 @@ func (c twoCameras) Devices(ctx context.Context) ([]corecam.Device, error) {
 }
 
 func (c twoCameras) Open(ctx context.Context, id string) (corecam.Stream, error) {
-	if id == StillID {
+	if id == cameratest.StillID {
 		return c.still.Open(ctx, id)
 	}
 	return c.synth.Open(ctx, id)
+}
+
+func TestTheSyntheticTestCardIsNotOfferedAsACamera(t *testing.T) {
+	still := &cameratest.StillCamera{}
+	fx := newFixture(t, corecam.NewAutoWith(nil, still, nil)) // as if ffmpeg found it
+	fx.v.Show()
+	fx.live()
+	if got := fx.v.picker.Options; len(got) != 1 || got[0] != "Still test camera" {
+		t.Errorf("cameras offered = %q", got)
+	}
+	fx.v.Close()
+
+	// With no real camera, the dialog says so instead of offering the card.
+	fx = newFixture(t, corecam.NewAutoWith(nil, nil, nil))
+	fx.v.Show()
+	fx.until("the message", func() bool { return strings.HasPrefix(fx.v.Status(), "No camera found") })
+	if len(fx.v.picker.Options) != 0 || fx.v.picker.PlaceHolder != "No camera" {
+		t.Errorf("cameras offered = %q, picker says %q", fx.v.picker.Options, fx.v.picker.PlaceHolder)
+	}
+	fx.v.Close()
 }

@@ -31,7 +31,9 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	corelib "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/preview"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Account is what the Library tab needs of the current profile: the
@@ -63,11 +65,17 @@ type View struct {
 	PageSize int
 	// Debounce is how long typing must pause before a search runs.
 	Debounce time.Duration
+	// OnLoaded is told, on the UI goroutine, how each page load went: how
+	// many assets are shown, or why none came.
+	OnLoaded func(shown int, err error)
+
+	// opening names the profile being opened while there is no account.
+	opening string
 
 	acct    Account
 	browser *corelib.Browser
 
-	search, folder *widget.Entry
+	search, folder *dialogs.Entry
 	grid           *widget.GridWrap
 	note           *widget.Label // empty and error states, in words
 	status         *widget.Label // "120 of 10,000 assets"
@@ -90,11 +98,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.preview = preview.New(win, tasks)
 	v.preview.OnDeleted = v.dropAsset
 
-	v.search = widget.NewEntry()
+	v.search = dialogs.NewEntry() // Esc leaves it
 	v.search.SetPlaceHolder("Search names and tags (#tag for one exact tag)  Ctrl+F")
 	v.search.OnChanged = func(string) { v.debounce() }
 	v.search.OnSubmitted = func(string) { v.applyFilter() }
-	v.folder = widget.NewEntry()
+	v.folder = dialogs.NewEntry()
 	v.folder.SetPlaceHolder("Folder (all)")
 	v.folder.OnChanged = func(string) { v.debounce() }
 	v.folder.OnSubmitted = func(string) { v.applyFilter() }
@@ -130,6 +138,7 @@ func (v *View) Preview() *preview.View { return v.preview }
 // SetAccount shows a (nil: no account, and why). It forgets what was
 // loaded, closes the preview and loads the first page.
 func (v *View) SetAccount(a Account) {
+	v.opening = ""
 	if v.browser != nil {
 		v.browser.Close()
 	}
@@ -146,6 +155,19 @@ func (v *View) SetAccount(a Account) {
 	v.grid.Refresh()
 	v.showState()
 	v.loadMore()
+}
+
+// Note is the sentence shown instead of the grid ("" when it shows
+// assets).
+func (v *View) Note() string { return v.note.Text }
+
+// SetOpening says, while no account is shown, that profile is being
+// opened.
+func (v *View) SetOpening(profile string) {
+	v.opening = profile
+	if v.acct == nil {
+		v.showState()
+	}
 }
 
 // FocusSearch puts the cursor in the search box (Ctrl+F).
@@ -255,6 +277,9 @@ func (v *View) loadMore() {
 			}
 			v.grid.Refresh()
 			v.showState()
+			if v.OnLoaded != nil {
+				v.OnLoaded(b.Len(), err)
+			}
 		}
 	})
 	// The page is now on its way: say so.
@@ -265,16 +290,20 @@ func (v *View) showState() {
 	v.retry.Hide()
 	if v.acct == nil || v.browser == nil {
 		v.note.SetText("No account to show. Choose a profile in the header, or add one in Settings.")
+		if v.opening != "" {
+			v.note.SetText("Opening " + v.opening + "…")
+		}
 		v.status.SetText("")
 		return
 	}
 	st := v.browser.State()
 	switch {
 	case st.Err != nil:
-		v.note.SetText("Could not load the library: " + st.Err.Error())
+		said := words.Error(st.Err).Text
+		v.note.SetText("The library did not load. " + said)
 		if st.Len > 0 {
 			v.note.SetText("")
-			v.status.SetText("Could not load more: " + st.Err.Error())
+			v.status.SetText("Could not load more. " + said)
 		}
 		v.retry.Show()
 		if st.Len > 0 {

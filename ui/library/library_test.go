@@ -96,7 +96,7 @@ func TestLibraryEmptyAndErrorStatesSayWhatToDo(t *testing.T) {
 	failing.FailSearch = &cloud.RateLimitedError{Status: 420, Message: "Rate Limit Exceeded"}
 	fx.v.SetAccount(failing)
 	fx.tasks.Wait()
-	if !strings.HasPrefix(fx.v.note.Text, "Could not load the library:") || fx.v.retry.Hidden {
+	if fx.v.note.Text != "The library did not load. Cloudinary is limiting this account's requests for now — try again later." || fx.v.retry.Hidden {
 		t.Fatalf("error: %q, retry hidden %v", fx.v.note.Text, fx.v.retry.Hidden)
 	}
 	test.AssertRendersToImage(t, "error.png", fx.win.Canvas())

@@ -26,6 +26,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,6 +36,8 @@ import (
 	"github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Account is what the preview needs of the current profile.
@@ -90,7 +93,8 @@ type View struct {
 	originalNote, shownNote *widget.Label
 	shownTitle              *widget.Label
 	presetButtons           map[string]*widget.Button
-	signed                  *widget.Check
+	presets                 *fyne.Container
+	signed                  *dialogs.Check
 	linkLabel               *widget.Label
 	copyURL, copyMD, copyHT *widget.Button
 	open, remove            *widget.Button
@@ -98,6 +102,7 @@ type View struct {
 	status                  *widget.Label
 	content                 fyne.CanvasObject
 	dlg                     *dialog.CustomDialog
+	holders                 map[*canvas.Image]*fyne.Container
 	confirm                 *dialog.ConfirmDialog
 	fallback                dialog.Dialog
 }
@@ -109,7 +114,6 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		img := canvas.NewImageFromImage(nil)
 		img.FillMode = canvas.ImageFillContain
 		img.ScaleMode = canvas.ImageScaleSmooth
-		img.SetMinSize(fyne.NewSize(360, 270))
 		return img
 	}
 	v.original, v.shown = newImage(), newImage()
@@ -118,16 +122,19 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.shownNote.Wrapping, v.originalNote.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
 	v.shownTitle = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 
+	// Every preset in sight, wrapped onto as many rows as the width needs
+	// (a scrolled bar hid the last ones and kept its place between
+	// previews).
 	var presets []fyne.CanvasObject
 	for _, p := range effects.Presets {
 		b := widget.NewButton(p.Label, func() { v.Apply(p.Name) })
 		v.presetButtons[p.Name] = b
 		presets = append(presets, b)
 	}
+	v.presets = container.New(layout.NewRowWrapLayout(), presets...)
 
-	v.signed = widget.NewCheck("Signed link", func(bool) { v.updateLink() })
+	v.signed = dialogs.NewCheck("Signed link", func(bool) { v.updateLink() })
 	v.linkLabel = widget.NewLabel("")
-	v.linkLabel.Selectable = true
 	v.linkLabel.Truncation = fyne.TextTruncateEllipsis
 	v.copyURL = widget.NewButtonWithIcon("Copy URL", theme.ContentCopyIcon(), func() { v.Copy(effects.LinkURL) })
 	v.copyMD = widget.NewButton("Copy Markdown", func() { v.Copy(effects.LinkMarkdown) })
@@ -142,13 +149,13 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), v.Close)
 
 	sides := container.NewGridWithColumns(2,
-		container.NewBorder(widget.NewLabelWithStyle("Original", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), v.originalNote, nil, nil, v.original),
-		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.shown),
+		container.NewBorder(widget.NewLabelWithStyle("Original", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), v.originalNote, nil, nil, v.noLarger(v.original)),
+		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.noLarger(v.shown)),
 	)
 	linkRow := container.NewBorder(nil, nil, widget.NewLabel("Link:"), v.signed, v.linkLabel)
 	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.remove, closeBtn)
 	bottom := container.NewVBox(linkRow, buttons, v.details, v.status)
-	v.content = container.NewBorder(container.NewHScroll(container.NewHBox(presets...)), bottom, nil, nil, sides)
+	v.content = container.NewBorder(v.presets, bottom, nil, nil, sides)
 	return v
 }
 
@@ -204,12 +211,22 @@ func (v *View) Show(a cloud.Asset) {
 	v.Apply("original")
 	v.loadOriginal()
 	if v.dlg == nil {
-		name := path.Base(a.PublicID)
-		v.dlg = dialog.NewCustomWithoutButtons(name, v.content, v.win)
-		v.dlg.SetOnClosed(func() { v.dlg = nil; v.gen++; v.cancelApply() })
+		// Its display name: what people named the file (a public_id may be
+		// Cloudinary's random letters).
+		d := dialog.NewCustomWithoutButtons(altText(a), v.content, v.win)
 		size := v.win.Canvas().Size()
-		v.dlg.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
-		v.dlg.Show()
+		d.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
+		if !dialogs.For(v.win).Show(d) {
+			return
+		}
+		v.dlg = d
+		d.SetOnClosed(func() {
+			if v.dlg == d {
+				v.dlg = nil
+				v.gen++
+				v.cancelApply()
+			}
+		})
 	}
 }
 
@@ -279,6 +296,7 @@ func (v *View) Apply(name string) {
 	}
 	v.cancelApply() // one poll at a time, however often the buttons are clicked
 	v.preset = p
+	v.status.SetText("") // "Copied the … link" was about the previous preset
 	for n, b := range v.presetButtons {
 		if n == p.Name {
 			b.Importance = widget.HighImportance
@@ -386,12 +404,65 @@ func poll(ctx context.Context, a Account, url string, interval time.Duration) (i
 func (v *View) setImage(c *canvas.Image, note *widget.Label, img image.Image) {
 	c.Image = img
 	c.Refresh()
+	if p, ok := v.holders[c]; ok {
+		p.Refresh() // place it at its new size
+	}
 	b := img.Bounds()
-	note.SetText(fmt.Sprintf("%d × %d shown", b.Dx(), b.Dy()))
+	size := fmt.Sprintf("%d × %d px", b.Dx(), b.Dy())
+	if drawnSmaller(img, c.Size(), v.win.Canvas().Scale()) {
+		note.SetText(size + ", scaled down to fit")
+	} else {
+		note.SetText(size + ", actual size")
+	}
+}
+
+// noLarger holds an image: at its own pixel size, or scaled down to fit,
+// never enlarged (a 150 px thumbnail drawn at 280 px would not be what
+// the link gives).
+func (v *View) noLarger(img *canvas.Image) *fyne.Container {
+	c := container.New(&noUpscale{img: img, scale: v.win.Canvas().Scale}, img)
+	if v.holders == nil {
+		v.holders = map[*canvas.Image]*fyne.Container{}
+	}
+	v.holders[img] = c
+	return c
+}
+
+// noUpscale lays out one image at its natural size (in the canvas's
+// units), or smaller, keeping its shape, centred in the space given.
+type noUpscale struct {
+	img   *canvas.Image
+	scale func() float32
+}
+
+// minArea keeps the preview a usable size while nothing is loaded.
+var minArea = fyne.NewSize(360, 270)
+
+func (l *noUpscale) MinSize([]fyne.CanvasObject) fyne.Size { return minArea }
+
+func (l *noUpscale) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	w, h := size.Width, size.Height
+	if l.img.Image != nil {
+		b := l.img.Image.Bounds()
+		nw, nh := float32(b.Dx())/l.scale(), float32(b.Dy())/l.scale()
+		if nw > 0 && nh > 0 {
+			f := min(1, w/nw, h/nh)
+			w, h = nw*f, nh*f
+		}
+	}
+	l.img.Resize(fyne.NewSize(w, h))
+	l.img.Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+}
+
+// drawnSmaller reports whether img, laid out in drawn on a canvas of
+// scale, shows fewer pixels than it has.
+func drawnSmaller(img image.Image, drawn fyne.Size, scale float32) bool {
+	b := img.Bounds()
+	return drawn.Width*scale < float32(b.Dx())-0.5 || drawn.Height*scale < float32(b.Dy())-0.5
 }
 
 func imageError(err error) string {
-	return "Could not load this image: " + err.Error()
+	return "This image did not load. " + words.Error(err).Text
 }
 
 // updateLink recomputes the share link of the preset side: plain on the UI
@@ -417,7 +488,7 @@ func (v *View) updateLink() {
 			}
 			if err != nil {
 				v.signed.SetChecked(false) // shows the unsigned link again
-				v.status.SetText("No signed link: " + err.Error())
+				v.status.SetText("No signed link. " + words.Error(err).Text)
 				return
 			}
 			v.setLink(link, nil)
@@ -429,7 +500,7 @@ func (v *View) setLink(link string, err error) {
 	if err != nil {
 		v.link = ""
 		v.linkLabel.SetText("")
-		v.status.SetText("No link: " + err.Error())
+		v.status.SetText("No link. " + words.Error(err).Text)
 		return
 	}
 	v.link = link
@@ -501,7 +572,6 @@ func (v *View) OpenInBrowser() {
 func (v *View) showOpenFailed(link string, err error) {
 	v.status.SetText("")
 	text := widget.NewLabel(link)
-	text.Selectable = true
 	text.Wrapping = fyne.TextWrapBreak
 	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		fyne.CurrentApp().Clipboard().SetContent(link)
@@ -511,14 +581,17 @@ func (v *View) showOpenFailed(link string, err error) {
 			v.fallback = nil
 		}
 	})
-	body := container.NewVBox(widget.NewLabel("The browser could not be opened ("+err.Error()+"). Copy the link and paste it into a browser:"), text)
+	// The reason (xdg-open's words, an install hint) is for the log, not
+	// for an editor: what helps is the link.
+	fyne.LogError("opening the browser", err)
+	body := container.NewVBox(widget.NewLabel("No web browser opened. Copy the link and paste it into one:"), text)
 	d := dialog.NewCustom("Open in browser", "Close", container.NewBorder(nil, copyBtn, nil, nil, body), v.win)
 	d.Resize(fyne.NewSize(560, 220))
 	if v.fallback != nil {
 		v.fallback.Hide()
 	}
 	v.fallback = d
-	d.Show()
+	dialogs.For(v.win).ShowOver(d)
 }
 
 // AskDelete asks for confirmation, then deletes the asset from the cloud.
@@ -535,8 +608,9 @@ func (v *View) AskDelete() {
 		}
 	}, v.win)
 	v.confirm.SetConfirmText("Delete")
+	v.confirm.SetDismissText("Keep it")
 	v.confirm.SetConfirmImportance(widget.DangerImportance)
-	v.confirm.Show()
+	dialogs.For(v.win).ShowOver(v.confirm)
 }
 
 // ConfirmDelete answers the open confirmation as the user would; the tests
@@ -563,7 +637,7 @@ func (v *View) deleteNow(a cloud.Asset) {
 		return func() {
 			v.remove.Enable()
 			if err != nil && !errors.Is(err, cloud.ErrNotFound) {
-				v.status.SetText("Not deleted: " + err.Error())
+				v.status.SetText("Not deleted. " + words.Error(err).Text)
 				return
 			}
 			if v.asset.PublicID == a.PublicID {

@@ -18,6 +18,8 @@ import (
 	"github.com/cloudup/cloudup/core/effects"
 	"github.com/cloudup/cloudup/core/keychain/keychaintest"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/preview/previewtest"
 )
 
 var photo = cloud.Asset{
@@ -28,7 +30,7 @@ var photo = cloud.Asset{
 
 type fixture struct {
 	v     *View
-	fake  *Fake
+	fake  *previewtest.Fake
 	tasks *bridge.Tasks
 	win   fyne.Window
 }
@@ -40,7 +42,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(tasks.Close)
 	win := test.NewTempWindow(t, nil)
 	win.Resize(fyne.NewSize(1000, 720))
-	fx := &fixture{v: New(win, tasks), fake: &Fake{Secret: "fake-secret", Busy: map[string]int{}}, tasks: tasks, win: win}
+	dialogs.HandleKeys(win, nil) // as the main window does
+	fx := &fixture{v: New(win, tasks), fake: &previewtest.Fake{Secret: "fake-secret", Busy: map[string]int{}}, tasks: tasks, win: win}
 	fx.v.PollInterval = time.Millisecond
 	fx.v.SetAccount(fx.fake)
 	return fx
@@ -163,7 +166,7 @@ func TestPreviewStopsPollingWhenItMovesOn(t *testing.T) {
 		moveOn func(fx *fixture)
 	}{
 		{"closed", func(fx *fixture) { fx.v.Close() }},
-		{"another profile", func(fx *fixture) { fx.v.SetAccount(&Fake{}) }},
+		{"another profile", func(fx *fixture) { fx.v.SetAccount(&previewtest.Fake{}) }},
 		{"another preset", func(fx *fixture) { fx.v.Apply("grayscale") }},
 		{"clicked again", func(fx *fixture) {
 			fx.v.Apply("background-removal")
@@ -240,14 +243,14 @@ func TestPreviewDeletesOnlyAfterConfirmation(t *testing.T) {
 
 func TestPreviewDeleteFailureSaysWhyAndKeepsTheAsset(t *testing.T) {
 	fx := newFixture(t)
-	fx.fake.FailDestroy = errors.New("the account refused these credentials")
+	fx.fake.FailDestroy = &cloud.AuthError{Status: 401, Message: "Unknown API key 123"}
 	deleted := 0
 	fx.v.OnDeleted = func(cloud.Asset) { deleted++ }
 	fx.v.Show(photo)
 	test.Tap(fx.v.remove)
 	fx.v.ConfirmDelete(true)
 	fx.tasks.Wait()
-	if deleted != 0 || !fx.v.Visible() || !strings.Contains(fx.v.Status(), "Not deleted: the account refused") {
+	if deleted != 0 || !fx.v.Visible() || fx.v.Status() != "Not deleted. Cloudinary did not accept this cloud name and API key — check them in Settings." {
 		t.Fatalf("deleted=%d visible=%v status=%q", deleted, fx.v.Visible(), fx.v.Status())
 	}
 }
@@ -320,5 +323,74 @@ func TestPreviewOfAVideoShowsAPosterFrameAndLinksTheVideo(t *testing.T) {
 	}
 	if !strings.Contains(fx.v.details.Text, "12s") {
 		t.Errorf("details %q", fx.v.details.Text)
+	}
+}
+
+func TestEscClosesTheDeleteConfirmationThenThePreview(t *testing.T) {
+	fx := newFixture(t)
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.AskDelete()
+	esc := func() { fx.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) }
+	esc()
+	if !fx.v.Visible() || len(fx.win.Canvas().Overlays().List()) != 1 {
+		t.Fatalf("the first Esc: preview open %v, %d overlays (want the preview alone)", fx.v.Visible(), len(fx.win.Canvas().Overlays().List()))
+	}
+	if len(fx.fake.Destroyed()) != 0 {
+		t.Fatal("Esc on the confirmation deleted the asset")
+	}
+	esc()
+	if fx.v.Visible() || len(fx.win.Canvas().Overlays().List()) != 0 {
+		t.Fatal("the second Esc did not close the preview")
+	}
+	// It opens again after Esc closed it.
+	fx.v.Show(photo)
+	if !fx.v.Visible() {
+		t.Error("the preview did not open again")
+	}
+}
+
+func TestPreviewShowsASmallPresetAtItsOwnSizeAndSaysSo(t *testing.T) {
+	fx := newFixture(t)
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.Apply("thumbnail")
+	fx.tasks.Wait()
+	if b := fx.v.Shown().Bounds(); b.Dx() != 150 || b.Dy() != 150 {
+		t.Fatalf("the thumbnail preset drew %v", b)
+	}
+	if s := fx.v.shown.Size(); s.Width > 150 || s.Height > 150 {
+		t.Errorf("a 150 px thumbnail is drawn at %v", s)
+	}
+	if got := fx.v.shownNote.Text; got != "150 × 150 px, actual size" {
+		t.Errorf("note = %q", got)
+	}
+	if got := fx.v.originalNote.Text; got != "800 × 800 px, scaled down to fit" {
+		t.Errorf("original's note = %q", got)
+	}
+}
+
+func TestPreviewShowsEveryPresetAndForgetsTheLastCopy(t *testing.T) {
+	fx := newFixture(t)
+	fx.win.Resize(fyne.NewSize(820, 640)) // a narrow window
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	area := fx.v.presets.Size()
+	for name, b := range fx.v.presetButtons {
+		p := b.Position()
+		if !b.Visible() || p.X < 0 || p.Y < 0 || p.X+b.Size().Width > area.Width+0.5 || p.Y+b.Size().Height > area.Height+0.5 {
+			t.Errorf("preset %s is cut off: at %v size %v in %v", name, p, b.Size(), area)
+		}
+		if b.Size().Width < b.MinSize().Width {
+			t.Errorf("preset %s is squeezed: %v < %v", name, b.Size(), b.MinSize())
+		}
+	}
+	fx.v.Copy(effects.LinkURL)
+	if !strings.HasPrefix(fx.v.Status(), "Copied the Original link") {
+		t.Fatalf("status = %q", fx.v.Status())
+	}
+	fx.v.Apply("sepia")
+	if fx.v.Status() != "" {
+		t.Errorf("after another preset the status still says %q", fx.v.Status())
 	}
 }

@@ -68,7 +68,7 @@ func BenchmarkDrop10000(b *testing.B) {
 					if time.Now().After(deadline) {
 						b.Fatalf("only %d of %d rows after 30 s", h.v.Len(), n)
 					}
-					h.ui.Drain()
+					h.tasks.Drain()
 					time.Sleep(time.Millisecond)
 				}
 				visibleTotal += time.Since(start)

@@ -12,20 +12,17 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
-	"github.com/cloudup/cloudup/ui/uitest"
 )
 
-// uiQueue stands in for fyne.Do (see uitest.UIQueue).
-type uiQueue = uitest.UIQueue
-
 type harness struct {
-	t     testing.TB
-	v     *View
-	eng   *FakeEngine
-	win   fyne.Window
+	t   testing.TB
+	v   *View
+	eng *FakeEngine
+	win fyne.Window
+	// tasks holds UI work for the test's goroutine (bridge.NewQueuedTasks).
 	tasks *bridge.Tasks
-	ui    *uiQueue
 }
 
 // newHarness builds the view in a 900×560 test window; with an engine it
@@ -35,11 +32,10 @@ func newHarness(t testing.TB, attach bool) *harness {
 	test.NewTempApp(t)
 	t.Setenv("CLOUDUP_DATA_DIR", t.TempDir())
 	t.Setenv("CLOUDUP_CONFIG_DIR", t.TempDir())
-	h := &harness{t: t, tasks: bridge.NewTasks(), ui: &uiQueue{}}
+	h := &harness{t: t, tasks: bridge.NewQueuedTasks()}
 	t.Cleanup(h.tasks.Close)
 	h.win = test.NewTempWindow(t, nil)
 	h.v = New(h.win, h.tasks)
-	h.v.schedule = h.ui.Push
 	h.win.SetContent(h.v.Content())
 	h.win.Resize(fyne.NewSize(900, 560))
 	if attach {
@@ -58,13 +54,14 @@ func (h *harness) settle() {
 	quiet := 0
 	for quiet < 3 {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("the view did not settle: merged %d of %d events, %d tasks running", h.v.merged.Load(), h.emitted(), h.v.inflight.Load())
+			h.t.Fatalf("the view did not settle: merged %d of %d events", h.v.merged.Load(), h.emitted())
 		}
-		busy := h.ui.Drain() > 0
+		h.tasks.Wait() // background work done, its results applied here
+		busy := h.tasks.Drain() > 0
 		if h.v.acct != nil && h.v.attached.Load() != int64(h.v.gen) {
 			busy = true
 		}
-		if h.v.merged.Load() < int64(h.emitted()) || h.v.inflight.Load() > 0 {
+		if h.v.merged.Load() < int64(h.emitted()) {
 			busy = true
 		} else {
 			h.v.sync()
@@ -105,4 +102,16 @@ func writeJPEG(t testing.TB, path string, w, h int, c color.Color) {
 	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// row is the list's row widget showing item id.
+func (h *harness) row(id transfer.ItemID) *row {
+	h.t.Helper()
+	for _, o := range test.LaidOutObjects(h.win.Canvas().Content()) {
+		if r, ok := o.(*row); ok && r.id == id && r.Visible() {
+			return r
+		}
+	}
+	h.t.Fatalf("no row shows %s", id)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/cloudup/cloudup/core/transfer"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // flushInterval is the longest an event waits before the UI sees it, and
@@ -44,7 +45,7 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 	v.pend = pending{reset: &snap}
 	v.mu.Unlock()
 	v.attached.Store(int64(gen))
-	v.schedule(func() { v.flush(gen) })
+	v.askFlush(gen)
 
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
@@ -57,7 +58,7 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 		case ev, ok := <-events:
 			if !ok {
 				if dirty {
-					v.schedule(func() { v.flush(gen) })
+					v.askFlush(gen)
 				}
 				return
 			}
@@ -67,10 +68,16 @@ func (v *View) pump(ctx context.Context, gen int, eng Engine) {
 		case <-tick.C:
 			if dirty {
 				dirty = false
-				v.schedule(func() { v.flush(gen) })
+				v.askFlush(gen)
 			}
 		}
 	}
+}
+
+// askFlush has the UI goroutine apply what was merged.
+func (v *View) askFlush(gen int) {
+	v.flushes.Add(1)
+	v.tasks.Do(func() { v.flush(gen) })
 }
 
 // merge folds ev into the pending changes, unless gen's account has been
@@ -126,6 +133,10 @@ func (v *View) flush(gen int) {
 	if p.empty() {
 		return
 	}
+	// Following new rows is for a list the user scrolled to its end; a
+	// list that was not full yet stays at its top.
+	follow := len(v.ids) > 0 && v.atBottom() && v.contentHeight() > v.list.Size().Height
+	before := len(v.ids)
 	if p.reset != nil {
 		v.ids = v.ids[:0]
 		v.items = make(map[transfer.ItemID]transfer.ItemStatus, len(p.reset.Items))
@@ -157,10 +168,19 @@ func (v *View) flush(gen int) {
 		}
 		v.items[id] = st
 	}
+	var last *transfer.ItemStatus // the latest upload to end, for OnContact
 	for id, st := range p.items {
-		if _, known := v.items[id]; known {
-			v.items[id] = st
+		old, known := v.items[id]
+		if !known {
+			continue
 		}
+		if old.State != st.State && (st.State == transfer.Done || st.State == transfer.Failed) {
+			last = &st
+		}
+		v.items[id] = st
+	}
+	if last != nil && v.OnContact != nil {
+		v.OnContact(displayName(*last), last.Err)
 	}
 	if p.batch != nil {
 		v.batch = *p.batch
@@ -171,16 +191,125 @@ func (v *View) flush(gen int) {
 	v.fixSelection()
 	v.fitFailedRows()
 	v.notifyWhenFinished()
+	v.countDownRetries()
 	v.render()
+	if p.reset == nil {
+		v.followNewRows(len(v.ids)-before, follow)
+	}
 }
+
+// countDownRetries redraws the rows once a second while one waits to retry,
+// so its "trying again in 4 s" counts down instead of standing still
+// between the engine's events. It runs on the UI goroutine.
+func (v *View) countDownRetries() {
+	retrying := false
+	for _, st := range v.items {
+		if st.State == transfer.Retrying {
+			retrying = true
+			break
+		}
+	}
+	switch {
+	case retrying && v.stopCountdown == nil:
+		ctx, stop := context.WithCancel(context.Background())
+		v.stopCountdown = stop
+		v.tasks.Loop(func(tctx context.Context) {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tctx.Done():
+					return
+				case <-t.C:
+					v.tasks.Do(func() {
+						if ctx.Err() == nil {
+							v.list.Refresh()
+						}
+					})
+				}
+			}
+		})
+	case !retrying && v.stopCountdown != nil:
+		v.stopCountdown()
+		v.stopCountdown = nil
+	}
+}
+
+// contentHeight is the height of every row together.
+func (v *View) contentHeight() float32 {
+	return float32(len(v.ids))*v.RowHeight() + float32(len(v.tallRows))*failedExtraHeight
+}
+
+// atBottom reports whether the last row is in sight (so is everything,
+// when the rows do not fill the list).
+func (v *View) atBottom() bool {
+	return v.list.GetScrollOffset()+v.list.Size().Height >= v.contentHeight()-1
+}
+
+// followNewRows keeps rows that arrive below the fold from going unseen:
+// when the user was watching the end of the queue it follows them there,
+// otherwise the footer says how many are below, with a button to go.
+func (v *View) followNewRows(added int, follow bool) {
+	if v.atBottom() {
+		v.setBelow(0) // everything is in sight
+		return
+	}
+	if added <= 0 {
+		v.setBelow(min(v.below, v.rowsPastSight())) // rows went away
+		return
+	}
+	if follow {
+		v.list.ScrollToBottom()
+		v.setBelow(0)
+		return
+	}
+	v.setBelow(v.below + min(added, v.rowsPastSight()))
+}
+
+// rowsPastSight counts the rows that start below the visible part of the
+// list.
+func (v *View) rowsPastSight() int {
+	edge := v.list.GetScrollOffset() + v.list.Size().Height
+	y := float32(0)
+	for i := range v.ids {
+		if y >= edge {
+			return len(v.ids) - i
+		}
+		y += v.RowHeight()
+		if v.tallRows[i] {
+			y += failedExtraHeight
+		}
+	}
+	return 0
+}
+
+// setBelow shows or hides the footer's "N new below" button.
+func (v *View) setBelow(n int) {
+	v.below = n
+	if n == 0 {
+		v.belowBtn.Hide()
+		return
+	}
+	v.belowBtn.SetText(plural(n, "new row below", "new rows below"))
+	v.belowBtn.Show()
+}
+
+// ShowNewRows scrolls to the end of the queue (the "new below" button).
+func (v *View) ShowNewRows() {
+	v.list.ScrollToBottom()
+	v.setBelow(0)
+}
+
+// NewBelow is how many rows arrived out of sight and were not looked at.
+func (v *View) NewBelow() int { return v.below }
 
 // fitFailedRows makes failed rows tall enough for their reason and what to
 // do, which a one-line row would cut off. widget.List keeps heights by
 // index, so they are set again whenever rows moved.
 func (v *View) fitFailedRows() {
-	if v.rowHeight == 0 {
-		v.rowHeight = v.newRow().MinSize().Height
-	}
+	v.RowHeight()
 	tall := map[int]bool{}
 	for i, id := range v.ids {
 		if v.items[id].State == transfer.Failed {
@@ -250,7 +379,7 @@ func (v *View) notifyWhenFinished() {
 	// Off the UI goroutine: on Linux Fyne sends it as a synchronous D-Bus
 	// call, which stalls the window while the notification daemon is slow.
 	// It touches no widgets.
-	v.goWork(func(context.Context) func() {
+	v.tasks.Go(func(context.Context) func() {
 		a.SendNotification(n)
 		return nil
 	})
@@ -284,20 +413,35 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// overallFraction is the footer's progress: by bytes where sizes are known,
-// by items otherwise.
-func overallFraction(b transfer.BatchStatus) float64 {
-	if b.Total == 0 {
+// overallFraction is the footer's progress. By bytes when every row's
+// size is known; otherwise each row counts the same (a URL's size is known
+// only once Cloudinary has it), so 40 % never stands for one file of forty.
+// Finished rows count whole even when their bytes never moved (skipped
+// duplicates, failures).
+func overallFraction(items []transfer.ItemStatus) float64 {
+	if len(items) == 0 {
 		return 0
 	}
-	finished := float64(b.Done + b.Skipped + b.Failed + b.Canceled)
-	if b.BytesTotal > 0 {
-		f := float64(b.BytesDone) / float64(b.BytesTotal)
-		// Finished items count whole even when their bytes never moved
-		// (skipped duplicates, failures).
-		return max(min(f, 1), finished/float64(b.Total))
+	var done, total int64
+	var perRow float64
+	sized := true
+	for _, st := range items {
+		f := itemFraction(st)
+		if st.State.Final() {
+			f = 1
+		}
+		perRow += f
+		if st.BytesTotal <= 0 {
+			sized = false
+			continue
+		}
+		total += st.BytesTotal
+		done += int64(f * float64(st.BytesTotal))
 	}
-	return finished / float64(b.Total)
+	if sized && total > 0 {
+		return min(float64(done)/float64(total), 1)
+	}
+	return perRow / float64(len(items))
 }
 
 // batchWords is the footer line: "3 of 10 uploaded · 3.2 MB/s · 1 min left".
@@ -316,7 +460,7 @@ func batchWords(b transfer.BatchStatus) string {
 		parts = append(parts, "paused")
 	}
 	if b.Halted != nil {
-		parts = append(parts, "stopped: "+b.Halted.Error())
+		parts = append(parts, "stopped: "+strings.TrimSuffix(words.Error(b.Halted).Text, "."))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -12,9 +12,8 @@
 // thumbnails come from core/localthumb off the UI goroutine, and everything
 // else is the engine's job.
 //
-// The pump is a long-lived task on the bridge.Tasks given to New: while an
-// account is attached, that Tasks' Wait does not return, so hosts that use
-// Wait in tests give the view a Tasks of its own.
+// The pump is a bridge.Tasks loop; every other piece of work is a task
+// whose result the bridge applies on the UI goroutine.
 //
 // Deviation from the views contract: *transfer.Engine does not satisfy
 // Engine directly, because Subscribe returns a concrete *transfer.Subscription
@@ -38,10 +37,11 @@ import (
 	"github.com/cloudup/cloudup/core/localthumb"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // Engine is what the queue needs of the upload engine. EngineFrom adapts a
-// *transfer.Engine; FakeEngine is one for tests. None of these may block on
+// *transfer.Engine; the tests have an in-memory one. None of these may block on
 // the network or the disk: they are called on the UI goroutine.
 type Engine interface {
 	Add(items ...transfer.Item) []transfer.ItemID
@@ -91,7 +91,7 @@ func AccountFrom(e *transfer.Engine, options func() *transfer.Options) Account {
 	return account{engine: EngineFrom(e), options: options}
 }
 
-// AccountWith builds an Account around any Engine, e.g. a FakeEngine.
+// AccountWith builds an Account around any Engine, e.g. a test double.
 func AccountWith(e Engine, options func() *transfer.Options) Account {
 	return account{engine: e, options: options}
 }
@@ -111,13 +111,18 @@ func (a account) Options() *transfer.Options {
 
 // View is the Upload tab.
 type View struct {
+	// OnOpenSettings opens the Settings dialog, for a failure only a
+	// profile change can mend.
+	OnOpenSettings func()
+	// OnCompact is told when the density changes, to remember it.
+	OnCompact func(compact bool)
+	// OnContact is told when an upload ends: done (err nil) or failed.
+	OnContact func(name string, err error)
+
 	win    fyne.Window
 	tasks  *bridge.Tasks
 	thumbs *localthumb.Cache
-	// schedule runs a function on the UI goroutine: fyne.Do, replaced in
-	// tests so updates land on the test's goroutine.
-	schedule func(func())
-	cam      corecam.Camera
+	cam    corecam.Camera
 	// readClipboardImage reads a pasted picture; nil means
 	// clipboard.ReadImage. Tests replace it.
 	readClipboardImage func(context.Context) (clipboard.Image, error)
@@ -143,7 +148,7 @@ type View struct {
 	// draining the previous account's events must not write into it.
 	pendGen  int
 	merged   atomic.Int64 // events merged so far, for tests
-	inflight atomic.Int64 // goWork calls not yet done, for tests
+	flushes  atomic.Int64 // flushes the pump asked for, for tests
 	attached atomic.Int64 // the gen whose pump has taken its snapshot
 
 	// The model: touched on the UI goroutine only.
@@ -177,13 +182,22 @@ type View struct {
 	content    fyne.CanvasObject
 	buttons    []*widget.Button // the empty state's source buttons
 	highlight  bool
+	// compact rows: one line each (SetCompact).
+	compact      bool
+	compactCheck *widget.Check
+	belowBtn     *widget.Button
+	// below counts rows added under the visible part of the list since the
+	// user last looked there; the notice bar announces them.
+	below int
+	// stopCountdown ends the once-a-second redraw of retrying rows.
+	stopCountdown context.CancelFunc
 }
 
 // New builds the Upload tab. It does no I/O.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
-	v := &View{win: win, tasks: tasks, schedule: fyne.Do,
+	v := &View{win: win, tasks: tasks,
 		thumbs: localthumb.New(0, 0, 2), items: map[transfer.ItemID]transfer.ItemStatus{},
-		thumbWanted: map[string]bool{}, why: "Choose a profile in the header to start uploading."}
+		thumbWanted: map[string]bool{}, why: chooseProfile}
 	v.build()
 	v.render()
 	return v
@@ -192,26 +206,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 // Content is what the window puts in the Upload tab.
 func (v *View) Content() fyne.CanvasObject { return v.content }
 
-// goWork runs work on bridge.Tasks and the function it returns (if any) on
-// the UI goroutine through v.schedule. Unlike a plain Tasks result, this
-// also works while the long-lived pump runs, which Tasks.Wait would wait
-// for forever.
-func (v *View) goWork(work func(ctx context.Context) func()) {
-	v.inflight.Add(1)
-	v.tasks.Go(func(ctx context.Context) func() {
-		defer v.inflight.Add(-1)
-		if apply := work(ctx); apply != nil && ctx.Err() == nil {
-			v.schedule(apply)
-		}
-		return nil
-	})
-}
-
-// goAccountWork is goWork for work on behalf of the current account: its
+// goAccountWork runs work for the current account on the bridge: its
 // context also ends when the account is switched or detached.
 func (v *View) goAccountWork(work func(ctx context.Context) func()) {
 	acctCtx := v.acctCtx
-	v.goWork(func(tctx context.Context) func() {
+	v.tasks.Go(func(tctx context.Context) func() {
 		ctx, cancel := context.WithCancel(tctx)
 		defer cancel()
 		stop := context.AfterFunc(acctCtx, cancel)
@@ -246,11 +245,10 @@ func (v *View) SetAccount(a Account) {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.acctCtx, v.stopAcct = ctx, cancel
 	gen, eng := v.gen, a.Engine()
-	v.tasks.Go(func(tctx context.Context) func() {
+	v.tasks.Loop(func(tctx context.Context) {
 		stop := context.AfterFunc(tctx, cancel)
 		defer stop()
 		v.pump(ctx, gen, eng)
-		return nil
 	})
 	v.render()
 	if len(v.waiting) > 0 {
@@ -258,6 +256,20 @@ func (v *View) SetAccount(a Account) {
 		v.waiting = nil
 		v.addArgs(args)
 	}
+}
+
+// chooseProfile is the empty state's hint while no profile is chosen.
+const chooseProfile = "Choose a profile in the header to start uploading."
+
+// SetOpening says that a profile is being opened (the first start of the
+// sandbox takes a moment): while no account is attached, the empty state
+// says so instead of asking for a profile.
+func (v *View) SetOpening(profile string) {
+	if v.acct != nil {
+		return
+	}
+	v.why = "Opening " + profile + "…"
+	v.render()
 }
 
 // SetUnavailable detaches the view from any account and shows why nothing
@@ -271,19 +283,25 @@ func (v *View) SetUnavailable(why error) {
 	}
 	v.gen++
 	v.acct = nil
+	if v.stopCountdown != nil {
+		v.stopCountdown()
+		v.stopCountdown = nil
+	}
 	v.mu.Lock()
 	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()
 	v.ids, v.items, v.batch, v.selected, v.working = nil, map[transfer.ItemID]transfer.ItemStatus{}, transfer.BatchStatus{}, "", false
-	v.why = "Choose a profile in the header to start uploading."
+	v.why = chooseProfile
 	if why != nil {
-		v.why = "Nothing can be uploaded: " + why.Error()
+		v.why = words.Unavailable(why).Text
 	}
 	v.list.UnselectAll()
 	v.render()
 }
 
-func (v *View) build() {
+// newList makes the list of rows (again, when the density changes: fyne's
+// list keeps the rows it made).
+func (v *View) newList() {
 	v.list = newRowList(func() int { return len(v.ids) }, v.newRow, v.updateRow, v.DeleteSelected)
 	v.list.OnSelected = func(i widget.ListItemID) {
 		if i >= 0 && i < len(v.ids) {
@@ -291,6 +309,52 @@ func (v *View) build() {
 		}
 	}
 	v.list.OnUnselected = func(widget.ListItemID) { v.selected = "" }
+}
+
+// SetCompact switches between comfortable rows (a thumbnail, the name over
+// the state) and compact ones (one line each, about twice as many on
+// screen) for editors with hundreds of files.
+func (v *View) SetCompact(on bool) {
+	if on == v.compact {
+		return
+	}
+	v.compact = on
+	if v.compactCheck.Checked != on {
+		v.compactCheck.SetChecked(on) // calls back here, which returns above
+	}
+	old := v.list
+	v.newList()
+	v.rowHeight, v.tallRows = 0, nil
+	if len(v.body.Objects) == 1 && v.body.Objects[0] == fyne.CanvasObject(old) {
+		v.body.Objects = []fyne.CanvasObject{v.list}
+		v.body.Refresh()
+	}
+	v.fitFailedRows()
+	for i, id := range v.ids {
+		if id == v.selected {
+			v.list.Select(i)
+		}
+	}
+	v.render()
+	v.setBelow(min(v.below, v.rowsPastSight())) // more rows are in sight now
+	if v.OnCompact != nil {
+		v.OnCompact(on)
+	}
+}
+
+// Compact reports whether rows are compact.
+func (v *View) Compact() bool { return v.compact }
+
+// RowHeight is the height of a row that shows no failure.
+func (v *View) RowHeight() float32 {
+	if v.rowHeight == 0 {
+		v.rowHeight = v.newRow().MinSize().Height
+	}
+	return v.rowHeight
+}
+
+func (v *View) build() {
+	v.newList()
 
 	// The empty state: one big drop target with the other sources under it.
 	v.dropFrame = canvas.NewRectangle(nil)
@@ -323,13 +387,18 @@ func (v *View) build() {
 	v.noticeBar.Hide()
 
 	v.overall = widget.NewProgressBar()
+	v.overall.TextFormatter = noText
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
 	v.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), v.togglePause)
+	v.compactCheck = widget.NewCheck("Compact rows", v.SetCompact)
+	v.belowBtn = widget.NewButtonWithIcon("", theme.MoveDownIcon(), v.ShowNewRows)
+	v.belowBtn.Importance = widget.HighImportance
+	v.belowBtn.Hide()
 	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
 	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
 	v.footer = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.pauseBtn, v.clearBtn, v.retryBtn),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, v.pauseBtn, v.clearBtn, v.retryBtn),
 			container.NewVBox(v.summary, v.overall)))
 
 	v.body = container.NewStack(v.empty)
@@ -376,7 +445,11 @@ func (v *View) render() {
 	}
 	v.setVisible(v.footer, true)
 	b := v.batch
-	v.overall.SetValue(overallFraction(b))
+	rows := make([]transfer.ItemStatus, len(v.ids))
+	for i, id := range v.ids {
+		rows[i] = v.items[id]
+	}
+	v.overall.SetValue(overallFraction(rows))
 	v.summary.SetText(batchWords(b))
 	if b.Paused {
 		v.pauseBtn.SetText("Resume all")
@@ -385,8 +458,11 @@ func (v *View) render() {
 		v.pauseBtn.SetText("Pause all")
 		v.pauseBtn.SetIcon(theme.MediaPauseIcon())
 	}
+	// Pause all is for when something runs (or waits to); Resume all for
+	// as long as the batch is paused.
+	setEnabled(v.pauseBtn, b.Paused || b.Queued+b.Active > 0)
 	setEnabled(v.clearBtn, b.Done+b.Skipped+b.Canceled > 0)
-	setEnabled(v.retryBtn, b.Failed > 0)
+	setEnabled(v.retryBtn, b.Failed > 0 && len(v.retryable()) > 0)
 	v.list.Refresh()
 }
 
@@ -434,6 +510,13 @@ func (v *View) setVisible(o fyne.CanvasObject, on bool) {
 	}
 	v.content.Refresh()
 }
+
+// Hint is the empty state's line under its title.
+func (v *View) Hint() string { return v.emptyHint.Text }
+
+// ShowInfo puts a line of information above the queue (a closing button
+// takes it away).
+func (v *View) ShowInfo(msg string) { v.showNotice(msg, false) }
 
 // Notice is the text of the line above the queue ("" when hidden).
 func (v *View) Notice() string {

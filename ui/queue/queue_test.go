@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,9 +22,12 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	coreaccount "github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/clipboard"
+	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
+	"github.com/cloudup/cloudup/ui/camera/cameratest"
 )
 
 func TestEmptyQueueShowsADropTargetWithEverySource(t *testing.T) {
@@ -45,8 +47,8 @@ func TestEmptyQueueShowsADropTargetWithEverySource(t *testing.T) {
 
 func TestWithoutAnAccountTheEmptyStateSaysWhy(t *testing.T) {
 	h := newHarness(t, false)
-	h.v.SetUnavailable(errors.New("no API secret is stored for profile Work: open Settings and enter it"))
-	if got := h.v.emptyHint.Text; !strings.Contains(got, "Nothing can be uploaded: no API secret") {
+	h.v.SetUnavailable(&coreaccount.NoSecretError{Profile: "Work"})
+	if got := h.v.emptyHint.Text; got != "No API secret is stored for Work — enter it in Settings." {
 		t.Errorf("hint = %q", got)
 	}
 	test.AssertRendersToImage(t, "no_account.png", h.win.Canvas())
@@ -83,7 +85,7 @@ func TestUploadingRowsShowProgressSpeedAndTotals(t *testing.T) {
 		t.Errorf("footer = %q, want %q", got, want)
 	}
 	st := h.v.Row(1)
-	if got := rateWords(st); got != "1.5 MB/s · 12 s left" {
+	if got := rateWords(st); got != "39 % · 1.5 MB/s · 12 s left" { // 39.9 %: never rounded up
 		t.Errorf("row speed = %q", got)
 	}
 	if f := itemFraction(st); f < 0.39 || f > 0.41 {
@@ -99,38 +101,88 @@ func TestUploadingRowsShowProgressSpeedAndTotals(t *testing.T) {
 
 func TestFailedRowSaysWhyAndWhatToDo(t *testing.T) {
 	h := newHarness(t, true)
+	var settingsOpened int
+	h.v.OnOpenSettings = func() { settingsOpened++ }
 	p := filepath.Join(t.TempDir(), "poster.tif")
 	writeJPEG(t, p, 10, 10, color.White)
 	ids := h.eng.Add(transfer.Item{Path: p})
-	err := &transfer.RejectedError{Kind: transfer.ErrTooLarge, Reason: "poster.tif is 48 MB; this profile allows images up to 20 MB"}
-	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Failed, Err: err, Words: "failed: " + err.Error()})
+	err := &transfer.RejectedError{Kind: transfer.ErrTooLarge, Size: 48_000_000, Limit: 20_000_000, Reason: "poster.tif is 48.0 MB, over this profile's 20.0 MB limit for images; shrink it or raise the limit in the profile"}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Failed, Err: err, ResourceType: transfer.Image, BytesTotal: 48_000_000, Words: "failed: " + err.Error()})
 	h.settle()
-	words, danger := rowWords(h.v.Row(0))
-	if !danger || !strings.Contains(words, "20 MB") || !strings.Contains(words, "Change the limits in Settings, or Remove it") {
-		t.Errorf("failed row = %q (danger %v)", words, danger)
+	text, m := rowWords(h.v.Row(0), time.Now())
+	if !strings.Contains(text, "48 MB is over this profile's 20 MB limit for images") || m.Action.Label() != "Open Settings" {
+		t.Errorf("failed row = %q, action %q", text, m.Action.Label())
 	}
 	if got := h.v.Summary(); got != "0 of 1 uploaded · 1 failed" {
 		t.Errorf("footer = %q", got)
 	}
-	if !h.v.retryBtn.Visible() || h.v.retryBtn.Disabled() {
-		t.Error("Retry failed is not offered")
+	if !h.v.retryBtn.Disabled() {
+		t.Error("Retry failed is offered for a file only Settings can let through")
+	}
+	r := h.row(ids[0])
+	if !r.action.Visible() || r.action.Text != "Open Settings" || r.retry.Visible() {
+		t.Errorf("row buttons: action %q (shown %v), retry shown %v", r.action.Text, r.action.Visible(), r.retry.Visible())
 	}
 	test.AssertRendersToImage(t, "failed.png", h.win.Canvas())
+	test.Tap(r.action)
+	if settingsOpened != 1 {
+		t.Error("the row's Open Settings did not open Settings")
+	}
+	test.Tap(r.details)
+	top := h.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("Details did not open")
+	}
+	var shown []string
+	for _, o := range test.LaidOutObjects(top) {
+		if l, ok := o.(*widget.Label); ok {
+			shown = append(shown, l.Text)
+		}
+	}
+	if !strings.Contains(strings.Join(shown, "\n"), "shrink it or raise the limit") {
+		t.Fatalf("Details did not show the technical account: %q", shown)
+	}
 }
 
-func TestWhatToDoFollowsTheKindOfError(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want string
-	}{
-		{&transfer.RejectedError{Kind: transfer.ErrNotFound, Reason: "gone"}, "Put the file back"},
-		{&transfer.RejectedError{Kind: transfer.ErrFormatNotAllowed, Reason: "psd"}, "Change the limits in Settings"},
-		{&transfer.GaveUpError{Attempts: 8, Last: errors.New("503")}, "Check the connection"},
-		{errors.New("something new"), "Retry, or Remove it"},
-	} {
-		if got := whatToDo(tc.err); !strings.Contains(got, tc.want) {
-			t.Errorf("whatToDo(%v) = %q, want %q", tc.err, got, tc.want)
+func TestAFailureRetryCannotMendOffersNoRetry(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.eng.Add(transfer.Item{URL: "https://example.com/huge.mp4"}, transfer.Item{URL: "https://example.com/offline.jpg"})
+	tooBig := &cloud.TooLargeError{RequestError: cloud.RequestError{Status: 400, Message: "File size too large. Got 151968510. Maximum is 104857600.", Kind: cloud.ErrTooLarge}, Size: 151968510, Limit: 104857600}
+	offline := &transfer.GaveUpError{Attempts: 8, For: 99 * time.Second, Last: &cloud.NetworkError{Op: "upload", Err: errors.New("dial tcp: lookup api.cloudinary.com: no such host")}}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Failed, Err: tooBig, ResourceType: transfer.Video})
+	h.eng.Set(transfer.ItemStatus{ID: ids[1], State: transfer.Failed, Err: offline})
+	h.settle()
+
+	big := h.row(ids[0])
+	if !strings.Contains(big.detail.Text, "145 MB is over this account's 100 MB limit for videos") || big.action.Text != "Remove" || big.retry.Visible() || big.remove.Visible() {
+		t.Errorf("over the limit: %q, action %q, retry %v, remove icon %v", big.detail.Text, big.action.Text, big.retry.Visible(), big.remove.Visible())
+	}
+	net := h.row(ids[1])
+	if !strings.Contains(net.detail.Text, "Can't reach Cloudinary — check your connection.") || net.action.Text != "Retry" {
+		t.Errorf("offline: %q, action %q", net.detail.Text, net.action.Text)
+	}
+	for _, bad := range []string{"cloudup-cli", "lookup", "attempts"} {
+		if strings.Contains(net.detail.Text, bad) {
+			t.Errorf("the row says %q: %q", bad, net.detail.Text)
 		}
+	}
+	if h.v.retryBtn.Disabled() {
+		t.Error("Retry failed is not offered for the row a retry can mend")
+	}
+	test.Tap(h.v.retryBtn) // retries the offline row, not the one over the limit
+	h.settle()
+	if got := strings.Join(h.eng.Calls(), ","); got != "add 2,retry "+string(ids[1]) {
+		t.Fatalf("Retry failed called %s", got)
+	}
+	h.eng.Set(transfer.ItemStatus{ID: ids[1], State: transfer.Failed, Err: offline})
+	h.settle()
+	net = h.row(ids[1])
+	test.Tap(net.action)
+	big = h.row(ids[0])
+	test.Tap(big.action)
+	h.settle()
+	if got := strings.Join(h.eng.Calls(), ","); got != "add 2,retry "+string(ids[1])+",retry "+string(ids[1])+",remove "+string(ids[0]) {
+		t.Errorf("calls = %s", got)
 	}
 }
 
@@ -294,6 +346,14 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Done, Words: "done"})
 	h.eng.Set(transfer.ItemStatus{ID: ids[1], State: transfer.Failed, Words: "failed: 503", Err: errors.New("503")})
 	h.settle()
+	if !h.v.pauseBtn.Disabled() {
+		t.Error("Pause all is offered while nothing runs")
+	}
+	late := h.eng.Add(transfer.Item{URL: "https://example.com/3.jpg"})
+	h.settle()
+	if h.v.pauseBtn.Disabled() {
+		t.Fatal("Pause all is not offered while a file waits")
+	}
 
 	test.Tap(h.v.pauseBtn)
 	h.settle()
@@ -305,6 +365,7 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 	if h.v.pauseBtn.Text != "Pause all" {
 		t.Errorf("after Resume all: button %q", h.v.pauseBtn.Text)
 	}
+	h.v.Cancel(2)
 	test.Tap(h.v.clearBtn)
 	h.settle()
 	if h.v.Len() != 1 || h.v.Row(0).ID != ids[1] {
@@ -315,7 +376,7 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 	if h.v.Row(0).State != transfer.Queued || !h.v.retryBtn.Disabled() {
 		t.Errorf("after Retry failed: %s, button disabled %v", h.v.Row(0).State, h.v.retryBtn.Disabled())
 	}
-	want := []string{"add 2", "pause", "resume", "clear finished", "retry failed"}
+	want := []string{"add 2", "add 1", "pause", "resume", "cancel " + string(late[0]), "clear finished", "retry " + string(ids[1])}
 	if got := h.eng.Calls(); !slices.Equal(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
@@ -324,9 +385,16 @@ func TestFooterPausesResumesClearsAndRetries(t *testing.T) {
 func TestURLDialogValidatesEveryLine(t *testing.T) {
 	h := newHarness(t, true)
 	f := h.v.fromURL()
-	test.Type(f.entry, "https://example.com/a.jpg\n\nexample dot com\n")
+	test.Type(f.entry, "https://example.com/a.jpg")
+	if !strings.Contains(test.RenderObjectToMarkup(f.entry), "confirmIcon") {
+		t.Error("a valid URL is not confirmed")
+	}
+	test.Type(f.entry, "\n\nexample dot com\n")
+	if strings.Contains(test.RenderObjectToMarkup(f.entry), "confirmIcon") {
+		t.Error("the field shows a ✓ while its second line is not a URL")
+	}
 	err := f.entry.Validate()
-	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "https://") {
+	if err == nil || !strings.Contains(err.Error(), "Line 3") || !strings.Contains(err.Error(), "https://") {
 		t.Fatalf("validation = %v, want line 3 named with what to type", err)
 	}
 	f.entry.SetText("https://example.com/a.jpg\n# a comment\nhttp://example.com/clip.mp4")
@@ -350,10 +418,10 @@ func TestParseURLs(t *testing.T) {
 		{" https://a.example/x.jpg \r\nftp://b.example/y.png\n", 2, ""},
 		{"", 0, "at least one URL"},
 		{"# only a comment", 0, "at least one URL"},
-		{"https://ok.example/a\n/home/me/photo.jpg", 0, "line 2"},
-		{"photo.jpg", 0, "line 1"},
+		{"https://ok.example/a\n/home/me/photo.jpg", 0, "Line 2"},
+		{"photo.jpg", 0, "Line 1"},
 		{"cloudinary://123456789012345:Sup3rS3cretValue@demo", 0, "CLOUDINARY_URL"},
-		{"https://ok.example/a\nsftp://ann:Sup3rS3cretValue@files.example/a.jpg", 0, "line 2"},
+		{"https://ok.example/a\nsftp://ann:Sup3rS3cretValue@files.example/a.jpg", 0, "Line 2"},
 	} {
 		urls, err := parseURLs(tc.in)
 		if tc.errPart != "" {
@@ -448,7 +516,7 @@ func TestInputsGivenBeforeAnAccountWaitForIt(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "early.jpg")
 	writeJPEG(t, p, 8, 8, color.White)
 	h.v.AddInputs([]string{p})
-	if n := h.v.Notice(); !strings.Contains(n, "1 item waits for a profile") {
+	if n := h.v.Notice(); !strings.Contains(n, "1 file waits to be queued") {
 		t.Errorf("notice = %q", n)
 	}
 	h.eng = NewFakeEngine()
@@ -476,17 +544,20 @@ func TestNotificationWhenTheBatchEnds(t *testing.T) {
 	})
 }
 
-func TestOfferResumeBringsBackUnfinishedUploads(t *testing.T) {
+func TestOfferResumeNamesTheFilesAndLeavesNoStaleNotice(t *testing.T) {
 	h := newHarness(t, true)
 	h.eng.Unfinished = 2
-	h.v.OfferResume(2)
-	if n := h.v.Notice(); n != "2 uploads from last time did not finish." {
+	h.v.OfferResume([]string{"resumed-1.jpg", "resumed-2.jpg"})
+	if n := h.v.Notice(); n != "resumed-1.jpg and resumed-2.jpg did not finish uploading last time." {
 		t.Fatalf("notice = %q", n)
 	}
 	test.Tap(h.v.noticeBtns.Objects[0].(*widget.Button))
 	h.settle()
-	if h.v.Len() != 2 || h.v.Notice() != "2 uploads resumed." {
+	if h.v.Len() != 2 || h.v.Notice() != "" {
 		t.Fatalf("rows = %d, notice %q", h.v.Len(), h.v.Notice())
+	}
+	if got := namesWords([]string{"a.jpg", "b.jpg", "c.jpg", "d.jpg"}); got != "a.jpg, b.jpg and 2 more" {
+		t.Errorf("names = %q", got)
 	}
 }
 
@@ -509,7 +580,7 @@ func TestCameraPhotoIsQueuedAsAJPEGWithTheCurrentFolder(t *testing.T) {
 	h.eng = NewFakeEngine()
 	h.v.SetAccount(AccountWith(h.eng, func() *transfer.Options { return &transfer.Options{Folder: "products"} }))
 	h.settle()
-	cam := &camview.StillCamera{}
+	cam := &cameratest.StillCamera{}
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
@@ -551,8 +622,7 @@ func TestPickersOpenAsDialogs(t *testing.T) {
 
 func TestEventsReachTheListAtMostTenTimesASecond(t *testing.T) {
 	h := newHarness(t, true)
-	var flushes atomic.Int32
-	h.v.schedule = func(f func()) { flushes.Add(1); h.ui.Push(f) }
+	before := h.v.flushes.Load()
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/big.mp4"})
 	start := time.Now()
 	for i := range 500 {
@@ -561,8 +631,9 @@ func TestEventsReachTheListAtMostTenTimesASecond(t *testing.T) {
 	}
 	h.settle()
 	elapsed := time.Since(start)
-	if limit := int(elapsed/flushInterval) + 2; int(flushes.Load()) > limit {
-		t.Errorf("%d UI updates in %v for 501 events; at most %d expected", flushes.Load(), elapsed, limit)
+	flushes := h.v.flushes.Load() - before
+	if limit := int64(elapsed/flushInterval) + 2; flushes > limit {
+		t.Errorf("%d UI updates in %v for 501 events; at most %d expected", flushes, elapsed, limit)
 	}
 	if st := h.v.Row(0); st.BytesDone != 499 {
 		t.Errorf("the last progress was lost: %d bytes done", st.BytesDone)
@@ -602,7 +673,7 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 	h.eng = first
 	h.v.SetAccount(AccountWith(first, func() *transfer.Options { return &transfer.Options{Folder: "old"} }))
 	h.settle()
-	cam := &camview.StillCamera{}
+	cam := &cameratest.StillCamera{}
 	h.v.SetCamera(cam)
 	cv := h.v.openCamera()
 	deadline := time.Now().Add(5 * time.Second)
@@ -633,17 +704,126 @@ func TestCameraPhotoGoesToTheProfileCurrentWhenItIsUsed(t *testing.T) {
 
 // waitForLivePreview waits until the dialog shows live frames, and lets a
 // few arrive (the still camera's exposure "settles" like a real one).
-func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *camview.StillCamera, deadline time.Time) {
+func waitForLivePreview(t *testing.T, h *harness, cv *camview.View, cam *cameratest.StillCamera, deadline time.Time) {
 	t.Helper()
 	for cv.Status() != "" || cam.OpenStreams() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no live preview: %q", cv.Status())
 		}
-		h.ui.Drain()
+		h.tasks.Drain()
 		time.Sleep(5 * time.Millisecond)
 	}
 	for range 3 {
 		time.Sleep(80 * time.Millisecond)
-		h.ui.Drain()
+		h.tasks.Drain()
+	}
+}
+
+func TestCompactRowsFitTwiceAsManyOnScreen(t *testing.T) {
+	h := newHarness(t, true)
+	var items []transfer.Item
+	for i := range 40 {
+		items = append(items, transfer.Item{URL: fmt.Sprintf("https://example.com/%02d.jpg", i)})
+	}
+	ids := h.eng.Add(items...)
+	h.eng.Set(transfer.ItemStatus{ID: ids[1], State: transfer.Uploading, Words: "uploading", BytesDone: 400, BytesTotal: 1000, Speed: 2e6, ETA: 3 * time.Second})
+	h.settle()
+	comfortable := h.v.RowHeight()
+	visible := func() int {
+		n := 0
+		for _, o := range test.LaidOutObjects(h.v.list) {
+			if r, ok := o.(*row); ok && r.Visible() && r.Position().Y+r.Size().Height <= h.v.list.Size().Height {
+				n++
+			}
+		}
+		return n
+	}
+	before := visible()
+	var remembered []bool
+	h.v.OnCompact = func(on bool) { remembered = append(remembered, on) }
+	test.TapAt(h.v.compactCheck, fyne.NewPos(10, h.v.compactCheck.Size().Height/2))
+	h.settle()
+	if !h.v.Compact() || len(remembered) != 1 || !remembered[0] {
+		t.Fatalf("compact %v, told %v", h.v.Compact(), remembered)
+	}
+	if c := h.v.RowHeight(); c > comfortable*0.6 {
+		t.Errorf("a compact row is %.0f px, a comfortable one %.0f: not compact", c, comfortable)
+	}
+	if after := visible(); after < 2*before-1 {
+		t.Errorf("%d compact rows fit where %d comfortable ones did", after, before)
+	}
+	if got := h.row(ids[1]).rate.Text; got != "40 % · 2.0 MB/s · 3 s left" {
+		t.Errorf("a compact row lost its speed: %q", got)
+	}
+	test.AssertRendersToImage(t, "compact.png", h.win.Canvas())
+	h.v.SetCompact(false)
+	h.settle()
+	if h.v.Compact() || h.v.compactCheck.Checked || h.v.RowHeight() != comfortable {
+		t.Error("the comfortable rows did not come back")
+	}
+}
+
+func TestRowsAddedBelowTheFoldAreAnnouncedOrFollowed(t *testing.T) {
+	h := newHarness(t, true)
+	add := func(n int) {
+		var items []transfer.Item
+		for range n {
+			items = append(items, transfer.Item{URL: fmt.Sprintf("https://example.com/%d.jpg", len(h.eng.Items())+len(items))})
+		}
+		h.eng.Add(items...)
+		h.settle()
+	}
+	add(3) // all in sight: nothing to say
+	if h.v.NewBelow() != 0 || h.v.belowBtn.Visible() {
+		t.Fatalf("rows in sight announced as below: %d", h.v.NewBelow())
+	}
+	add(30) // the user is looking at the top: the rest is announced
+	if h.v.NewBelow() == 0 || !h.v.belowBtn.Visible() || h.v.list.GetScrollOffset() != 0 {
+		t.Fatalf("30 rows past the fold: below %d, button %v, offset %v", h.v.NewBelow(), h.v.belowBtn.Visible(), h.v.list.GetScrollOffset())
+	}
+	if !strings.HasSuffix(h.v.belowBtn.Text, "new rows below") {
+		t.Errorf("button = %q", h.v.belowBtn.Text)
+	}
+	test.Tap(h.v.belowBtn)
+	h.settle()
+	if !h.v.atBottom() || h.v.belowBtn.Visible() {
+		t.Fatal("the button did not bring the new rows into sight")
+	}
+	add(2) // the user watches the end of the queue: it follows
+	if !h.v.atBottom() || h.v.belowBtn.Visible() {
+		t.Errorf("new rows at the end were not followed (offset %v)", h.v.list.GetScrollOffset())
+	}
+}
+
+func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
+	b := transfer.BatchStatus{Total: 3, Done: 1, Failed: 2, Halted: &cloud.AuthError{Status: 401, Signature: true, Message: "Invalid Signature 0a1b. String to sign - 'timestamp=1'."}}
+	got := batchWords(b)
+	if got != "1 of 3 uploaded · 2 failed · stopped: Cloudinary did not accept the signature — check the API secret and the signature algorithm in Settings" {
+		t.Errorf("footer = %q", got)
+	}
+}
+
+func TestARetryingRowCountsDown(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.eng.Add(transfer.Item{URL: "https://example.com/a.jpg"})
+	offline := &cloud.NetworkError{Op: "upload", Err: errors.New("connection refused")}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Retrying, Err: offline, RetryAt: time.Now().Add(3 * time.Second)})
+	h.settle()
+	first := h.row(ids[0]).detail.Text
+	if !strings.Contains(first, "Connection trouble — trying again in 3 s.") {
+		t.Fatalf("row = %q", first)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for h.row(ids[0]).detail.Text == first && time.Now().Before(deadline) {
+		h.tasks.Drain()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := h.row(ids[0]).detail.Text; !strings.Contains(got, "trying again in 2 s.") && !strings.Contains(got, "trying again in 1 s.") {
+		t.Errorf("with no new event the row still says %q", got)
+	}
+	h.eng.Set(transfer.ItemStatus{ID: ids[0], State: transfer.Uploading, Words: "uploading"})
+	h.settle()
+	if h.v.stopCountdown != nil {
+		t.Error("the countdown goes on with nothing retrying")
 	}
 }

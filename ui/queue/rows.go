@@ -2,8 +2,9 @@ package queue
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -11,13 +12,20 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/localthumb"
 	"github.com/cloudup/cloudup/core/transfer"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
-// thumbSize is a row's thumbnail on screen.
-const thumbSize = 48
+// barHeight is a row's progress bar: thin, as it carries no text.
+const barHeight = 8
+
+// Thumbnail edges on screen: a comfortable row and a compact one.
+const (
+	thumbSize        = 48
+	compactThumbSize = 24
+)
 
 // row is one line of the queue; widget.List recycles a screenful of them.
 type row struct {
@@ -29,10 +37,14 @@ type row struct {
 	detail *widget.Label
 	bar    *widget.ProgressBar
 	rate   *widget.Label
-	retry  *widget.Button
-	cancel *widget.Button
-	remove *widget.Button
-	box    fyne.CanvasObject
+	// action is a failure's one helpful step ("Retry", "Open Settings",
+	// "Remove"); details shows the technical account.
+	action  *widget.Button
+	details *widget.Button
+	retry   *widget.Button
+	cancel  *widget.Button
+	remove  *widget.Button
+	box     fyne.CanvasObject
 }
 
 func (v *View) newRow() fyne.CanvasObject {
@@ -47,21 +59,36 @@ func (v *View) newRow() fyne.CanvasObject {
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Wrapping = fyne.TextWrapOff
 	r.bar = widget.NewProgressBar()
+	r.bar.TextFormatter = noText
 	r.rate = widget.NewLabel("")
 	r.rate.Alignment = fyne.TextAlignTrailing
 	r.rate.SizeName = theme.SizeNameCaptionText
+	r.action = widget.NewButton("", func() { v.failureAction(r.id) })
+	r.details = widget.NewButtonWithIcon("", theme.InfoIcon(), func() { v.showDetails(r.id) })
 	r.retry = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.act(r.id, "retry") })
 	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { v.act(r.id, "cancel") })
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { v.act(r.id, "remove") })
-	r.retry.Importance = widget.LowImportance
-	r.cancel.Importance = widget.LowImportance
-	r.remove.Importance = widget.LowImportance
-
-	pic := container.NewGridWrap(fyne.NewSquareSize(thumbSize), container.NewStack(container.NewPadded(r.icon), r.thumb))
-	progress := container.NewGridWrap(fyne.NewSize(170, r.bar.MinSize().Height), r.bar)
-	right := container.NewHBox(container.NewVBox(progress, r.rate), container.NewCenter(container.NewHBox(r.retry, r.cancel, r.remove)))
-	texts := container.NewVBox(r.name, r.detail)
-	r.box = container.NewBorder(nil, nil, container.NewCenter(pic), right, texts)
+	for _, b := range []*widget.Button{r.details, r.retry, r.cancel, r.remove} {
+		b.Importance = widget.LowImportance
+	}
+	// Columns keep their places from row to row: the progress (or, for a
+	// failure, its action and details) in one, the icons in the next.
+	icons := fixedWidth(2*r.remove.MinSize().Width+theme.Padding(), container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.cancel, r.remove)))
+	mend := container.NewCenter(container.NewHBox(r.action, r.details))
+	if v.compact {
+		// One line: a small picture, the name and the state side by side,
+		// a short bar with the speed after it.
+		pic := container.NewGridWrap(fyne.NewSquareSize(compactThumbSize), container.NewStack(r.icon, r.thumb))
+		progress := container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(80, barHeight), r.bar)), fixedWidth(140, r.rate))
+		right := container.NewHBox(fixedWidth(230, container.NewStack(container.NewCenter(progress), mend)), icons)
+		r.box = container.NewBorder(nil, nil, container.NewCenter(pic), right, container.NewGridWithColumns(2, r.name, r.detail))
+	} else {
+		pic := container.NewGridWrap(fyne.NewSquareSize(thumbSize), container.NewStack(container.NewPadded(r.icon), r.thumb))
+		progress := container.NewGridWrap(fyne.NewSize(170, barHeight), r.bar)
+		bars := container.NewCenter(container.NewVBox(container.NewCenter(progress), r.rate))
+		right := container.NewHBox(fixedWidth(190, container.NewStack(bars, mend)), icons)
+		r.box = container.NewBorder(nil, nil, container.NewCenter(pic), right, container.NewVBox(r.name, r.detail))
+	}
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -76,9 +103,10 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	st := v.items[v.ids[i]]
 	r.id = st.ID
 	r.name.SetText(displayName(st))
-	words, danger := rowWords(st)
-	r.detail.SetText(words)
-	if danger {
+	text, failure := rowWords(st, time.Now())
+	r.detail.SetText(text)
+	failed := st.State == transfer.Failed
+	if failed {
 		r.detail.Importance = widget.DangerImportance
 		r.detail.Truncation, r.detail.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
 	} else {
@@ -87,11 +115,17 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r.detail.Refresh()
 	r.bar.SetValue(itemFraction(st))
-	show(r.bar, st.State != transfer.Failed)
+	show(r.bar, !failed)
 	r.rate.SetText(rateWords(st))
-	show(r.retry, st.State == transfer.Failed || st.State == transfer.Canceled)
+	show(r.rate, r.rate.Text != "") // the bar alone sits in the middle
+	r.action.SetText(failure.Action.Label())
+	show(r.action, failed && failure.Action != words.NoAction)
+	show(r.details, failed && failure.Details != "")
+	show(r.retry, st.State == transfer.Canceled)
 	show(r.cancel, !st.State.Final())
+	show(r.remove, !failed || failure.Action != words.Remove)
 	v.showThumb(r, st)
+	r.box.Refresh() // lay the row out again: its buttons came and went
 }
 
 func show(o fyne.CanvasObject, on bool) {
@@ -127,7 +161,7 @@ func (v *View) wantThumb(path string) {
 	}
 	v.thumbWanted[path] = true
 	gen := v.gen
-	v.goWork(func(ctx context.Context) func() {
+	v.tasks.Go(func(ctx context.Context) func() {
 		if _, err := v.thumbs.Get(ctx, path); err != nil {
 			return nil // the row keeps its type icon
 		}
@@ -168,51 +202,56 @@ func displayName(st transfer.ItemStatus) string {
 	return st.Path
 }
 
-// rowWords is the row's second line: size and state, and for a failure the
-// reason and what to do about it. danger marks failures.
-func rowWords(st transfer.ItemStatus) (string, bool) {
+// rowWords is the row's second line: size and state; for a failure, the
+// one sentence that says what happened and what to do, whose action and
+// details the row's buttons offer.
+func rowWords(st transfer.ItemStatus, now time.Time) (string, words.Message) {
+	if st.State == transfer.Failed {
+		m := words.Failure(st)
+		return m.Text, m // the sentence alone: it names a size when one matters
+	}
 	var parts []string
 	if st.BytesTotal > 0 {
 		parts = append(parts, transfer.HumanBytes(st.BytesTotal))
 	} else if st.URL != "" {
 		parts = append(parts, "fetched by Cloudinary")
 	}
-	words := transfer.ItemWords(st)
-	if st.State == transfer.Failed {
-		if hint := whatToDo(st.Err); hint != "" && !strings.Contains(words, hint) {
-			words += ". " + hint + "."
-		}
-		parts = append(parts, words)
-		return strings.Join(parts, " · "), true
+	switch st.State {
+	case transfer.Retrying:
+		parts = append(parts, words.Retrying(st, now))
+	default:
+		parts = append(parts, transfer.ItemWords(st))
 	}
-	parts = append(parts, words)
-	return strings.Join(parts, " · "), false
+	return strings.Join(parts, " · "), words.Message{}
 }
 
-// whatToDo is the next step for a failed item, by the kind of its error.
-func whatToDo(err error) string {
-	var rejected *transfer.RejectedError
-	switch {
-	case err == nil:
-		return "Retry, or Remove it"
-	case errors.Is(err, transfer.ErrNotFound), errors.Is(err, transfer.ErrUnreadable), errors.Is(err, transfer.ErrNotAFile):
-		return "Put the file back (or let Cloudup read it) and Retry, or Remove it"
-	case errors.Is(err, transfer.ErrEmpty):
-		return "Remove it"
-	case errors.Is(err, transfer.ErrTooLarge), errors.Is(err, transfer.ErrFormatNotAllowed), errors.Is(err, transfer.ErrTooManyFiles):
-		return "Change the limits in Settings, or Remove it"
-	case errors.As(err, &rejected):
-		return "Remove it, or fix it and Retry"
-	case errors.Is(err, cloud.ErrInvalidSignature), errors.Is(err, cloud.ErrUnauthorized), errors.Is(err, cloud.ErrNeedsSecret):
-		return "Check the API secret and signing algorithm in Settings, then Retry failed"
-	case errors.Is(err, cloud.ErrStale):
-		return "Set this computer's clock right, then Retry"
-	case errors.Is(err, cloud.ErrFileChanged):
-		return "Retry once the file is saved"
-	case errors.Is(err, transfer.ErrGaveUp), errors.Is(err, cloud.ErrStalled):
-		return "Check the connection, then Retry"
+// failureAction runs the action a failed row offers.
+func (v *View) failureAction(id transfer.ItemID) {
+	st, ok := v.items[id]
+	if !ok {
+		return
 	}
-	return "Retry, or Remove it"
+	switch words.Failure(st).Action {
+	case words.Retry:
+		v.act(id, "retry")
+	case words.Remove:
+		v.act(id, "remove")
+	case words.OpenSettings:
+		if v.OnOpenSettings != nil {
+			v.OnOpenSettings()
+		}
+	}
+}
+
+// showDetails shows what went wrong with a row in full, for whoever asks
+// (and to copy into a support request).
+func (v *View) showDetails(id transfer.ItemID) {
+	st, ok := v.items[id]
+	if !ok {
+		return
+	}
+	m := words.Failure(st)
+	dialogs.ShowDetails(v.win, displayName(st), m.Text, m.Details)
 }
 
 func itemFraction(st transfer.ItemStatus) float64 {
@@ -227,16 +266,24 @@ func itemFraction(st transfer.ItemStatus) float64 {
 }
 
 // rateWords is "1.2 MB/s · 8 s left" while uploading.
+// The bar itself draws no number: its text could not be read on both its
+// filled and its empty part (see ui/style).
 func rateWords(st transfer.ItemStatus) string {
-	if st.State != transfer.Uploading || st.Speed <= 0 {
+	if st.State != transfer.Uploading {
 		return ""
 	}
-	s := speedWords(st.Speed)
+	s := fmt.Sprintf("%d %%", int(itemFraction(st)*100))
+	if st.Speed > 0 {
+		s += " · " + speedWords(st.Speed)
+	}
 	if st.ETA > 0 {
 		s += " · " + etaWords(st.ETA)
 	}
 	return s
 }
+
+// noText keeps a progress bar's number off it.
+func noText() string { return "" }
 
 // act runs a row button's action on the engine.
 func (v *View) act(id transfer.ItemID, what string) {
@@ -306,8 +353,53 @@ func (v *View) ClearFinished() {
 }
 
 // RetryFailed queues every failed row again.
+// Rows a retry cannot mend (a file over a limit, a missing web address)
+// are left for their own action.
 func (v *View) RetryFailed() {
-	if v.acct != nil {
-		v.acct.Engine().RetryFailed()
+	if v.acct == nil {
+		return
+	}
+	eng := v.acct.Engine()
+	for _, id := range v.retryable() {
+		if err := eng.Retry(id); err != nil {
+			v.showNotice("Could not retry "+displayName(v.items[id])+": "+err.Error(), true)
+		}
+	}
+}
+
+// retryable lists the failed rows a retry can help.
+func (v *View) retryable() []transfer.ItemID {
+	var ids []transfer.ItemID
+	for _, id := range v.ids {
+		if st := v.items[id]; st.State == transfer.Failed && words.Failure(st).Action == words.Retry {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// fixedWidth holds o in a column of width w (and o's own height).
+func fixedWidth(w float32, o fyne.CanvasObject) *fyne.Container {
+	return container.New(widthLayout(w), o)
+}
+
+// widthLayout gives its objects a fixed width and the height of the
+// tallest.
+type widthLayout float32
+
+func (w widthLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objects {
+		if o.Visible() {
+			h = max(h, o.MinSize().Height)
+		}
+	}
+	return fyne.NewSize(float32(w), h)
+}
+
+func (w widthLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
 	}
 }

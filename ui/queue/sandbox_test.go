@@ -17,6 +17,7 @@ import (
 	"github.com/cloudup/cloudup/core/sandbox"
 	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 	"github.com/cloudup/cloudup/core/transfer"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // realEngine starts a sandbox on 127.0.0.1 and an engine uploading to it.
@@ -54,7 +55,7 @@ func TestDroppedFilesReachDoneOnTheSandbox(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.Drain()
+		h.tasks.Drain()
 		h.v.sync()
 		done := 0
 		for i := range h.v.Len() {
@@ -108,7 +109,7 @@ func TestBadFilesFailAloneWithWhatToDo(t *testing.T) {
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		h.ui.Drain()
+		h.tasks.Drain()
 		h.v.sync()
 		b := h.v.batch
 		if b.Total == 3 && b.Finished() {
@@ -119,19 +120,19 @@ func TestBadFilesFailAloneWithWhatToDo(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	want := map[string]string{"good.jpg": "", "empty.jpg": "nothing to upload. Remove it.", "gone.jpg": "Put the file back"}
+	want := map[string]string{"good.jpg": "", "empty.jpg": "The file is empty: there is nothing to upload.", "gone.jpg": "The file was moved or deleted"}
 	for i := range h.v.Len() {
 		st := h.v.Row(i)
-		words, danger := rowWords(st)
+		text, m := rowWords(st, time.Now())
 		hint := want[st.Name]
 		if hint == "" {
 			if st.State != transfer.Done {
-				t.Errorf("%s = %s (%s), want done", st.Name, st.State, words)
+				t.Errorf("%s = %s (%s), want done", st.Name, st.State, text)
 			}
 			continue
 		}
-		if st.State != transfer.Failed || !danger || !strings.Contains(words, hint) {
-			t.Errorf("%s = %s: %q, want failed with %q", st.Name, st.State, words, hint)
+		if st.State != transfer.Failed || m.Action != words.Remove || !strings.Contains(text, hint) {
+			t.Errorf("%s = %s: %q, want failed with %q", st.Name, st.State, text, hint)
 		}
 	}
 }

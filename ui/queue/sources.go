@@ -16,6 +16,8 @@ import (
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/words"
 )
 
 // HandleDrop queues what was dropped on the window. It returns at once,
@@ -48,7 +50,7 @@ func (v *View) addArgs(args []string) {
 	}
 	if v.acct == nil {
 		v.waiting = append(v.waiting, args...)
-		v.showNotice(plural(len(v.waiting), "item waits", "items wait")+" for a profile. "+v.why, false)
+		v.showNotice(plural(len(v.waiting), "file waits", "files wait")+" to be queued. "+v.why, false)
 		return
 	}
 	eng, opts := v.acct.Engine(), v.acct.Options()
@@ -122,7 +124,8 @@ func (v *View) AddFiles() {
 		v.addArgs([]string{path})
 	}, v.win)
 	d.SetConfirmText("Upload")
-	d.Show()
+	d.SetTitleText("Choose a file to upload")
+	dialogs.For(v.win).Show(d)
 }
 
 // AddFolder opens a folder picker; everything under the folder is queued.
@@ -137,13 +140,14 @@ func (v *View) AddFolder() {
 		}
 		v.addArgs([]string{dir.Path()})
 	}, v.win)
-	d.SetConfirmText("Upload folder")
-	d.Show()
+	d.SetConfirmText("Upload")
+	d.SetTitleText("Choose a folder to upload")
+	dialogs.For(v.win).Show(d)
 }
 
 // urlForm is the From URL dialog, kept for tests.
 type urlForm struct {
-	entry  *widget.Entry
+	entry  *dialogs.Entry
 	dialog *dialog.FormDialog
 }
 
@@ -152,10 +156,14 @@ type urlForm struct {
 func (v *View) FromURL() { v.fromURL() }
 
 func (v *View) fromURL() *urlForm {
-	f := &urlForm{entry: widget.NewMultiLineEntry()}
+	f := &urlForm{entry: dialogs.NewMultiLineEntry()}
 	f.entry.SetPlaceHolder("https://example.com/photo.jpg\nhttps://example.com/clip.mp4")
 	f.entry.SetMinRowsVisible(6)
 	f.entry.Validator = func(s string) error { _, err := parseURLs(s); return err }
+	// Fyne keeps no error while the field has the focus (so as not to nag
+	// while typing), and so kept the ✓ of the first line next to a wrong
+	// second one. Keep every verdict; the ✗ still waits for the focus to go.
+	f.entry.AlwaysShowValidationError = true
 	item := widget.NewFormItem("URLs", f.entry)
 	item.HintText = "One per line. Cloudinary downloads them itself."
 	f.dialog = dialog.NewForm("Upload from URLs", "Upload", "Cancel", []*widget.FormItem{item}, func(ok bool) {
@@ -170,7 +178,10 @@ func (v *View) fromURL() *urlForm {
 		v.addURLs(urls)
 	}, v.win)
 	f.dialog.Resize(fyne.NewSize(560, 320))
-	f.dialog.Show()
+	if !dialogs.For(v.win).Show(f.dialog) {
+		return nil
+	}
+	v.win.Canvas().Focus(f.entry)
 	return f
 }
 
@@ -185,15 +196,15 @@ func parseURLs(text string) ([]string, error) {
 		}
 		in, err := source.ParseInput(line)
 		if errors.Is(err, source.ErrCloudinaryURL) {
-			return nil, fmt.Errorf("line %d: %w", n+1, err) // quoting it would show the API secret
+			return nil, fmt.Errorf("Line %d: %w", n+1, err) // quoting it would show the API secret
 		}
 		if err != nil || in.Kind != source.RemoteURL {
-			return nil, fmt.Errorf("line %d is not a web address: %q; start it with https:// (or http://, ftp://, s3://, gs://)", n+1, clip(source.Redact(line), 60))
+			return nil, fmt.Errorf("Line %d is not a web address: %q. Start it with https:// (or http://, ftp://, s3://, gs://)", n+1, clip(source.Redact(line), 60))
 		}
 		urls = append(urls, in.URL)
 	}
 	if len(urls) == 0 {
-		return nil, errors.New("enter at least one URL, one per line")
+		return nil, errors.New("Enter at least one URL, one per line")
 	}
 	return urls, nil
 }
@@ -268,7 +279,7 @@ func (v *View) pasteImage(noImage string) {
 		read = clipboard.ReadImage
 	}
 	gen := v.gen
-	v.goWork(func(ctx context.Context) func() {
+	v.tasks.Go(func(ctx context.Context) func() {
 		img, err := read(ctx)
 		if errors.Is(err, clipboard.ErrNoImage) {
 			return func() { v.showNotice(noImage, false) }
@@ -286,7 +297,7 @@ func (v *View) pasteImage(noImage string) {
 		return func() {
 			switch {
 			case err != nil:
-				v.showNotice("The pasted picture was not queued: "+err.Error(), true)
+				v.showNotice("The pasted picture was not queued: "+words.Error(err).Text, true)
 			case v.acct == nil || v.gen != gen:
 				v.showNotice("The pasted picture was kept in "+item.Path+" but not queued: the profile changed meanwhile. Drop that file to upload it.", true)
 			default:
@@ -308,10 +319,11 @@ func problemsWords(problems []source.Problem) string {
 	return s
 }
 
-// OfferResume says that a previous run left n uploads unfinished and offers
-// to continue them.
-func (v *View) OfferResume(n int) {
-	if n <= 0 || v.acct == nil {
+// OfferResume says which uploads a previous run left unfinished (names,
+// in order) and offers to continue them. Once resumed they are rows of
+// the queue, which say the rest.
+func (v *View) OfferResume(names []string) {
+	if len(names) == 0 || v.acct == nil {
 		return
 	}
 	eng, gen := v.acct.Engine(), v.gen
@@ -321,22 +333,37 @@ func (v *View) OfferResume(n int) {
 		if gen != v.gen {
 			return // the notice outlived its account
 		}
-		v.showNotice("Resuming unfinished uploads…", false)
+		v.showNotice("Resuming "+namesWords(names)+"…", false)
 		v.goAccountWork(func(ctx context.Context) func() {
 			ids, err := eng.ResumeUnfinished(ctx)
 			return func() {
 				if gen != v.gen {
 					return
 				}
-				if err != nil {
-					v.showNotice("Could not resume: "+err.Error(), true)
-					return
+				switch {
+				case err != nil:
+					v.showNotice("Could not resume: "+words.Error(err).Text, true)
+				case len(ids) == 0:
+					v.showNotice("Nothing left to resume: another Cloudup took them over.", false)
+				default:
+					v.showNotice("", false) // the rows are there now
 				}
-				v.showNotice(plural(len(ids), "upload resumed.", "uploads resumed."), false)
 			}
 		})
 	}
-	v.showNotice(plural(n, "upload from last time did not finish.", "uploads from last time did not finish."), false, resume)
+	v.showNotice(namesWords(names)+" did not finish uploading last time.", false, resume)
+}
+
+// namesWords names up to two files and counts the rest: "a.jpg, b.jpg and
+// 3 more".
+func namesWords(names []string) string {
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return names[0] + ", " + names[1] + " and " + plural(len(names)-2, "more", "more")
 }
 
 // Camera opens the Camera dialog; a photo taken there is queued with the
@@ -349,7 +376,6 @@ func (v *View) openCamera() *camview.View {
 		return nil
 	}
 	cv := camview.New(v.win, v.tasks)
-	cv.SetScheduler(v.schedule)
 	// Use photo runs this on the UI goroutine: the photo goes to the
 	// profile current when it is used, not the one the dialog opened with.
 	cv.SetAccount(camview.AccountFrom(v.cam, "", func(item transfer.Item) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 const (
@@ -31,7 +32,7 @@ type Panel struct {
 	parent fyne.Window // for the confirmation; nil in tests
 
 	form     *Form
-	list     *widget.List
+	list     *dialogs.List
 	profiles []account.Profile
 	def      string // the default profile's name
 	selected string
@@ -71,7 +72,7 @@ func NewPanel(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 		pl.form.setStatus(usingSandboxWords, widget.MediumImportance)
 	}
 
-	pl.list = widget.NewList(
+	pl.list = dialogs.NewList(
 		func() int { return len(pl.profiles) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("profile name (default)")
@@ -86,7 +87,7 @@ func NewPanel(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 
 	newBtn := widget.NewButtonWithIcon("New", theme.ContentAddIcon(), pl.New)
 	pl.use = widget.NewButtonWithIcon("Use", theme.ConfirmIcon(), pl.Use)
-	pl.remove = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), pl.confirmRemove)
+	pl.remove = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), pl.AskRemove)
 	pl.use.Disable()
 	pl.remove.Disable()
 
@@ -136,6 +137,9 @@ func (pl *Panel) Reload() {
 			pl.def = ""
 			if derr == nil {
 				pl.def = def.Name
+			}
+			if pl.deps.Current != nil {
+				pl.def = pl.deps.Current() // the window's choice is the one in use
 			}
 			pl.list.Refresh()
 			pl.showSelection()
@@ -218,7 +222,8 @@ func (pl *Panel) Use() {
 	})
 }
 
-func (pl *Panel) confirmRemove() {
+// AskRemove asks before removing the selected profile (the Remove button).
+func (pl *Panel) AskRemove() {
 	name := pl.selected
 	if name == "" || name == account.SandboxName {
 		return
@@ -227,13 +232,16 @@ func (pl *Panel) confirmRemove() {
 		pl.Remove(name)
 		return
 	}
-	dialog.ShowConfirm("Remove "+name+"?",
+	d := dialog.NewConfirm("Remove "+name+"?",
 		fmt.Sprintf("The profile %q and its secret in %s are removed. Your files on Cloudinary are not touched.", name, where(pl.deps.Keychain)),
 		func(ok bool) {
 			if ok {
 				pl.Remove(name)
 			}
 		}, pl.parent)
+	d.SetConfirmText("Remove")
+	d.SetDismissText("Keep it")
+	dialogs.For(pl.parent).ShowOver(d)
 }
 
 // Remove deletes a profile and its secret, off the UI goroutine. The

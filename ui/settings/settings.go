@@ -34,13 +34,16 @@ import (
 	"github.com/cloudup/cloudup/core/signing"
 	"github.com/cloudup/cloudup/core/transfer"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
-// Store is what the dialog needs of the profile store; *account.Store is one.
+// Store is the profile store as the ui sees it (the window and this dialog
+// share one); *account.Store is one.
 type Store interface {
 	List() ([]account.Profile, error)
 	Get(name string) (account.Profile, error)
 	Default() (account.Profile, error)
+	DefaultName() (string, error)
 	Put(p account.Profile) error
 	SetDefault(name string) error
 	Delete(name string) error
@@ -51,7 +54,11 @@ type Deps struct {
 	Store    Store
 	Keychain keychain.Keychain
 	Tasks    *bridge.Tasks
-	// OnSaved runs on the UI goroutine after a profile was saved.
+	// Current names the profile the window works with ("" when it uses
+	// CLOUDINARY_URL); nil means the store's default.
+	Current func() string
+	// OnSaved runs on the UI goroutine after a profile was saved. Saving
+	// does not switch to it: Use does.
 	OnSaved func(account.Profile)
 	// OnSwitch runs on the UI goroutine when the user picks a profile to
 	// work with (Use).
@@ -82,10 +89,10 @@ var (
 type Form struct {
 	deps Deps
 
-	name, cloud, key, secret, preset, apiBase, folder, tags *widget.Entry
-	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *widget.Entry
+	name, cloud, key, secret, preset, apiBase, folder, tags *dialogs.Entry
+	publicID, maxImage, maxVideo, maxRaw, formats, maxFiles *dialogs.Entry
 	mode                                                    *widget.RadioGroup
-	algorithm, concurrency, linkFormat                      *widget.Select
+	algorithm, concurrency, linkFormat                      *dialogs.Select
 	secretState, unsignedWarning, status                    *widget.Label
 	save                                                    *widget.Button
 
@@ -109,51 +116,51 @@ type Form struct {
 // Sandbox profile opens with only its defaults editable.
 func NewForm(deps Deps, p account.Profile) *Form {
 	f := &Form{deps: deps}
-	f.name = widget.NewEntry()
+	f.name = dialogs.NewEntry()
 	f.name.SetPlaceHolder("e.g. Work")
-	f.cloud = widget.NewEntry()
+	f.cloud = dialogs.NewEntry()
 	f.cloud.SetPlaceHolder("cloud name from the Cloudinary console")
-	f.key = widget.NewEntry()
+	f.key = dialogs.NewEntry()
 	f.key.SetPlaceHolder("API key")
-	f.secret = widget.NewPasswordEntry()
+	f.secret = dialogs.NewPasswordEntry()
 	f.secret.SetPlaceHolder("API secret")
 	f.secretState = widget.NewLabel("")
 	f.secretState.Wrapping = fyne.TextWrapWord
 	f.secretState.SizeName = theme.SizeNameCaptionText
-	f.mode = widget.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
+	f.mode = dialogs.NewRadioGroup([]string{ModeSigned, ModeUnsigned}, func(string) { f.modeChanged() })
 	f.mode.Required = true
-	f.preset = widget.NewEntry()
+	f.preset = dialogs.NewEntry()
 	f.preset.SetPlaceHolder("upload preset (required for unsigned)")
 	f.unsignedWarning = widget.NewLabel("Anyone who knows your cloud name and an unsigned preset can upload to your account.")
 	f.unsignedWarning.Wrapping = fyne.TextWrapWord
 	f.unsignedWarning.Importance = widget.WarningImportance
 	f.unsignedWarning.SizeName = theme.SizeNameCaptionText
-	f.algorithm = widget.NewSelect(algorithmOptions, nil)
-	f.apiBase = widget.NewEntry()
+	f.algorithm = dialogs.NewSelect(algorithmOptions, nil)
+	f.apiBase = dialogs.NewEntry()
 	f.apiBase.SetPlaceHolder(account.DefaultAPIBase)
-	f.folder = widget.NewEntry()
+	f.folder = dialogs.NewEntry()
 	f.folder.SetPlaceHolder("none")
-	f.tags = widget.NewEntry()
+	f.tags = dialogs.NewEntry()
 	f.tags.SetPlaceHolder("comma-separated")
-	f.publicID = widget.NewEntry()
+	f.publicID = dialogs.NewEntry()
 	f.publicID.SetPlaceHolder("e.g. {name} or {name}-{md5:8}; empty: a random id")
-	mb := func(what string) *widget.Entry {
-		e := widget.NewEntry()
+	mb := func(what string) *dialogs.Entry {
+		e := dialogs.NewEntry()
 		e.SetPlaceHolder(what + ": any")
 		return e
 	}
 	f.maxImage, f.maxVideo, f.maxRaw = mb("images"), mb("videos"), mb("others")
-	f.formats = widget.NewEntry()
+	f.formats = dialogs.NewEntry()
 	f.formats.SetPlaceHolder("any, or e.g. jpg, png, mp4")
-	f.maxFiles = widget.NewEntry()
+	f.maxFiles = dialogs.NewEntry()
 	f.maxFiles.SetPlaceHolder("any")
-	f.concurrency = widget.NewSelect(concurrencyChoice, nil)
-	f.linkFormat = widget.NewSelect(linkFormatOptions, nil)
+	f.concurrency = dialogs.NewSelect(concurrencyChoice, nil)
+	f.linkFormat = dialogs.NewSelect(linkFormatOptions, nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.Save)
 	// Enter in any field saves, as in most settings forms.
-	for _, e := range []*widget.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
+	for _, e := range []*dialogs.Entry{f.name, f.cloud, f.key, f.secret, f.preset, f.apiBase, f.folder, f.tags,
 		f.publicID, f.maxImage, f.maxVideo, f.maxRaw, f.formats, f.maxFiles} {
 		e.OnSubmitted = func(string) { f.Save() }
 	}
@@ -349,7 +356,7 @@ func (f *Form) profile() (account.Profile, error) {
 	var err error
 	for _, l := range []struct {
 		field string
-		entry *widget.Entry
+		entry *dialogs.Entry
 		dst   *int64
 	}{{"max_image", f.maxImage, &p.Limits.MaxImageBytes}, {"max_video", f.maxVideo, &p.Limits.MaxVideoBytes}, {"max_raw", f.maxRaw, &p.Limits.MaxRawBytes}} {
 		if *l.dst, err = parseMegabytes(l.entry.Text); err != nil {
@@ -419,6 +426,9 @@ func (f *Form) Save() {
 			f.kept = p
 			f.secretStored = p.Mode == account.Signed
 			f.modeChanged()
+			if deps.Current != nil && deps.Current() != p.Name {
+				msg += " Click Use to upload with " + p.Name + "."
+			}
 			f.setStatus(msg, widget.SuccessImportance)
 			if deps.OnSaved != nil {
 				deps.OnSaved(p)
@@ -444,11 +454,16 @@ func store(ctx context.Context, deps Deps, p account.Profile, secret keychain.Se
 	default:
 		msg = "Profile saved. Unsigned uploads need no secret."
 	}
+	before, _ := deps.Store.DefaultName()
 	if err := deps.Store.Put(p); err != nil {
 		return "", fmt.Errorf("The profile was not saved: %v", err)
 	}
-	if err := deps.Store.SetDefault(p.Name); err != nil {
-		return "", fmt.Errorf("The profile was saved but could not be made current: %v", err)
+	// The store makes the first profile saved its default; the default
+	// stays the profile in use (the CLI and the next start follow it).
+	if after, err := deps.Store.DefaultName(); err == nil && after != before && before != "" {
+		if err := deps.Store.SetDefault(before); err != nil {
+			return "", fmt.Errorf("The profile was saved, but the one in use could not stay the default: %v", err)
+		}
 	}
 	if p.Mode == account.Unsigned && hadSecret {
 		if err := deps.Keychain.Delete(ctx, p.SecretAccount()); err != nil && !errors.Is(err, keychain.ErrNotFound) {
@@ -573,7 +588,7 @@ func capitalize(s string) string {
 }
 
 // Show opens the Settings dialog over parent, on profile p, and returns
-// its panel.
+// its panel; nil when another dialog is open (it is not stacked on it).
 func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 	pl := NewPanel(parent, deps, p)
 	f := pl.Form()
@@ -600,7 +615,9 @@ func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 	d.SetButtons([]fyne.CanvasObject{closeBtn, f.SaveButton()})
 	size := parent.Canvas().Size()
 	d.Resize(fyne.NewSize(min(940, size.Width*0.95), min(820, size.Height*0.95)))
-	d.Show()
+	if !dialogs.For(parent).Show(d) {
+		return nil // another dialog is open: it stays on top, alone
+	}
 	f.dialog = d
 	// Typing starts in the form, not in the profile list: the name of a new
 	// profile, or the secret of one being edited.

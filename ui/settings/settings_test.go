@@ -10,13 +10,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/keychain/keychaintest"
 	"github.com/cloudup/cloudup/core/signing"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 const testSecret = "uiTESTsecret_4f9a2c7e1b"
@@ -84,8 +84,8 @@ func TestSettingsSavePutsTheSecretInTheKeychainAndTheProfileInTheStore(t *testin
 		p.Folder != "blog/2026" || strings.Join(p.Tags, ",") != "hero,summer" {
 		t.Errorf("stored profile = %+v", p)
 	}
-	if def, _ := fx.store.DefaultName(); def != "Work" {
-		t.Errorf("default = %q, want the saved profile", def)
+	if def, _ := fx.store.DefaultName(); def != account.SandboxName {
+		t.Errorf("default = %q: saving switched away from the profile in use", def)
 	}
 	if fx.form.secret.Text != "" {
 		t.Error("the secret stays in the password field after saving")
@@ -402,14 +402,14 @@ func TestSettingsSavesLimitsAndThePublicIDTemplate(t *testing.T) {
 
 func TestSettingsRejectsBadLimitsAndTemplatesByField(t *testing.T) {
 	tests := []struct {
-		entry  func(*Form) *widget.Entry
+		entry  func(*Form) *dialogs.Entry
 		text   string
 		status string
 	}{
-		{func(f *Form) *widget.Entry { return f.maxVideo }, "lots", "Largest video: enter a number of megabytes"},
-		{func(f *Form) *widget.Entry { return f.maxImage }, "-3", "Largest image: enter a number of megabytes"},
-		{func(f *Form) *widget.Entry { return f.maxFiles }, "2.5", "Files per batch: enter a whole number"},
-		{func(f *Form) *widget.Entry { return f.publicID }, "{nosuchfield}", "Public ID:"},
+		{func(f *Form) *dialogs.Entry { return f.maxVideo }, "lots", "Largest video: enter a number of megabytes"},
+		{func(f *Form) *dialogs.Entry { return f.maxImage }, "-3", "Largest image: enter a number of megabytes"},
+		{func(f *Form) *dialogs.Entry { return f.maxFiles }, "2.5", "Files per batch: enter a whole number"},
+		{func(f *Form) *dialogs.Entry { return f.publicID }, "{nosuchfield}", "Public ID:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.status, func(t *testing.T) {

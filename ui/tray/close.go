@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	coredesktop "github.com/cloudup/cloudup/core/desktop"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // Choice is what closing the window does.
@@ -79,14 +80,14 @@ type CloseDialog struct {
 	Dialog   dialog.Dialog
 	Keep     *widget.Button
 	Quit     *widget.Button
-	Remember *widget.Check
+	Remember *dialogs.Check
 }
 
 // NewCloseDialog builds the question (show it with the window's dialog
 // stack). answer gets Hide or Quit and whether to remember; closing the
 // dialog otherwise (Esc) keeps the window open and answers nothing.
 func NewCloseDialog(win fyne.Window, w Work, answer func(c Choice, remember bool)) *CloseDialog {
-	cd := &CloseDialog{Remember: widget.NewCheck("Do this every time (Settings can change it)", nil)}
+	cd := &CloseDialog{Remember: dialogs.NewCheck("Do this every time (Settings can change it)", nil)}
 	text := widget.NewLabel(upperFirst(w.Words()) + ". Cloudup can keep working from its icon in the tray, or quit now: unfinished uploads then continue when it starts again.")
 	text.Wrapping = fyne.TextWrapWord
 	var d *dialog.CustomDialog

@@ -28,6 +28,7 @@ import (
 	coredesktop "github.com/cloudup/cloudup/core/desktop"
 	"github.com/cloudup/cloudup/core/watch"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 // Store is the desktop settings as this view uses them; *desktop.Store is one.
@@ -48,8 +49,9 @@ type Deps struct {
 	Status func(id string) (watch.Status, bool)
 	Tasks  *bridge.Tasks
 	Window fyne.Window
-	// ShowDialog shows the edit dialog (the window's dialog stack); nil
-	// shows it directly.
+	// ShowDialog shows the section's dialogs (edit, remove, the folder
+	// picker) over the one it sits in (dialogs.Stack.ShowOver); nil shows
+	// them directly.
 	ShowDialog func(dialog.Dialog)
 	// OnChanged hears the settings after every save (on the UI goroutine).
 	OnChanged func(coredesktop.Settings)
@@ -74,8 +76,8 @@ type View struct {
 	list      *fyne.Container
 	empty     *widget.Label
 	status    *widget.Label
-	copyLinks *widget.Check
-	onClose   *widget.Select
+	copyLinks *dialogs.Check
+	onClose   *dialogs.Select
 	content   fyne.CanvasObject
 	loading   bool
 	form      *Form
@@ -90,13 +92,13 @@ func New(d Deps) *View {
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 	add := widget.NewButtonWithIcon("Add folder…", theme.ContentAddIcon(), func() { v.Edit(watch.Folder{Enabled: true}) })
-	v.copyLinks = widget.NewCheck("Copy the links of finished uploads to the clipboard", func(on bool) {
+	v.copyLinks = dialogs.NewCheck("Copy the links of finished uploads to the clipboard", func(on bool) {
 		if v.loading {
 			return
 		}
 		v.update(func(s *coredesktop.Settings) { s.CopyLinks = on })
 	})
-	v.onClose = widget.NewSelect([]string{closeAsk, closeTray, closeQuit}, func(choice string) {
+	v.onClose = dialogs.NewSelect([]string{closeAsk, closeTray, closeQuit}, func(choice string) {
 		if v.loading {
 			return
 		}
@@ -188,7 +190,7 @@ func (v *View) RefreshStatus() {
 
 // row is one watched folder: on/off, where, where to, what it does now.
 func (v *View) row(f watch.Folder) fyne.CanvasObject {
-	on := widget.NewCheck("", nil)
+	on := dialogs.NewCheck("", nil)
 	on.SetChecked(f.Enabled)
 	on.OnChanged = func(enabled bool) {
 		g := f
@@ -350,9 +352,9 @@ func (v *View) showDialog(d dialog.Dialog) {
 // Form is the add/edit dialog's fields (exported for tests in this package
 // through the View's last form).
 type Form struct {
-	dir, folder, tags, template *widget.Entry
-	profile                     *widget.Select
-	subfolders, existing, on    *widget.Check
+	dir, folder, tags, template *dialogs.Entry
+	profile                     *dialogs.Select
+	subfolders, existing, on    *dialogs.Check
 	problem                     *widget.Label
 	save                        *widget.Button
 	dialog                      *dialog.CustomDialog
@@ -364,11 +366,11 @@ func (v *View) LastForm() *Form { return v.form }
 // Edit opens the dialog for a folder (an empty ID adds one).
 func (v *View) Edit(f watch.Folder) {
 	fm := &Form{
-		dir: widget.NewEntry(), folder: widget.NewEntry(), tags: widget.NewEntry(), template: widget.NewEntry(),
-		profile:    widget.NewSelect(v.profiles, nil),
-		subfolders: widget.NewCheck("Watch the folders inside it too", nil),
-		existing:   widget.NewCheck("Also upload the files already in it", nil),
-		on:         widget.NewCheck("Watch it now", nil),
+		dir: dialogs.NewEntry(), folder: dialogs.NewEntry(), tags: dialogs.NewEntry(), template: dialogs.NewEntry(),
+		profile:    dialogs.NewSelect(v.profiles, nil),
+		subfolders: dialogs.NewCheck("Watch the folders inside it too", nil),
+		existing:   dialogs.NewCheck("Also upload the files already in it", nil),
+		on:         dialogs.NewCheck("Watch it now", nil),
 		problem:    widget.NewLabel(""),
 	}
 	v.form = fm
@@ -402,7 +404,7 @@ func (v *View) Edit(f watch.Folder) {
 				fm.dir.SetText(u.Path())
 			}
 		}, v.d.Window)
-		d.Show() // over this dialog: the window's stack already holds it
+		v.showDialog(d) // over this dialog
 	})
 	form := widget.NewForm(
 		widget.NewFormItem("Folder", container.NewBorder(nil, nil, nil, choose, fm.dir)),

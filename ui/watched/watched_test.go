@@ -13,6 +13,7 @@ import (
 	coredesktop "github.com/cloudup/cloudup/core/desktop"
 	"github.com/cloudup/cloudup/core/watch"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
 type fixture struct {
@@ -119,10 +120,10 @@ func TestTheListSaysWhatEachFolderDoesAndSwitchesThemOnAndOff(t *testing.T) {
 
 	// The first row's check switches it off.
 	row := fx.v.list.Objects[0].(*fyne.Container)
-	var check *widget.Check
+	var check *dialogs.Check
 	for _, o := range row.Objects {
 		if c, ok := o.(*fyne.Container); ok && len(c.Objects) == 1 {
-			if ch, ok := c.Objects[0].(*widget.Check); ok {
+			if ch, ok := c.Objects[0].(*dialogs.Check); ok {
 				check = ch
 			}
 		}

@@ -1,4 +1,6 @@
-package camera
+// Package cameratest holds a camera for view tests: one device that repeats
+// a fixed frame, so golden images do not depend on the time. Test code only.
+package cameratest
 
 import (
 	"context"

@@ -10,15 +10,15 @@ import (
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/searchexpr"
-	"github.com/cloudup/cloudup/ui/preview"
+	"github.com/cloudup/cloudup/ui/preview/previewtest"
 )
 
-// Fake is an Account for widget tests: preview.Fake's real drawn images
+// Fake is an Account for widget tests: previewtest.Fake's real drawn images
 // plus a Search API over Assets that evaluates expressions with the same
 // parser the sandbox uses, sorts newest first and pages with numeric
 // cursors, counting calls.
 type Fake struct {
-	*preview.Fake
+	*previewtest.Fake
 
 	mu     sync.Mutex
 	Assets []cloud.Asset
@@ -31,7 +31,7 @@ type Fake struct {
 // NewFake returns a fake holding n images named photo-0000… in folder
 // "shots", newest first, every fifth tagged "cover".
 func NewFake(n int) *Fake {
-	f := &Fake{Fake: &preview.Fake{Busy: map[string]int{}}}
+	f := &Fake{Fake: &previewtest.Fake{Busy: map[string]int{}}}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		tags := []string{"shot"}

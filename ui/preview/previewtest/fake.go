@@ -1,4 +1,7 @@
-package preview
+// Package previewtest holds the test double of the preview's (and the
+// library's) account: drawn images, signed links and deletes in memory. Test
+// code only; the app never imports it.
+package previewtest
 
 import (
 	"bytes"
