@@ -27,7 +27,7 @@ func (m *MainWindow) installShortcuts() {
 		}
 		return i
 	}
-	quitItem := fyne.NewMenuItem("Quit", m.Quit)
+	quitItem := fyne.NewMenuItem("Quit", m.requestQuit)
 	quitItem.Label, quitItem.Shortcut = menuShortcut("Quit", ctrl(fyne.KeyQ))
 	quitItem.IsQuit = true
 	file := fyne.NewMenu("File",
@@ -39,6 +39,7 @@ func (m *MainWindow) installShortcuts() {
 		fyne.NewMenuItemSeparator(),
 		item("Settings…", theme.SettingsIcon(), m.ShowSettings, ctrl(fyne.KeyComma)),
 		fyne.NewMenuItemSeparator(),
+		item("Close window", nil, m.RequestClose, ctrl(fyne.KeyW)),
 		quitItem,
 	)
 	view := fyne.NewMenu("View",

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"reflect"
 	"sync"
 
 	"github.com/cloudup/cloudup/core/account"
@@ -51,41 +52,112 @@ type unfinishedLister interface {
 
 // openSessions tracks every session the window opened and has not closed
 // yet, so none is leaked when the window closes while a profile switch is
-// still opening one.
+// still opening one. A session is shared: the window and the watched
+// folders (background.go) each hold a reference to the one session of a
+// profile, and it closes when the last is given back, so uploads of a
+// watched folder show in the queue when its profile is the one in view.
 type openSessions struct {
-	mu   sync.Mutex
-	open map[Session]bool
+	mu      sync.Mutex
+	open    map[Session]int // references
+	opening sync.Map        // profile name → *sync.Mutex held while one opens
+	// opened and closed, when set, hear a session's first reference and
+	// its close (off the UI goroutine).
+	opened, closed func(Session)
 }
 
 func (o *openSessions) add(s Session) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.open == nil {
-		o.open = map[Session]bool{}
+		o.open = map[Session]int{}
 	}
-	o.open[s] = true
+	o.open[s]++
+	first := o.open[s] == 1
+	opened := o.opened
+	o.mu.Unlock()
+	if first && opened != nil {
+		opened(s)
+	}
 }
 
-// close closes s if it is still open.
+// share takes another reference to an open session of profile p (as
+// normalized), or returns nil when there is none.
+func (o *openSessions) share(p account.Profile) Session {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for s, n := range o.open {
+		if n > 0 && reflect.DeepEqual(s.Profile(), p) {
+			o.open[s]++
+			return s
+		}
+	}
+	return nil
+}
+
+// acquire shares the open session of profile p, or opens one with open:
+// one at a time per profile, so the window and a watched folder asking at
+// once end up with one session, not two.
+func (o *openSessions) acquire(p account.Profile, open func() (Session, error)) (Session, error) {
+	l, _ := o.opening.LoadOrStore(p.Name, &sync.Mutex{})
+	l.(*sync.Mutex).Lock()
+	defer l.(*sync.Mutex).Unlock()
+	if s := o.share(p); s != nil {
+		return s, nil
+	}
+	s, err := open()
+	if err != nil {
+		return nil, err
+	}
+	o.add(s)
+	return s, nil
+}
+
+// all lists the open sessions.
+func (o *openSessions) all() []Session {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]Session, 0, len(o.open))
+	for s := range o.open {
+		out = append(out, s)
+	}
+	return out
+}
+
+// close gives back a reference to s and closes it when it was the last.
 func (o *openSessions) close(s Session) error {
 	o.mu.Lock()
-	open := o.open[s]
+	n, open := o.open[s]
+	if open && n > 1 {
+		o.open[s] = n - 1
+		o.mu.Unlock()
+		return nil
+	}
 	delete(o.open, s)
+	closed := o.closed
 	o.mu.Unlock()
 	if !open {
 		return nil
 	}
-	return s.Close()
+	err := s.Close()
+	if closed != nil {
+		closed(s)
+	}
+	return err
 }
 
 func (o *openSessions) closeAll() {
 	o.mu.Lock()
 	all := o.open
 	o.open = nil
+	closed := o.closed
 	o.mu.Unlock()
 	var wg sync.WaitGroup
 	for s := range all {
-		wg.Go(func() { s.Close() })
+		wg.Go(func() {
+			s.Close()
+			if closed != nil {
+				closed(s)
+			}
+		})
 	}
 	wg.Wait()
 }

@@ -215,12 +215,9 @@ func (m *MainWindow) openSession(ctx context.Context, creds *account.Credentials
 	if m.deps.Open == nil {
 		return nil, errors.New("uploads are not available in this build")
 	}
-	sess, err := m.deps.Open(ctx, *creds)
-	if err != nil {
-		return nil, err
-	}
-	m.sessions.add(sess)
-	return sess, nil
+	// A watched folder of this profile may have its session open already:
+	// it is shared, so its uploads show in the queue (background.go).
+	return m.sessions.acquire(creds.Profile.Normalized(), func() (Session, error) { return m.deps.Open(ctx, *creds) })
 }
 
 // discard closes a session the window will not use, off the UI goroutine.

@@ -77,6 +77,9 @@ type Deps struct {
 	// Position says where the window is on the screen; nil (or false)
 	// where the platform does not tell, and then only the size is kept.
 	Position func(fyne.Window) (x, y int, ok bool)
+	// Background is what Cloudup needs to live beside other programs:
+	// watched folders, link copying, the tray (background.go).
+	Background BackgroundDeps
 }
 
 // MainWindow is the app's one window.
@@ -128,6 +131,9 @@ type MainWindow struct {
 	// resumeOffered names the profiles whose unfinished uploads were
 	// already offered, so a switch back does not ask again.
 	resumeOffered map[string]bool
+	// bg runs the watched folders, the tray and link copying; nil without
+	// desktop settings.
+	bg *background
 
 	// current is the switcher's choice: a profile name, or envChoice.
 	current string
@@ -218,15 +224,14 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.placeWindow(deps.Geometry)
 	m.installShortcuts()
 	m.Window.SetOnDropped(m.HandleDrop)
-	// The size and place are read while the window is still there.
-	m.Window.SetCloseIntercept(func() {
-		m.recordGeometry()
-		m.Window.Close()
-	})
 	// Closing the window only cancels: engines flushing their journal and
 	// tasks finishing would freeze the UI goroutine here. The owner (cmd/
 	// cloudup, after the run loop ends) calls Close, which waits.
 	m.Window.SetOnClosed(m.tasks.Cancel)
+	// Closing the window while work goes on may keep Cloudup in the tray
+	// (RequestClose records the size and place first, as a quit does).
+	m.bg = newBackground(m, deps.Background)
+	m.Window.SetCloseIntercept(m.RequestClose)
 
 	m.Reload()
 	return m
@@ -239,6 +244,7 @@ func (m *MainWindow) AddTab(item *container.TabItem) { m.Tabs.Append(item) }
 // window opened (their engines keep unfinished work in the journal).
 func (m *MainWindow) Close() {
 	m.tasks.Close()
+	m.bg.close()
 	m.sessions.closeAll()
 	m.session, m.parked = nil, map[string]Session{}
 }
@@ -299,8 +305,10 @@ func (m *MainWindow) OpenSettings() *settings.Panel {
 			}
 			m.Reload()
 		},
-		OnSwitch:  func(name string) { m.switcher.SetSelected(name) },
-		OnRemoved: func(string) { m.Reload() },
+		OnSwitch:   func(name string) { m.switcher.SetSelected(name) },
+		OnRemoved:  func(string) { m.Reload() },
+		Background: m.bg.settingsContent(),
+		OnClosed:   m.bg.settingsClosed,
 	}, m.resolved.Profile)
 }
 

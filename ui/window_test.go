@@ -31,6 +31,8 @@ type fixture struct {
 	// wrap, when set, stands between the window and the sandbox.
 	wrap func(Sandbox) Sandbox
 	win  *MainWindow
+	bg   BackgroundDeps // watched folders and the tray (background_test.go)
+	app  *recordingApp
 }
 
 // settle runs background results on the test's goroutine until nothing new
@@ -50,8 +52,11 @@ func (fx *fixture) settle() {
 
 func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	t.Helper()
-	a := test.NewTempApp(t)
-	fx := &fixture{
+	// Quit and notifications are noted (background_test.go).
+	rec := &recordingApp{App: test.NewTempApp(t)}
+	fyne.SetCurrentApp(rec)
+	var a fyne.App = rec
+	fx := &fixture{app: rec,
 		store: account.NewStore(t.TempDir()), keys: keychain.NewMemory(), env: map[string]string{},
 		sandbox: session.NewSandbox(t.TempDir()), sessions: &openedSessions{dir: t.TempDir()},
 	}
@@ -65,12 +70,13 @@ func newFixture(t *testing.T, setup func(*fixture)) *fixture {
 	}
 	fx.win = New(a, Deps{
 		Profiles: fx.store, Keychain: fx.keys,
-		Getenv:  func(k string) string { return fx.env[k] },
-		Icon:    fyne.NewStaticResource("icon.png", assets.Icon),
-		Tasks:   bridge.NewQueuedTasks(),
-		Open:    fx.sessions.open,
-		Sandbox: sb,
-		Inputs:  fx.inputs,
+		Getenv:     func(k string) string { return fx.env[k] },
+		Icon:       fyne.NewStaticResource("icon.png", assets.Icon),
+		Tasks:      bridge.NewQueuedTasks(),
+		Open:       fx.sessions.open,
+		Sandbox:    sb,
+		Inputs:     fx.inputs,
+		Background: fx.bg,
 	})
 	t.Cleanup(fx.win.Close)
 	fx.settle()

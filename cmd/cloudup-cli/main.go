@@ -49,6 +49,7 @@ var commands = map[string]command{
 	"status":   {"say where the secret lives (never print it)", runStatus},
 	"sign":     {"sign key=value parameters; --curl FILE prints an upload command", runSign},
 	"upload":   {"upload files, folders, URLs or a camera photo", runUpload},
+	"watch":    {"upload what lands in folders, until interrupted", runWatch},
 	"search":   {"search the account's assets", runSearch},
 	"url":      {"build a delivery URL or share link", runURL},
 	"sandbox":  {"run a local Cloudinary-compatible server", runSandbox},

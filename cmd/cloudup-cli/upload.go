@@ -84,31 +84,16 @@ everything is uploaded, 1 when something failed, 2 on bad usage.
 	if err != nil {
 		return err
 	}
-	p := &creds.Profile
-	if f.folder != "" {
-		p.Folder = strings.Trim(f.folder, "/")
-	}
-	if f.tags != "" {
-		p.Tags = account.ParseTags(f.tags)
-	}
-	if f.preset != "" {
-		p.Preset = f.preset
-	}
-	if f.publicID != "" {
-		p.PublicIDTemplate = f.publicID
-	}
+	overrideDefaults(&creds.Profile, f.folder, f.tags, f.preset, f.publicID)
 	dataDir, err := e.dataDir()
 	if err != nil {
 		return err
 	}
-	sess, err := session.Open(ctx, creds, session.Options{
+	sess, err := openSession(ctx, creds, session.Options{
 		DataDir: dataDir, Concurrency: f.concurrency, ChunkSize: f.chunkSize,
 	})
 	if err != nil {
-		if errors.Is(err, transfer.ErrBadTemplate) {
-			return &usageError{msg: "--public-id: " + err.Error(), err: err}
-		}
-		return asConfigError(err)
+		return err
 	}
 	defer sess.Close()
 
@@ -175,6 +160,36 @@ everything is uploaded, 1 when something failed, 2 on bad usage.
 		return &partialError{msg: fmt.Sprintf("%d of %d item(s) failed (see above)", sum.failed+sum.canceled, sum.total)}
 	}
 	return nil
+}
+
+// overrideDefaults puts --folder, --tags, --preset and --public-id (when
+// given) over the profile's upload defaults for this run.
+func overrideDefaults(p *account.Profile, folder, tags, preset, publicID string) {
+	if folder != "" {
+		p.Folder = strings.Trim(folder, "/")
+	}
+	if tags != "" {
+		p.Tags = account.ParseTags(tags)
+	}
+	if preset != "" {
+		p.Preset = preset
+	}
+	if publicID != "" {
+		p.PublicIDTemplate = publicID
+	}
+}
+
+// openSession opens the account's session; a bad --public-id template is a
+// usage error, a bad setup a configuration error.
+func openSession(ctx context.Context, creds account.Credentials, opts session.Options) (*session.Session, error) {
+	sess, err := session.Open(ctx, creds, opts)
+	if err != nil {
+		if errors.Is(err, transfer.ErrBadTemplate) {
+			return nil, &usageError{msg: "--public-id: " + err.Error(), err: err}
+		}
+		return nil, asConfigError(err)
+	}
+	return sess, nil
 }
 
 // check refuses flag combinations that cannot work, before anything runs.

@@ -40,6 +40,9 @@ type uploadOutput struct {
 	mu       sync.Mutex
 	printed  map[transfer.ItemID]transfer.State // last final state printed per item
 	failedIn int                                // inputs that could not be expanded
+	tally    uploadSummary                      // every final state printed (watch clears finished items)
+	// skippedHint follows "already uploaded: LINK" (how to upload it anyway).
+	skippedHint string
 
 	// live mode only
 	progress *mpb.Progress
@@ -49,7 +52,7 @@ type uploadOutput struct {
 }
 
 func newUploadOutput(e *env, jsonLines, terminal bool) *uploadOutput {
-	o := &uploadOutput{stdout: e.stdout, stderr: e.stderr, json: jsonLines, printed: map[transfer.ItemID]transfer.State{}}
+	o := &uploadOutput{stdout: e.stdout, stderr: e.stderr, json: jsonLines, printed: map[transfer.ItemID]transfer.State{}, skippedHint: " (--force uploads it again)"}
 	if terminal && !jsonLines {
 		o.progress = mpb.New(mpb.WithOutput(e.stdout), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 		o.bars = map[transfer.ItemID]*mpb.Bar{}
@@ -82,6 +85,10 @@ func (o *uploadOutput) consume(events <-chan transfer.Event) {
 			}
 		case transfer.Warning:
 			o.noteLocked("warning: %s", ev.Message)
+		case transfer.ItemsRemoved:
+			for _, id := range ev.Removed {
+				delete(o.printed, id)
+			}
 		}
 		o.mu.Unlock()
 	}
@@ -144,6 +151,17 @@ func (o *uploadOutput) finished(st transfer.ItemStatus) {
 	if st.Err != nil && (st.State == transfer.Failed || st.State == transfer.Canceled) {
 		rec.Error = st.Err.Error()
 	}
+	switch st.State {
+	case transfer.Done:
+		o.tally.done++
+		o.tally.bytes += rec.Bytes
+	case transfer.Skipped:
+		o.tally.skipped++
+	case transfer.Failed:
+		o.tally.failed++
+	case transfer.Canceled:
+		o.tally.canceled++
+	}
 	if o.json {
 		printJSON(o.stdout, rec)
 		return
@@ -153,7 +171,7 @@ func (o *uploadOutput) finished(st transfer.ItemStatus) {
 	case transfer.Done:
 		line = fmt.Sprintf("done     %s  %s  (%s)", itemName(st), rec.SecureURL, transfer.HumanBytes(rec.Bytes))
 	case transfer.Skipped:
-		line = fmt.Sprintf("skipped  %s  already uploaded: %s (--force uploads it again)", itemName(st), rec.SecureURL)
+		line = fmt.Sprintf("skipped  %s  already uploaded: %s%s", itemName(st), rec.SecureURL, o.skippedHint)
 	case transfer.Failed:
 		line = fmt.Sprintf("failed   %s: %s", itemName(st), oneLine(rec.Error))
 	default:
@@ -278,6 +296,16 @@ func summarize(snap transfer.Snapshot, failedInputs int, elapsed time.Duration) 
 			s.unfinished++
 		}
 	}
+	return s
+}
+
+// printedSummary is every final state printed so far as a summary: what watch
+// reports, since it clears finished items from the engine as it goes.
+func (o *uploadOutput) printedSummary(elapsed time.Duration) uploadSummary {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.tally
+	s.total, s.elapsed = s.done+s.skipped+s.failed+s.canceled, elapsed
 	return s
 }
 

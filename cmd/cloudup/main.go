@@ -21,13 +21,17 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 
 	"github.com/cloudup/cloudup/assets"
 	"github.com/cloudup/cloudup/core/account"
+	coredesktop "github.com/cloudup/cloudup/core/desktop"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/paths"
 	"github.com/cloudup/cloudup/core/session"
+	"github.com/cloudup/cloudup/core/watch"
 	"github.com/cloudup/cloudup/ui"
 	"github.com/cloudup/cloudup/ui/style"
 )
@@ -103,6 +107,8 @@ func run(args []string) int {
 	}
 	embedded := session.NewSandbox(sandboxDir)
 	defer embedded.Close()
+	background, closeBackground := newBackground()
+	defer closeBackground()
 	thumbs, err := newThumbs()
 	if err != nil {
 		// The library still works without a disk cache: say so and go on.
@@ -121,6 +127,18 @@ func run(args []string) int {
 	}
 	a.SetIcon(icon)
 	a.Settings().SetTheme(style.Theme())
+	// Fyne starts its tray only if the menu is set before the app runs:
+	// ask the desktop now (a D-Bus question, two seconds at most).
+	trayCtx, trayDone := context.WithTimeout(context.Background(), 2*time.Second)
+	hasTray, noTray := coredesktop.Tray(trayCtx)
+	trayDone()
+	if desk, ok := a.(desktop.App); ok && hasTray && background.Desktop != nil {
+		background.Tray = desk
+		// Fyne has no call for the tray icon's tooltip; its systray has.
+		background.TrayTooltip = systray.SetTooltip
+	} else {
+		background.NoTray = noTray
+	}
 	win := ui.New(a, ui.Deps{
 		Profiles: store, Keychain: keys, Icon: icon, Getenv: getenv,
 		Open: func(ctx context.Context, creds account.Credentials) (ui.Session, error) {
@@ -130,11 +148,12 @@ func run(args []string) int {
 			}
 			return s, nil
 		},
-		Sandbox:  embedded,
-		Thumbs:   thumbs,
-		Inputs:   inputs,
-		Geometry: geometry,
-		Position: windowPosition,
+		Sandbox:    embedded,
+		Thumbs:     thumbs,
+		Inputs:     inputs,
+		Geometry:   geometry,
+		Position:   windowPosition,
+		Background: background,
 	})
 
 	// SIGINT/SIGTERM end the app the same way its Quit shortcut does, so
@@ -194,6 +213,28 @@ func absInputs(args []string) ([]string, error) {
 		out = append(out, abs)
 	}
 	return out, nil
+}
+
+// newBackground opens what watched folders and the tray need: the desktop
+// settings beside the profiles and the watched folders' state in the data
+// dir. Without them the window works as before, and says why.
+func newBackground() (ui.BackgroundDeps, func()) {
+	var d ui.BackgroundDeps
+	store, err := coredesktop.DefaultStore()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: watched folders are off: "+err.Error())
+		return ui.BackgroundDeps{}, func() {}
+	}
+	d.Desktop = store
+	path, err := watch.DefaultStatePath()
+	if err == nil {
+		d.WatchState, err = watch.OpenState(path)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudup: watched folders are off: "+err.Error())
+		return d, func() {}
+	}
+	return d, func() { d.WatchState.Close() }
 }
 
 // newThumbs is the library's thumbnail cache, on disk under the cache dir.

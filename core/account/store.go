@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -241,7 +240,10 @@ func (s *Store) update(change func(*file) error) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.dir, FileName, data)
+	if err := paths.WriteAtomic(s.dir, FileName, data); err != nil {
+		return fmt.Errorf("cannot save profiles: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) read() (*file, error) {
@@ -303,49 +305,4 @@ func encodeFile(f *file) ([]byte, error) {
 		return nil, err
 	}
 	return append(data, '\n'), nil
-}
-
-// writeAtomic replaces dir/name with data so that a crash at any moment
-// leaves either the old file or the new one, never a mix.
-func writeAtomic(dir, name string, data []byte) error {
-	if _, err := paths.Ensure(dir); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("cannot save profiles: %w", err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes the rename durable. Windows cannot open a directory for
-// syncing, and its rename is already durable enough for this file.
-func syncDir(dir string) {
-	if runtime.GOOS == "windows" {
-		return
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

@@ -125,3 +125,49 @@ func PrivateFile(path string) error {
 	}
 	return nil
 }
+
+// WriteAtomic replaces dir/name with data, readable by the user alone, so
+// that a crash at any moment leaves either the old file or the new one,
+// never a mix.
+func WriteAtomic(dir, name string, data []byte) error {
+	if _, err := Ensure(dir); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename durable. Windows cannot open a directory for
+// syncing, and its rename is already durable enough for small files.
+func syncDir(dir string) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

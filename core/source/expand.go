@@ -28,6 +28,8 @@ type Options struct {
 	Include []string
 	Exclude []string
 	// Hidden includes names starting with "." (skipped by default).
+	// Temporary files (partial downloads, editors' lock and swap files, see
+	// IsTemporary) found in folders are always skipped.
 	Hidden bool
 	// NoFollow skips symlinked folders instead of following them (loops are
 	// detected either way).
@@ -53,7 +55,7 @@ type Batch struct {
 type Summary struct {
 	Items    int
 	Folders  int
-	Hidden   int // hidden entries skipped
+	Hidden   int // hidden entries and temporary files skipped
 	Excluded int // entries skipped by a pattern
 	Problems int
 }
@@ -77,7 +79,7 @@ func Expand(ctx context.Context, inputs []Input, opts Options) (*Expansion, erro
 }
 
 func expand(ctx context.Context, inputs []Input, opts Options, early []Problem) (*Expansion, error) {
-	m, err := newMatcher(opts.Include, opts.Exclude)
+	filter, err := NewFilter(opts.Include, opts.Exclude, opts.Hidden)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func expand(ctx context.Context, inputs []Input, opts Options, early []Problem) 
 	ctx, cancel := context.WithCancel(ctx)
 	c := make(chan Batch)
 	x := &Expansion{C: c, c: c, cancel: cancel}
-	w := &walker{ctx: ctx, opts: opts, match: m, out: x}
+	w := &walker{ctx: ctx, opts: opts, filter: filter, out: x}
 	x.wg.Add(1)
 	go func() {
 		defer x.wg.Done()
@@ -155,7 +157,7 @@ func (x *Expansion) Collect() ([]transfer.Item, []Problem, Summary, error) {
 type walker struct {
 	ctx     context.Context
 	opts    Options
-	match   *matcher
+	filter  *Filter
 	out     *Expansion
 	pending Batch
 	since   time.Time
@@ -241,8 +243,8 @@ func (w *walker) walk(in Input, dir, rel string, ancestors []string, seen map[st
 		name := de.Name()
 		full := filepath.Join(dir, name)
 		relPath := path.Join(rel, name)
-		if !w.opts.Hidden && isHidden(name) {
-			w.sum.Hidden++
+		if !w.opts.Hidden && IsHidden(name) {
+			w.sum.Hidden++ // before the symlink's stat below: dot-names are skipped either way
 			continue
 		}
 		typ := de.Type()
@@ -259,7 +261,12 @@ func (w *walker) walk(in Input, dir, rel string, ancestors []string, seen map[st
 				continue
 			}
 		}
-		if w.match.excluded(relPath, name) {
+		switch w.filter.Skip(relPath, name, isDir) {
+		case "":
+		case SkippedHidden, SkippedTemporary:
+			w.sum.Hidden++
+			continue
+		default:
 			w.sum.Excluded++
 			continue
 		}
@@ -288,10 +295,6 @@ func (w *walker) walk(in Input, dir, rel string, ancestors []string, seen map[st
 			w.sum.Folders++
 			w.walk(in, full, relPath, append(ancestors, id), seen)
 		case typ.IsRegular() || (fi != nil && fi.Mode().IsRegular()):
-			if !w.match.included(relPath, name) {
-				w.sum.Excluded++
-				continue
-			}
 			w.add(transfer.Item{Path: full})
 		default:
 			// Sockets, devices and pipes are not media.
@@ -315,10 +318,6 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
-
-// isHidden reports a dot-name (Windows' hidden attribute is not looked at:
-// media folders rarely use it, and reading it costs a call per file).
-func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
 
 // matcher applies include and exclude patterns.
 type matcher struct {

@@ -204,9 +204,10 @@ func localPath(p string) (string, error) {
 	return abs, nil
 }
 
-// ParseText reads pasted text: one URL or path per line, blank lines and
-// "#" comments (text/uri-list's convention) ignored. Lines that are neither
-// come back as problems; the rest is still usable.
+// ParseText reads pasted text: one URL or full path per line, blank lines
+// and "#" comments (text/uri-list's convention) ignored. Lines that are
+// neither (a sentence, a relative name) come back as problems, marked
+// ErrNotAPathOrLink; the rest is still usable.
 func ParseText(text string) ([]Input, []Problem) {
 	var inputs []Input
 	var problems []Problem
@@ -218,6 +219,9 @@ func ParseText(text string) ([]Input, []Problem) {
 			continue
 		}
 		in, err := ParseInput(t)
+		if err == nil && in.Kind == LocalPath && !pastedPath(t) {
+			err = notAPathOrLinkError{line: Redact(t)}
+		}
 		if err != nil {
 			problems = append(problems, Problem{Input: quotableInput(t, err), Err: err})
 			continue
@@ -225,6 +229,46 @@ func ParseText(text string) ([]Input, []Problem) {
 		inputs = append(inputs, in)
 	}
 	return inputs, problems
+}
+
+// ErrNotAPathOrLink marks a pasted line that is neither a link nor a full
+// path: a sentence copied by mistake. It also unwraps to ErrBadInput.
+var ErrNotAPathOrLink = errors.New("neither a file path nor a link")
+
+type notAPathOrLinkError struct{ line string }
+
+func (e notAPathOrLinkError) Error() string {
+	line := e.line
+	if r := []rune(line); len(r) > 40 {
+		line = string(r[:39]) + "…"
+	}
+	return fmt.Sprintf("%q is neither a file path nor a link; ignored", line)
+}
+
+func (notAPathOrLinkError) Is(target error) bool {
+	return target == ErrBadInput || target == ErrNotAPathOrLink
+}
+
+// pastedPath tells a path copied from a file manager or a terminal from
+// text: pasted into a window, a path only means something when it is full
+// ("/…", "~/…", "C:\…", "\\server\…", "file://…"). A relative name would
+// be resolved against the app's working folder, which the person pasting
+// never chose, and a sentence would become a "file not found" row. Decided
+// from the text alone: the paste handler must not wait on the disk.
+func pastedPath(line string) bool {
+	s := strings.TrimSpace(line)
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	switch {
+	case strings.HasPrefix(s, "/"), s == "~", strings.HasPrefix(s, "~/"), strings.HasPrefix(s, `~\`), strings.HasPrefix(s, `\\`):
+		return true
+	case len(s) >= 3 && s[1] == ':' && (s[2] == '\\' || s[2] == '/') && (s[0]|0x20 >= 'a' && s[0]|0x20 <= 'z'):
+		return true // a Windows drive
+	case len(s) >= 5 && strings.EqualFold(s[:5], "file:"):
+		return true
+	}
+	return false
 }
 
 // Problem is something skipped while expanding, with the reason: a symlink

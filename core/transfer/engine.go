@@ -310,7 +310,14 @@ func (e *Engine) rejectLocked(it *item, err error) {
 // running engine owns. Files already done are in the history and are not
 // touched; a chunked upload continues from its first unacknowledged chunk.
 func (e *Engine) ResumeUnfinished(ctx context.Context) ([]ItemID, error) {
-	entries, err := e.journal.claim(ctx, e.owner, e.cfg.Profile)
+	return e.ResumeUnfinishedWhere(ctx, nil)
+}
+
+// ResumeUnfinishedWhere is ResumeUnfinished for the entries keep accepts
+// (nil: all); the others stay in the journal for whoever resumes them. A
+// watched folder takes back only its own files this way.
+func (e *Engine) ResumeUnfinishedWhere(ctx context.Context, keep func(Entry) bool) ([]ItemID, error) {
+	entries, err := e.journal.claim(ctx, e.owner, e.cfg.Profile, keep)
 	if err != nil {
 		return nil, fmt.Errorf("reading unfinished uploads from the journal: %w", err)
 	}

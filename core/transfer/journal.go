@@ -448,12 +448,22 @@ type rowWithOwner struct {
 
 func (r rowWithOwner) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.owner)...) }
 
-// claim gives owner the rows Unfinished lists, so no other engine resumes them too.
-func (j *Journal) claim(ctx context.Context, owner, profile string) (_ []Entry, err error) {
+// claim gives owner the rows Unfinished lists that keep accepts (nil: all),
+// so no other engine resumes them too.
+func (j *Journal) claim(ctx context.Context, owner, profile string, keep func(Entry) bool) (_ []Entry, err error) {
 	defer j.explain(&err)
 	entries, err := j.Unfinished(ctx, profile)
 	if err != nil {
 		return nil, err
+	}
+	if keep != nil {
+		kept := entries[:0]
+		for _, e := range entries {
+			if keep(e) {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
 	}
 	tx, err := j.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -147,6 +147,11 @@ func (e *GaveUpError) Error() string {
 
 func (e *GaveUpError) Unwrap() []error { return []error{ErrGaveUp, e.Last} }
 
+// Resumable reports whether an item that failed with err may succeed when it
+// is resumed or retried later (network, server, credentials), rather than
+// being refused for what the file is.
+func Resumable(err error) bool { return resumable(err) }
+
 // resumable reports whether a failure may succeed when the item is resumed
 // later: network trouble, the server, rate limits, credentials (a secret or
 // team token put right, a grant widened). Refusals of the file itself are

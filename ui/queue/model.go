@@ -349,6 +349,11 @@ func (v *View) fixSelection() {
 	v.selected = ""
 }
 
+// SetBatchNotifications switches the view's own notification at the end
+// of a batch on or off: the window turns it off when it says it for every
+// session, with the links it copied (ui/background.go).
+func (v *View) SetBatchNotifications(on bool) { v.quiet = !on }
+
 // notifyWhenFinished sends a desktop notification when a batch that had
 // work ends: editors start a long upload and switch to other work.
 func (v *View) notifyWhenFinished() {
@@ -363,6 +368,9 @@ func (v *View) notifyWhenFinished() {
 		return
 	}
 	v.working = false
+	if v.quiet {
+		return
+	}
 	a := fyne.CurrentApp()
 	if a == nil {
 		return

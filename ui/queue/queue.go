@@ -161,6 +161,7 @@ type View struct {
 	rowHeight   float32      // a one-line row
 	tallRows    map[int]bool // indexes of rows made taller for a failure
 	working     bool         // the batch had work since it last finished
+	quiet       bool         // another part of the window says when batches end
 
 	// Widgets.
 	list       *rowList

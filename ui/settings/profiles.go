@@ -39,6 +39,14 @@ type Panel struct {
 
 	use, remove *widget.Button
 	content     fyne.CanvasObject
+	tabs        *container.AppTabs // with a background tab (Show)
+}
+
+// ShowBackground brings the background tab forward, when there is one.
+func (pl *Panel) ShowBackground() {
+	if pl.tabs != nil {
+		pl.tabs.SelectIndex(1)
+	}
 }
 
 // NewPanel returns the Settings content opened on p. The profile list is

@@ -69,6 +69,11 @@ type Deps struct {
 	// AskTeam asks a team signing service who a token belongs to and what
 	// its editor may do (off the UI goroutine); nil uses teamsign's client.
 	AskTeam func(ctx context.Context, service string, token keychain.Secret) (*teamsign.WhoAmI, error)
+	// Background, when set, is a second tab: watched folders and what
+	// Cloudup does in the background (ui/watched). OnClosed hears the
+	// dialog close.
+	Background fyne.CanvasObject
+	OnClosed   func()
 }
 
 // Words on the mode radio buttons.
@@ -665,7 +670,25 @@ func capitalize(s string) string {
 func Show(parent fyne.Window, deps Deps, p account.Profile) *Panel {
 	pl := NewPanel(parent, deps, p)
 	f := pl.Form()
-	d := dialog.NewCustomWithoutButtons("Settings", pl.Content(), parent)
+	content := pl.Content()
+	if deps.Background != nil {
+		tabs := container.NewAppTabs(
+			container.NewTabItemWithIcon("Profiles", theme.AccountIcon(), content),
+			container.NewTabItemWithIcon("Watched folders and tray", theme.FolderOpenIcon(), container.NewVScroll(deps.Background)))
+		// The background tab saves as it changes: Save is the profiles'.
+		tabs.OnSelected = func(t *container.TabItem) {
+			if t == tabs.Items[0] {
+				f.SaveButton().Show()
+			} else {
+				f.SaveButton().Hide()
+			}
+		}
+		pl.tabs, content = tabs, tabs
+	}
+	d := dialog.NewCustomWithoutButtons("Settings", content, parent)
+	if deps.OnClosed != nil {
+		d.SetOnClosed(deps.OnClosed)
+	}
 	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), d.Hide)
 	d.SetButtons([]fyne.CanvasObject{closeBtn, f.SaveButton()})
 	size := parent.Canvas().Size()
