@@ -79,9 +79,9 @@ type overview struct {
 	// they are in details only for a team profile (a form cannot hide a
 	// row's label).
 	teamItems []*widget.FormItem
-	rows     map[string]*widget.Label
-	hint     *widget.Label
-	content  fyne.CanvasObject
+	rows      map[string]*widget.Label
+	hint      *widget.Label
+	content   fyne.CanvasObject
 }
 
 var overviewRows = []string{"Cloud", "API key", "Signing", "API base", "Secret", "Defaults", "Last contact"}

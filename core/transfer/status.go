@@ -1,0 +1,130 @@
+package transfer
+
+import (
+	"strings"
+	"time"
+)
+
+// Snapshot is every item's current state, in the order added, and the
+// batch totals: what a view that (re)attaches draws first.
+type Snapshot struct {
+	Items []ItemStatus
+	Batch BatchStatus
+}
+
+// Snapshot returns the current state of everything.
+func (e *Engine) Snapshot() Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := Snapshot{Items: make([]ItemStatus, 0, len(e.order)), Batch: e.batchLocked()}
+	for _, it := range e.order {
+		s.Items = append(s.Items, e.statusLocked(it))
+	}
+	return s
+}
+
+// Batch is the batch totals alone: what Snapshot carries without copying
+// every item (a view polling counts on the UI goroutine wants only this).
+func (e *Engine) Batch() BatchStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.batchLocked()
+}
+
+// Item returns one item's status.
+func (e *Engine) Item(id ItemID) (ItemStatus, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	it, ok := e.items[id]
+	if !ok {
+		return ItemStatus{}, false
+	}
+	return e.statusLocked(it), true
+}
+
+func (e *Engine) statusLocked(it *item) ItemStatus {
+	st := ItemStatus{
+		ID: it.id, Name: it.entry.Name, Path: it.entry.Path, URL: it.entry.URL, State: it.state, Words: it.words,
+		BytesDone: it.sent.Load(), BytesTotal: it.entry.Size, Speed: it.speed, Attempt: it.attempt, RetryAt: it.retryAt,
+		Err: it.err, Asset: it.asset, PublicID: it.entry.PublicID, MD5: it.entry.MD5,
+		ResourceType: it.entry.ResourceType, Format: it.entry.Format, Resumed: it.resumed,
+	}
+	if it.state == Done {
+		st.BytesDone = st.BytesTotal
+	}
+	if it.speed > 1 && st.BytesTotal > st.BytesDone && (it.state == Uploading || it.state == Retrying) {
+		st.ETA = time.Duration(float64(st.BytesTotal-st.BytesDone) / it.speed * float64(time.Second))
+	}
+	return st
+}
+
+func (e *Engine) batchLocked() BatchStatus {
+	b := BatchStatus{
+		Total: len(e.order), Queued: e.counts[Queued], Done: e.counts[Done], Skipped: e.counts[Skipped],
+		Failed: e.counts[Failed], Canceled: e.counts[Canceled], Paused: e.paused, Halted: e.halted,
+		BytesDone: e.batchBytes, BytesTotal: e.batchTotal, Speed: e.batchSpeed,
+	}
+	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
+	if b.Speed > 1 && b.BytesTotal > b.BytesDone {
+		b.ETA = time.Duration(float64(b.BytesTotal-b.BytesDone) / b.Speed * float64(time.Second))
+	}
+	return b
+}
+
+// setStateLocked moves an item and tells the subscribers.
+func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
+	if it.removed {
+		return
+	}
+	if it.state != s {
+		e.counts[it.state]--
+		e.counts[s]++
+	}
+	switch s {
+	case Checking, Uploading, Retrying:
+		e.active[it.id] = it
+	default:
+		delete(e.active, it.id)
+	}
+	it.state, it.words, it.err = s, words, err
+	e.publishLocked(Event{Kind: ItemChanged, Items: []ItemStatus{e.statusLocked(it)}})
+	e.signalLocked()
+}
+
+func (e *Engine) setState(it *item, s State, words string, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.setStateLocked(it, s, words, err)
+}
+
+func (e *Engine) publishLocked(ev Event) {
+	ev.Batch = e.batchLocked()
+	for s := range e.subs {
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			delete(e.subs, s)
+			continue
+		}
+		s.push(ev)
+	}
+}
+
+// signalLocked wakes everything waiting for a change (workers, Wait).
+func (e *Engine) signalLocked() {
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+func (e *Engine) warnLocked(msg string) {
+	e.publishLocked(Event{Kind: Warning, Message: msg})
+}
+
+// ItemWords is a short description of a state for one-line renderings.
+func ItemWords(st ItemStatus) string {
+	if st.Words != "" {
+		return st.Words
+	}
+	return strings.ToLower(string(st.State))
+}
