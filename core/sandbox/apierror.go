@@ -56,6 +56,10 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, new(*probeInterrupted)):
+		s.logf("sandbox: %v", err)
+		ae = &apiError{status: http.StatusServiceUnavailable, retryAfter: time.Second,
+			msg: "The sandbox was stopped while reading this video (it is shutting down or overloaded): send it again; nothing was stored"}
 	case diskFull(err):
 		s.logf("sandbox: disk full: %v", err)
 		ae = errorf(http.StatusInternalServerError, "The sandbox's disk is full (its data folder is %s): free some space, then send the request again; nothing stored so far is lost", s.dir)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -138,10 +139,19 @@ func probeVideo(ctx context.Context, path string, m *media, audio bool) {
 	cmd := exec.CommandContext(ctx, bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path)
 	cmd.Env = childenv.For(childenv.Tool)
 	cmd.Dir = filepath.Dir(path)
+	cmd.WaitDelay = time.Second // a killed child's own children may hold its pipe
 	out, err := cmd.Output()
 	m.probed = true
 	if err != nil {
 		m.probeErr = err
+		var exit *exec.ExitError
+		if ctx.Err() != nil || (errors.As(err, &exit) && !exit.Exited()) {
+			// Stopped by the sandbox shutting down, the time limit or a
+			// signal: nothing is known about the file, so nothing may be
+			// decided about it (calling it raw would put it under the
+			// raw size limit, and a chunked upload would keep that answer).
+			m.probeErr = &probeInterrupted{err: err}
+		}
 		return
 	}
 	if err := parseProbe(out, m); err != nil {
@@ -240,3 +250,14 @@ var contentTypes = map[string]string{
 	"mkv": "video/x-matroska", "avi": "video/x-msvideo", "flv": "video/x-flv", "ts": "video/mp2t", "3gp": "video/3gpp",
 	"ogg": "video/ogg", "m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "flac": "audio/flac",
 }
+
+// probeInterrupted is an ffprobe run that ended before it could say
+// anything about the file. It is the sandbox's trouble, not the file's: the
+// answer is a 503 to send again, never a decision about the file.
+type probeInterrupted struct{ err error }
+
+func (e *probeInterrupted) Error() string {
+	return "reading the video was interrupted (" + e.err.Error() + ")"
+}
+
+func (e *probeInterrupted) Unwrap() error { return e.err }

@@ -208,6 +208,13 @@ func (s *Server) commitUpload(ctx context.Context, in uploadInput) (putResult, e
 	if rt == "auto" || rt == "" {
 		rt = p.Get("resource_type")
 	}
+	var interrupted *probeInterrupted
+	if rt != "raw" && errors.As(m.probeErr, &interrupted) {
+		// Not an *apiError: a chunked upload does not remember it as its
+		// answer, so sending the last chunk again (after a restart too)
+		// finishes the upload.
+		return putResult{}, interrupted
+	}
 	switch rt {
 	case "", "auto":
 		rt = m.kind

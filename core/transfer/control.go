@@ -215,11 +215,12 @@ func (e *Engine) removeLocked(gone []*item) {
 	e.order = kept
 	e.publishLocked(Event{Kind: ItemsRemoved, Removed: ids})
 	e.signalLocked()
-	e.enqueueLocked(func(ctx context.Context) {
-		e.journal.remove(ctx, ids)
+	e.enqueueLocked(func(ctx context.Context) error {
+		err := e.journal.remove(ctx, ids)
 		for _, p := range spools {
 			os.Remove(p)
 		}
+		return err
 	})
 }
 

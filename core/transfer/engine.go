@@ -68,7 +68,6 @@ type Engine struct {
 	subs         map[*Subscription]struct{}
 	changed      chan struct{}
 	journalWake  chan struct{}
-	ops          []func(context.Context) // journal writes decided under mu, applied in order
 	paused       bool
 	halted       error
 	holdUntil    time.Time
@@ -78,6 +77,11 @@ type Engine struct {
 	batchSpeed   float64
 	lastTick     time.Time
 	lastBatchSum int64
+
+	// Journal writes decided under mu, applied in order; the last failure
+	// of one that was said (guarded by mu too).
+	ops           []func(context.Context) error
+	journalWarned string
 }
 
 // item is one queued upload. Fields below mu are guarded by Engine.mu.

@@ -111,3 +111,67 @@ func TestJournalSaysWhenAnotherProgramHoldsIt(t *testing.T) {
 		t.Errorf("%d entries, want the 2 saved", len(got))
 	}
 }
+
+// TestQueuedJournalWritesSayWhenTheyFail: the writes the engine queues
+// (a cancel's state, a removal) report a failure as the insert path does,
+// once per distinct failure, instead of dropping it.
+func TestQueuedJournalWritesSayWhenTheyFail(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 2, 1000, ".bin")
+	e := r.engine(nil)
+	e.Pause()
+	sub := e.Subscribe()
+	warnings := make(chan string, 16)
+	go func() {
+		for ev := range sub.C {
+			if ev.Kind == Warning {
+				warnings <- ev.Message
+			}
+		}
+	}()
+	defer sub.Close()
+	ids := e.Add(itemsFor(paths)...)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		r.journal.db.QueryRow(`SELECT count(*) FROM items`).Scan(&n)
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows journaled, want 2", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The database refuses every change to an item row from now on.
+	for _, op := range []string{"UPDATE", "DELETE"} {
+		if _, err := r.journal.db.Exec(`CREATE TRIGGER refuse_` + op + ` BEFORE ` + op + ` ON items BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Cancel(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Remove(ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case msg := <-warnings:
+		if !strings.Contains(msg, "the upload journal cannot be written") || !strings.Contains(msg, "refused by the test") || !strings.Contains(msg, "not be resumable after a crash") {
+			t.Errorf("warning %q does not say what failed", msg)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no warning for the failed journal writes")
+	}
+	// Both writes failed the same way: said once.
+	select {
+	case msg := <-warnings:
+		t.Errorf("the same failure said again: %q", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
+	var state string
+	r.journal.db.QueryRow(`SELECT state FROM items WHERE id = ?`, string(ids[0])).Scan(&state)
+	if state != string(Queued) {
+		t.Errorf("the refused write changed the row to %q", state)
+	}
+}

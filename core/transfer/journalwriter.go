@@ -7,12 +7,13 @@ import (
 
 // journalStateLocked queues a state change for the journal.
 func (e *Engine) journalStateLocked(id ItemID, s State, msg string, resumable bool) {
-	e.enqueueLocked(func(ctx context.Context) { e.journal.setState(ctx, e.owner, id, s, msg, resumable) })
+	e.enqueueLocked(func(ctx context.Context) error { return e.journal.setState(ctx, e.owner, id, s, msg, resumable) })
 }
 
 // enqueueLocked queues a journal write; the journaler applies writes in the
-// order they were decided, before any later write of a worker.
-func (e *Engine) enqueueLocked(op func(context.Context)) {
+// order they were decided, before any later write of a worker. A write that
+// fails is reported as a warning, as a failed insert is.
+func (e *Engine) enqueueLocked(op func(context.Context) error) {
 	e.ops = append(e.ops, op)
 	e.wakeJournaler()
 }
@@ -63,7 +64,7 @@ func (e *Engine) flushJournal(ctx context.Context) {
 		err := e.journal.insertQueued(ctx, e.owner, batch)
 		e.mu.Lock()
 		if err != nil {
-			e.warnLocked("the upload journal cannot be written (" + err.Error() + "): these uploads will not be resumable after a crash")
+			e.journalWarnLocked(err)
 		}
 		for _, it := range its {
 			// After a failed write too: retrying in a loop would not help, and
@@ -80,10 +81,32 @@ func (e *Engine) flushJournal(ctx context.Context) {
 		if len(ops) == 0 {
 			return
 		}
+		var failed []error
 		for _, op := range ops {
-			op(ctx)
+			if err := op(ctx); err != nil {
+				failed = append(failed, err)
+			}
+		}
+		if len(failed) > 0 {
+			e.mu.Lock()
+			for _, err := range failed {
+				e.journalWarnLocked(err)
+			}
+			e.mu.Unlock()
 		}
 	}
+}
+
+// journalWarnLocked tells the subscribers a journal write failed. The same
+// failure repeated (a full disk fails every write) is said once, until a
+// different one happens.
+func (e *Engine) journalWarnLocked(err error) {
+	msg := "the upload journal cannot be written (" + err.Error() + "): these uploads will not be resumable after a crash"
+	if msg == e.journalWarned {
+		return
+	}
+	e.journalWarned = msg
+	e.warnLocked(msg)
 }
 
 // heartbeats tells other processes sharing the journal that this engine's

@@ -112,7 +112,7 @@ func (e *Engine) failLocked(it *item, err error) {
 	ent := it.entry
 	h := e.historyFor(it, Failed)
 	h.Error = err.Error()
-	e.enqueueLocked(func(ctx context.Context) { e.journal.finish(ctx, e.owner, &ent, h) })
+	e.enqueueLocked(func(ctx context.Context) error { return e.journal.finish(ctx, e.owner, &ent, h) })
 }
 
 func (e *Engine) historyFor(it *item, outcome State) HistoryEntry {
