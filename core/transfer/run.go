@@ -28,32 +28,26 @@ func (e *Engine) run(ctx context.Context, it *item) error {
 }
 
 // openForUpload opens a file and says in words why it cannot be uploaded.
+// It looks before it opens: opening a FIFO (or some devices) waits for a
+// writer, and a worker stuck there would ignore Ctrl-C.
 func openForUpload(p, name string) (*os.File, fs.FileInfo, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, nil, &RejectedError{Kind: ErrNotFound, Reason: fmt.Sprintf("%s: file not found (%s); it was moved or deleted", name, p)}
-		case errors.Is(err, fs.ErrPermission):
-			return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: permission denied; check the file's permissions", p)}
-		}
-		return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, errors.Unwrap(err))}
+	fi, err := os.Stat(p)
+	if err == nil {
+		err = notUploadable(p, name, fi)
 	}
-	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, openError(p, name, err)
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|openNonBlock, 0)
+	if err != nil {
+		return nil, nil, openError(p, name, err)
+	}
+	if fi, err = f.Stat(); err == nil {
+		err = notUploadable(p, name, fi) // swapped since the first look
+	}
 	if err != nil {
 		f.Close()
-		return nil, nil, &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, err)}
-	}
-	switch {
-	case fi.IsDir():
-		f.Close()
-		return nil, nil, &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is a folder; add it as a folder to upload what is inside", p)}
-	case !fi.Mode().IsRegular():
-		f.Close()
-		return nil, nil, &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is not a regular file (%s)", p, fi.Mode().Type())}
-	case fi.Size() == 0:
-		f.Close()
-		return nil, nil, &RejectedError{Kind: ErrEmpty, Reason: fmt.Sprintf("%s is empty (0 bytes); there is nothing to upload", name)}
+		return nil, nil, openError(p, name, err)
 	}
 	// A file we may open but not read (some FUSE mounts, a directory-like
 	// special file) fails here rather than mid-upload.
@@ -65,7 +59,88 @@ func openForUpload(p, name string) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
+// notUploadable says why fi is not a file to upload, or nil.
+func notUploadable(p, name string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is a folder; add it as a folder to upload what is inside", p)}
+	case !fi.Mode().IsRegular():
+		return &RejectedError{Kind: ErrNotAFile, Reason: fmt.Sprintf("%s is not a regular file (%s); name a photo or video file", p, fileKind(fi.Mode()))}
+	case fi.Size() == 0:
+		return &RejectedError{Kind: ErrEmpty, Reason: fmt.Sprintf("%s is empty (0 bytes); there is nothing to upload", name)}
+	}
+	return nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeIrregular != 0:
+		return "a special file"
+	}
+	return m.Type().String()
+}
+
+func openError(p, name string, err error) error {
+	var re *RejectedError
+	switch {
+	case errors.As(err, &re):
+		return err
+	case errors.Is(err, fs.ErrNotExist):
+		return &RejectedError{Kind: ErrNotFound, Reason: fmt.Sprintf("%s: file not found (%s); it was moved or deleted", name, p)}
+	case errors.Is(err, fs.ErrPermission):
+		return &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: permission denied; check the file's permissions", p)}
+	}
+	if u := errors.Unwrap(err); u != nil {
+		err = u
+	}
+	return &RejectedError{Kind: ErrUnreadable, Reason: fmt.Sprintf("cannot read %s: %v", p, err)}
+}
+
+// maxResends is how many times a file that changed while it was sent is
+// sent again before it fails.
+const maxResends = 3
+
+// errChanged is a file whose size, time or bytes moved while it was sent:
+// what the server holds is not the file.
+var errChanged = errors.New("the file changed while it was uploading")
+
+// runFile uploads a file, and sends it again when it changed on the way
+// (a recording still being written, an editor saving): done never means
+// "its first bytes".
 func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
+	for resend := 0; ; resend++ {
+		err := e.sendFile(ctx, it, ent, resend > 0)
+		if !errors.Is(err, errChanged) {
+			return err
+		}
+		if resend == maxResends {
+			return &RejectedError{Kind: ErrMismatch, Reason: fmt.Sprintf("%s kept changing while it was uploading; try again when it is finished", ent.Name)}
+		}
+		e.setState(it, Checking, "it changed while uploading; sending it again", nil)
+		e.mu.Lock()
+		ent = it.entry // the planned public_id stays: the asset sent is replaced
+		e.mu.Unlock()
+	}
+}
+
+// changedSince says whether the file at p is no longer the one described
+// by fi (other size or time, or another file put in its place).
+func changedSince(p string, fi fs.FileInfo) bool {
+	now, err := os.Stat(p)
+	return err != nil || now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) || !os.SameFile(now, fi)
+}
+
+// sendFile is one upload of a file. resend: it changed during the last one,
+// whose asset (under the same public_id) is replaced.
+func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool) error {
 	f, fi, err := openForUpload(ent.Path, ent.Name)
 	if err != nil {
 		return err
@@ -83,13 +158,16 @@ func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
 
 	// Keep the plan from the journal when the file is the one it was made
 	// for; otherwise everything (and any acknowledged chunk) starts over.
-	same := ent.MD5 != "" && ent.Size == size && ent.ModTime.Equal(fi.ModTime())
+	same := !resend && ent.MD5 != "" && ent.Size == size && ent.ModTime.Equal(fi.ModTime())
 	if !same {
 		sum, err := hashFile(ctx, f, size)
 		if err != nil {
 			return err
 		}
-		ent.MD5, ent.PublicID, ent.UploadID, ent.ChunkSize, ent.Acked = sum, "", "", 0, 0
+		if !resend {
+			ent.PublicID = ""
+		}
+		ent.MD5, ent.UploadID, ent.ChunkSize, ent.Acked = sum, "", 0, 0
 		if err := e.journal.resetChunks(ctx, ent.ID); err != nil {
 			return fmt.Errorf("writing the upload journal: %w", err)
 		}
@@ -99,7 +177,7 @@ func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
 	it.entry.Size, it.entry.MD5 = size, ent.MD5
 	e.mu.Unlock()
 
-	if !it.opts.Force {
+	if !it.opts.Force && !resend {
 		if skipped, err := e.skipIfDuplicate(ctx, it, &ent); skipped || err != nil {
 			return err
 		}
@@ -136,16 +214,27 @@ func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
 	e.setState(it, Uploading, words, nil)
 
 	file := cloud.File{Name: ent.Name, Data: f, Size: size}
+	params := e.params(it.opts, ent.PublicID, ent.Name)
+	if resend {
+		replace := true
+		params.Overwrite = &replace
+	}
 	var asset *cloud.Asset
 	if chunked {
-		asset, err = e.uploadChunked(ctx, it, &ent, file)
+		asset, err = e.uploadChunked(ctx, it, &ent, file, params)
 	} else {
-		asset, err = e.uploadWhole(ctx, it, &ent, file)
+		asset, err = e.uploadWhole(ctx, it, &ent, file, params)
 	}
 	if err != nil {
 		return err
 	}
+	if changedSince(ent.Path, fi) {
+		return errChanged
+	}
 	if err := verify(asset, ent); err != nil {
+		if errors.Is(err, ErrMismatch) {
+			return errChanged // same size and time, other bytes
+		}
 		return err
 	}
 	return e.complete(ctx, it, &ent, asset)
@@ -288,10 +377,10 @@ func endpointType(o Options) string {
 	return o.ResourceType
 }
 
-func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file cloud.File) (*cloud.Asset, error) {
+func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file cloud.File, params cloud.UploadParams) (*cloud.Asset, error) {
 	var asset *cloud.Asset
 	req := cloud.UploadRequest{
-		File: file, Params: e.params(it.opts, ent.PublicID, ent.Name), ResourceType: endpointType(it.opts),
+		File: file, Params: params, ResourceType: endpointType(it.opts),
 		Progress: func(n int64) { it.sent.Store(n) },
 	}
 	err := e.withRetries(ctx, it, func(ctx context.Context) error {
@@ -307,9 +396,8 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 // have acknowledged. Each chunk is retried alone and recorded as soon as the
 // server acknowledges it. The last chunk is never recorded: its answer is
 // the asset, and a resume after losing it sends it again.
-func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File) (*cloud.Asset, error) {
+func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File, params cloud.UploadParams) (*cloud.Asset, error) {
 	restarted := false
-	params := e.params(it.opts, ent.PublicID, ent.Name)
 	off := ent.Acked
 	if off >= file.Size {
 		off = (file.Size - 1) / ent.ChunkSize * ent.ChunkSize

@@ -1,0 +1,112 @@
+package transfer
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudup/cloudup/core/sandbox"
+)
+
+// appendTo adds n bytes to the end of p.
+func appendTo(t *testing.T, p string, n int) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte(strings.Repeat("growing!", n/8+1)[:n])); err != nil {
+		t.Error(err)
+	}
+}
+
+func fileMD5(t *testing.T, p string) (string, int64) {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:]), int64(len(b))
+}
+
+// onceUploading calls f (in its own goroutine) each time the item is seen
+// uploading, until stop is closed.
+func whileUploading(e *Engine, f func()) (stop func()) {
+	sub := e.Subscribe()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ev := range sub.C {
+			for _, it := range ev.Items {
+				if it.State == Uploading && it.BytesDone > 0 {
+					f()
+				}
+			}
+		}
+	}()
+	return func() { sub.Close(); wg.Wait() }
+}
+
+// TestFileThatGrowsDuringItsUploadIsSentWhole: a file that grows while it
+// is sent (whole and in chunks) is sent again, and the asset is the whole
+// file, not its first bytes; one asset, replaced, not two.
+func TestFileThatGrowsDuringItsUploadIsSentWhole(t *testing.T) {
+	for _, size := range []int{40_000, 200_000} { // one request; chunks of 64 KB
+		t.Run(HumanBytes(int64(size)), func(t *testing.T) {
+			r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: 80_000}})
+			p := filepath.Join(r.dir, "in", "recording.bin")
+			writeFile(t, p, size)
+			e := r.engine(nil)
+			var once sync.Once
+			stop := whileUploading(e, func() { once.Do(func() { appendTo(t, p, 30_000) }) })
+			e.Add(Item{Path: p})
+			snap := finish(t, e, 2*time.Minute)
+			stop()
+			sum, n := fileMD5(t, p)
+			it := snap.Items[0]
+			if it.State != Done {
+				t.Fatalf("%s: %s", it.State, it.Words)
+			}
+			if n != int64(size)+30_000 {
+				t.Fatalf("the file did not grow during the upload (%d bytes)", n)
+			}
+			if it.Asset.ETag != sum || it.Asset.Bytes != n || it.BytesTotal != n {
+				t.Fatalf("done with etag %s, %d bytes (shown %d); the file is now %s, %d bytes", it.Asset.ETag, it.Asset.Bytes, it.BytesTotal, sum, n)
+			}
+			if st := r.sb.Stats(); st.Assets != 1 {
+				t.Errorf("%d assets on the account, want the 1 replaced", st.Assets)
+			}
+		})
+	}
+}
+
+// TestFileThatKeepsChangingFailsInWords: a file still being written at
+// every send fails after a few, saying what to do.
+func TestFileThatKeepsChangingFailsInWords(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: 80_000}})
+	p := filepath.Join(r.dir, "in", "live.bin")
+	writeFile(t, p, 40_000)
+	e := r.engine(nil)
+	var mu sync.Mutex
+	stop := whileUploading(e, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		appendTo(t, p, 100)
+	})
+	e.Add(Item{Path: p})
+	snap := finish(t, e, 2*time.Minute)
+	stop()
+	it := snap.Items[0]
+	if it.State != Failed || !strings.Contains(it.Words, "live.bin kept changing while it was uploading; try again when it is finished") {
+		t.Fatalf("%s: %q", it.State, it.Words)
+	}
+}
