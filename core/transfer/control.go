@@ -37,7 +37,7 @@ func (e *Engine) ResumeUnfinishedWhere(ctx context.Context, keep func(Entry) boo
 			continue
 		}
 		ent.State, ent.Error, ent.Resumable = Queued, "", true
-		it := &item{id: ent.ID, entry: ent, opts: ent.Options, key: key, state: Queued, words: "queued (resumed)", resumed: true, journaled: true}
+		it := &item{id: ent.ID, entry: ent, opts: ent.Options, state: Queued, words: "queued (resumed)", resumed: true, journaled: true}
 		it.sent.Store(ent.Acked)
 		e.items[it.id] = it
 		e.order = append(e.order, it)
@@ -138,10 +138,11 @@ func (e *Engine) RetryFailed() int {
 
 func (e *Engine) requeueLocked(it *item) {
 	it.err, it.attempt, it.retryAt = nil, 0, time.Time{}
-	if prev := e.byKey[it.key]; prev != nil && prev != it && !prev.state.Final() {
+	key := it.key()
+	if prev := e.byKey[key]; prev != nil && prev != it && !prev.state.Final() {
 		return // the same file is already queued again
 	}
-	e.byKey[it.key] = it
+	e.byKey[key] = it
 	e.queue = append(e.queue, it)
 	e.setStateLocked(it, Queued, "queued", nil)
 	it.entry.State, it.entry.Error, it.entry.Resumable = Queued, "", true
@@ -196,8 +197,8 @@ func (e *Engine) removeLocked(gone []*item) {
 		e.counts[it.state]--
 		delete(e.items, it.id)
 		delete(e.active, it.id)
-		if e.byKey[it.key] == it {
-			delete(e.byKey, it.key)
+		if key := it.key(); e.byKey[key] == it {
+			delete(e.byKey, key)
 		}
 		if it.entry.Spool && it.state == Done {
 			spools = append(spools, it.entry.Path)

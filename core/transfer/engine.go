@@ -101,7 +101,6 @@ type item struct {
 	journaled   bool
 	removed     bool
 	interrupted bool
-	key         string
 	ctx         context.Context
 	cancel      context.CancelCauseFunc
 	finished    chan struct{} // closed when a run of this item ends
@@ -233,6 +232,10 @@ func itemKey(path, url string, o Options) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v\x00%v", path, url, o.Folder, o.PublicIDTemplate, o.Force, o.Overwrite)
 }
 
+// key is the item's itemKey, made again when needed rather than kept by
+// every item (thirty thousand queued paths add up).
+func (it *item) key() string { return itemKey(it.entry.Path, it.entry.URL, it.opts) }
+
 // Add queues items and returns their ids at once; no disk or network work
 // happens here. Adding a file already waiting or running (same path and
 // options) returns the existing id.
@@ -257,7 +260,7 @@ func (e *Engine) Add(items ...Item) []ItemID {
 			ids[i] = prev.id
 			continue
 		}
-		it := &item{id: newItemID(), opts: opts, key: key, state: Queued, words: "queued"}
+		it := &item{id: newItemID(), opts: opts, state: Queued, words: "queued"}
 		it.entry = Entry{ID: it.id, Profile: e.cfg.Profile, Path: p, URL: in.URL, Name: displayName(in), Spool: in.Spool, Options: opts, State: Queued, Resumable: true}
 		switch {
 		case (p == "") == (in.URL == ""):

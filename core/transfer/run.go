@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -257,7 +259,7 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 	e.mu.Lock()
 	it.entry = *ent
 	it.entry.State = Done
-	it.asset = asset
+	it.asset = slimAsset(asset, it.opts)
 	h := e.historyFor(it, Done)
 	e.mu.Unlock()
 	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, h); err != nil {
@@ -269,6 +271,29 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 	}
 	e.setState(it, Done, words, nil)
 	return nil
+}
+
+// slimAsset is what a finished item keeps of Cloudinary's answer: what
+// its row, its link and the CLI's record say. The rest (versions,
+// signature, names, dates) is in the history and on Cloudinary, and kept
+// for every item of a large batch it would add up. Tags and context the
+// options asked for share the options' copy.
+func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
+	if a == nil {
+		return nil
+	}
+	tags, custom := a.Tags, a.Context
+	if slices.Equal(tags, o.Tags) {
+		tags = o.Tags
+	}
+	if maps.Equal(custom, o.Context) {
+		custom = o.Context
+	}
+	return &cloud.Asset{Tags: tags, Context: custom,
+		PublicID: a.PublicID, Version: a.Version, Format: a.Format, ResourceType: a.ResourceType, Type: a.Type,
+		Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: a.ETag,
+		URL: a.URL, SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,
+	}
 }
 
 // skipIfDuplicate skips a file whose content was already uploaded under this

@@ -87,6 +87,13 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		delete(e.active, it.id)
 	}
 	it.state, it.words, it.err = s, words, err
+	if s.Final() {
+		// Only unfinished items merge re-adds: a finished one need not be
+		// found by its key.
+		if key := it.key(); e.byKey[key] == it {
+			delete(e.byKey, key)
+		}
+	}
 	e.publishLocked(Event{Kind: ItemChanged, Items: []ItemStatus{e.statusLocked(it)}})
 	e.signalLocked()
 }

@@ -75,7 +75,7 @@ func (e *Engine) ensureJournaled(it *item) error {
 func (e *Engine) settle(it *item, err error, cause error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	defer close(it.finished)
+	defer e.endRunLocked(it)
 	if owner := e.content[contentKey(it)]; owner == it {
 		delete(e.content, contentKey(it))
 	}
@@ -101,6 +101,16 @@ func (e *Engine) settle(it *item, err error, cause error) {
 			err = e.halted
 		}
 		e.failLocked(it, err)
+	}
+}
+
+// endRunLocked tells those waiting that a run of it ended. A finished item
+// lets go of what only a run needs: with thousands of items in a batch,
+// each one's context, cancel func and channel would stay for nothing.
+func (e *Engine) endRunLocked(it *item) {
+	close(it.finished)
+	if it.state.Final() {
+		it.ctx, it.cancel, it.finished = nil, nil, nil
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ import (
 //     the closest proxy of the app's own peak that runs without a display;
 //   - s: seconds until all N were uploaded.
 func BenchmarkQueueMemory(b *testing.B) {
+	runtime.MemProfileRate = 4096
 	for _, n := range []int{3000, 30000} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := b.TempDir()
@@ -64,6 +66,11 @@ func writePNGs(b *testing.B, dir string, n int) {
 }
 
 func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, donePerItem, peakMB float64, took time.Duration) {
+	var peakHeap, peakSys int64
+	defer func() {
+		b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(peakSys)/(1<<20), "peak-go-MB")
+	}()
 	b.StopTimer()
 	run := b.TempDir()
 	sb := sandboxtest.Start(b, sandbox.Config{Dir: filepath.Join(run, "sandbox")})
@@ -78,6 +85,15 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	defer j.Close()
 	defer eng.Close()
 	h := newHarness(b, false)
+	// Rows drawn once first: fonts and icons load then, not per item.
+	warm := NewFakeEngine()
+	for i := range 40 {
+		warm.Add(transfer.Item{URL: fmt.Sprintf("https://example.com/warm-%d.jpg", i)})
+	}
+	h.eng = warm
+	h.v.SetAccount(AccountWith(warm, nil))
+	h.settle()
+	h.eng = nil
 	h.v.SetAccount(AccountFrom(eng, nil))
 	eng.Pause()
 	h.settle()
@@ -99,7 +115,13 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	h.settle()
 	queuedPerItem = float64(heapInuse()-base) / float64(n)
 	eng.Resume()
-	for {
+	var ms runtime.MemStats
+	for i := 0; ; i++ {
+		if i%25 == 0 {
+			runtime.ReadMemStats(&ms)
+			peakHeap = max(peakHeap, int64(ms.HeapInuse))
+			peakSys = max(peakSys, int64(ms.Sys-ms.HeapReleased))
+		}
 		h.tasks.Drain()
 		h.v.sync()
 		bs := h.v.batch
@@ -118,6 +140,13 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	b.StopTimer()
 	h.settle()
 	donePerItem = float64(heapInuse()-base) / float64(n)
+	if out := os.Getenv("CLOUDUP_BENCH_HEAPPROFILE"); out != "" {
+		// What the finished batch holds, for `go tool pprof -sample_index=inuse_space`.
+		if f, err := os.Create(out); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	peakMB = float64(peakRSSKB()) / 1024
 	return
 }
