@@ -29,6 +29,7 @@ import (
 	coredesktop "github.com/cloudup/cloudup/core/desktop"
 	"github.com/cloudup/cloudup/core/keychain"
 	"github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/memlimit"
 	"github.com/cloudup/cloudup/core/paths"
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/core/watch"
@@ -75,6 +76,8 @@ func run(args []string) int {
 	}
 	defer releaseDisplay()
 	keychain.DisableBusAutolaunch()
+	// A large queue's garbage is collected before it doubles the app's size.
+	memlimit.Apply(memlimit.Window)
 
 	// CLOUDINARY_URL carries the secret: read it once and take it out of
 	// the environment, so xdg-open, the browser and any other child the app

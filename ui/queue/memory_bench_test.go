@@ -32,7 +32,12 @@ import (
 //   - s: seconds until all N were uploaded.
 func BenchmarkQueueMemory(b *testing.B) {
 	runtime.MemProfileRate = 4096
-	for _, n := range []int{3000, 30000} {
+	sizes := []int{3000, 30000}
+	if s := os.Getenv("CLOUDUP_BENCH_FILES"); s != "" {
+		n, _ := strconv.Atoi(s)
+		sizes = []int{n}
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := b.TempDir()
 			folder := filepath.Join(dir, "pngs")
@@ -99,6 +104,7 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	h.settle()
 	base := heapInuse()
 	resetPeakRSS()
+	b.ReportMetric(float64(procStatusKB("VmRSS:"))/1024, "start-MB")
 	b.StartTimer()
 	start := time.Now()
 
@@ -140,6 +146,7 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	b.StopTimer()
 	h.settle()
 	donePerItem = float64(heapInuse()-base) / float64(n)
+	b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
 	if out := os.Getenv("CLOUDUP_BENCH_HEAPPROFILE"); out != "" {
 		// What the finished batch holds, for `go tool pprof -sample_index=inuse_space`.
 		if f, err := os.Create(out); err == nil {
@@ -161,13 +168,16 @@ func heapInuse() int64 {
 // resetPeakRSS starts VmHWM again from the current RSS (Linux).
 func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-func peakRSSKB() int64 {
+func peakRSSKB() int64 { return procStatusKB("VmHWM:") }
+
+// procStatusKB reads one kB figure of /proc/self/status.
+func procStatusKB(field string) int64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb
 		}

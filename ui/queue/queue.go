@@ -445,11 +445,13 @@ func (v *View) render() {
 	}
 	v.setVisible(v.footer, true)
 	b := v.batch
-	rows := make([]transfer.ItemStatus, len(v.ids))
-	for i, id := range v.ids {
-		rows[i] = v.items[id]
-	}
-	v.overall.SetValue(overallFraction(rows))
+	v.overall.SetValue(overallFraction(func(yield func(transfer.ItemStatus) bool) {
+		for _, id := range v.ids {
+			if !yield(v.items[id]) {
+				return
+			}
+		}
+	}))
 	v.summary.SetText(batchWords(b))
 	if b.Paused {
 		v.pauseBtn.SetText("Resume all")
