@@ -114,13 +114,31 @@ type Tracker struct {
 	mu      sync.Mutex
 	working bool
 	order   []transfer.ItemID
-	final   map[transfer.ItemID]transfer.ItemStatus
+	final   map[transfer.ItemID]finished
+}
+
+// finished is what a report needs of a finished item: a batch of thirty
+// thousand keeps this, not every item's whole status.
+type finished struct {
+	state transfer.State
+	name  string
+	link  string // the asset's link, if it has one
+	rt    string
+	err   error
+}
+
+func finishedOf(st transfer.ItemStatus) finished {
+	f := finished{state: st.State, name: st.Name, err: st.Err}
+	if st.Asset != nil {
+		f.link, f.rt = st.Asset.Link(), st.Asset.ResourceType
+	}
+	return f
 }
 
 // NewTracker reports each batch to onBatch (on the goroutine calling Event),
 // with links in format.
 func NewTracker(format effects.LinkFormat, onBatch func(Report)) *Tracker {
-	return &Tracker{format: format, onBatch: onBatch, final: map[transfer.ItemID]transfer.ItemStatus{}}
+	return &Tracker{format: format, onBatch: onBatch, final: map[transfer.ItemID]finished{}}
 }
 
 // Event takes one engine event.
@@ -134,7 +152,7 @@ func (t *Tracker) Event(ev transfer.Event) {
 				if _, seen := t.final[st.ID]; !seen {
 					t.order = append(t.order, st.ID)
 				}
-				t.final[st.ID] = st
+				t.final[st.ID] = finishedOf(st)
 			} else if _, seen := t.final[st.ID]; seen {
 				delete(t.final, st.ID) // retried within the batch
 			}
@@ -149,7 +167,7 @@ func (t *Tracker) Event(ev transfer.Event) {
 		return
 	}
 	r, any := t.reportLocked()
-	t.working, t.order, t.final = false, nil, map[transfer.ItemID]transfer.ItemStatus{}
+	t.working, t.order, t.final = false, nil, map[transfer.ItemID]finished{}
 	t.mu.Unlock()
 	if any {
 		t.onBatch(r)
@@ -164,21 +182,21 @@ func (t *Tracker) reportLocked() (Report, bool) {
 		if !ok {
 			continue
 		}
-		switch st.State {
+		switch st.state {
 		case transfer.Done, transfer.Skipped:
-			if st.State == transfer.Done {
+			if st.state == transfer.Done {
 				r.Done++
 			} else {
 				r.Skipped++
 			}
-			if st.Asset != nil && st.Asset.Link() != "" {
-				name := st.Name
-				r.Links = append(r.Links, effects.Link(t.format, st.Asset.Link(), st.Asset.ResourceType, strings.TrimSuffix(name, path.Ext(name))))
+			if st.link != "" {
+				name := st.name
+				r.Links = append(r.Links, effects.Link(t.format, st.link, st.rt, strings.TrimSuffix(name, path.Ext(name))))
 				r.Names = append(r.Names, name)
 			}
 		case transfer.Failed:
 			r.Failed++
-			reasons[Why(st.Err)]++
+			reasons[Why(st.err)]++
 		case transfer.Canceled:
 			r.Canceled++
 		}
