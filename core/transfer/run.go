@@ -289,11 +289,15 @@ func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
 	if maps.Equal(custom, o.Context) {
 		custom = o.Context
 	}
-	return &cloud.Asset{Tags: tags, Context: custom,
+	slim := &cloud.Asset{Tags: tags, Context: custom,
 		PublicID: a.PublicID, Version: a.Version, Format: a.Format, ResourceType: a.ResourceType, Type: a.Type,
 		Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: a.ETag,
-		URL: a.URL, SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,
+		SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,
 	}
+	if slim.SecureURL == "" {
+		slim.URL = a.URL // the only link there is (Link prefers secure_url)
+	}
+	return slim
 }
 
 // skipIfDuplicate skips a file whose content was already uploaded under this
