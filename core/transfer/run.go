@@ -445,7 +445,9 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 		}
 		e.mu.Unlock()
 
+		tok, sentBefore := e.lim.begin(), it.sent.Load()
 		err := send(ctx)
+		e.lim.end(tok, it.sent.Load()-sentBefore, err)
 		if err == nil {
 			return nil
 		}
@@ -473,9 +475,8 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 			return &GaveUpError{Attempts: failures, For: elapsed, Last: err}
 		}
 		delay := pol.backoff(failures)
-		var rl *cloud.RateLimitedError
-		if errors.As(err, &rl) && !rl.RetryAt.IsZero() {
-			if wait := rl.RetryAt.Sub(e.clock.Now()); wait > delay {
+		if at := retryAfter(err); !at.IsZero() {
+			if wait := at.Sub(e.clock.Now()); wait > delay {
 				delay = wait
 			}
 			e.hold(e.clock.Now().Add(delay))
