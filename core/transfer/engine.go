@@ -104,6 +104,8 @@ type item struct {
 	ctx         context.Context
 	cancel      context.CancelCauseFunc
 	finished    chan struct{} // closed when a run of this item ends
+	pre         *prepared     // signed ahead (signahead.go)
+	preTried    bool
 	speed       float64
 	lastBytes   int64
 	lastSample  time.Time
@@ -169,6 +171,7 @@ func New(cfg Config) (*Engine, error) {
 		e.group.Go(e.worker)
 	}
 	e.group.Go(e.ticker)
+	e.group.Go(e.signAhead)
 	e.group.Go(e.journaler)
 	e.group.Go(e.heartbeats)
 	return e, nil

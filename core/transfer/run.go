@@ -84,9 +84,12 @@ func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
 	// Keep the plan from the journal when the file is the one it was made
 	// for; otherwise everything (and any acknowledged chunk) starts over.
 	same := ent.MD5 != "" && ent.Size == size && ent.ModTime.Equal(fi.ModTime())
+	pre := e.preparedFor(it, size, fi.ModTime())
 	if !same {
-		sum, err := hashFile(ctx, f, size)
-		if err != nil {
+		sum, err := "", error(nil)
+		if pre != nil {
+			sum = pre.md5 // signed ahead, from this very file
+		} else if sum, err = hashFile(ctx, f, size); err != nil {
 			return err
 		}
 		ent.MD5, ent.PublicID, ent.UploadID, ent.ChunkSize, ent.Acked = sum, "", "", 0, 0
@@ -105,6 +108,9 @@ func (e *Engine) runFile(ctx context.Context, it *item, ent Entry) error {
 		}
 	}
 
+	if ent.PublicID == "" && pre != nil && pre.md5 == ent.MD5 && pre.rt == rt {
+		ent.PublicID = pre.publicID // the one the signature ahead covers
+	}
 	if ent.PublicID == "" {
 		if ent.PublicID, err = e.planPublicID(it, ent, ent.MD5); err != nil {
 			return err
