@@ -3,7 +3,6 @@ package transfer
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"time"
 
@@ -224,9 +223,6 @@ func (l *limiter) backOffLocked(t requestToken, now time.Time, err error) {
 	}
 	l.epoch++
 	l.limit = max(1, l.limit/2)
-	if debugLimiter {
-		println("limiter: back off to", l.limit, "cap", l.cap, "at", t.inflight, err.Error())
-	}
 	l.resetWindowLocked(now)
 	l.bestRate, l.bestLimit = 0, 0
 }
@@ -253,9 +249,6 @@ func (l *limiter) evaluateLocked(now time.Time) {
 	need := 0.05
 	if l.bestLimit > 0 && l.limit > l.bestLimit {
 		need = max(0.02, 0.25*float64(l.limit-l.bestLimit)/float64(l.bestLimit))
-	}
-	if debugLimiter {
-		println("limiter: limit", l.limit, "rate", int(rate), "best", int(l.bestRate), "at", l.bestLimit)
 	}
 	switch {
 	case l.bestRate == 0 || rate > l.bestRate*(1+need):
@@ -304,5 +297,3 @@ func (e *Engine) concurrencyChanged() {
 	defer e.mu.Unlock()
 	e.publishLocked(Event{Kind: BatchChanged})
 }
-
-var debugLimiter = os.Getenv("CLOUDUP_DEBUG_LIMITER") != ""
