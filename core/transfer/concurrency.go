@@ -59,7 +59,7 @@ type limiter struct {
 // requestToken is one request on the wire, for feedback.
 type requestToken struct {
 	epoch    int
-	inflight int // requests on the wire when it was sent, itself included
+	inflight int // requests on the wire with it, itself included
 	start    time.Time
 }
 
@@ -131,6 +131,10 @@ func (l *limiter) begin() requestToken {
 // end notes a request's outcome: bytes of the file it carried and its error.
 func (l *limiter) end(t requestToken, bytes int64, err error) {
 	l.mu.Lock()
+	// The server may count this request against later ones sent while it
+	// was on the wire: it saw at least as many as were in flight at either
+	// end of its life.
+	t.inflight = max(t.inflight, l.inflight)
 	l.inflight--
 	changed := false
 	if !l.pinned {
