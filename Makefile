@@ -52,12 +52,14 @@ test: deps-build deps-test
 	  $(GO) test -count=1 ./core/camera/...'
 	@echo "test artifacts (screenshots, logs): $(ARTIFACTS)"
 
-## bench: upload benchmarks against the sandbox with a simulated WAN, and
-## the sandbox's peak memory under an image bomb and an unauthenticated flood.
+## bench: upload benchmarks against the sandbox with a simulated WAN (the
+## engine's own concurrency against the Node and Go SDKs, under a 420 limit,
+## a team profile against a local secret), and the sandbox's peak memory
+## under an image bomb and an unauthenticated flood.
 # The engine and the attacked sandbox run as the cloudup-cli built by `cli`,
 # so their peak RSS is their own.
 bench: cli
-	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./ui/...
+	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./core/session/ ./ui/...
 	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench HostileInput -benchtime 1x -timeout 10m ./core/sandbox/
 
 ## race: the core and ui tests again under the race detector (cgo; slower,

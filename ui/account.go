@@ -153,7 +153,11 @@ func (o *overview) show(c account.Credentials, err error) {
 	if len(p.Tags) > 0 {
 		defaults = append(defaults, "tags "+strings.Join(p.Tags, ", "))
 	}
-	defaults = append(defaults, fmt.Sprintf("%d uploads at once", p.Concurrency))
+	if p.Concurrency > 0 {
+		defaults = append(defaults, fmt.Sprintf("%d uploads at once", p.Concurrency))
+	} else {
+		defaults = append(defaults, "uploads at once chosen automatically")
+	}
 	set("Defaults", strings.Join(defaults, "; "))
 
 	o.hint.Importance = widget.MediumImportance

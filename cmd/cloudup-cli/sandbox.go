@@ -22,6 +22,8 @@ Fault spec (--faults): rules separated by ';', clauses by ','.
   on=SCOPE+SCOPE  upload, chunk, final, api, admin, search, delivery, all
   skip=N  max=N   let N requests through first / stop after N failures
   retry=D         Retry-After for 420, 429 and 503 (default 2s)
+  above=N         only while more than N matching requests are in the server
+                  (on=upload,above=8,rate=1,kinds=420: refuse a 9th upload at once)
 Kinds: 500, 502, 503 (an HTML page), 420 (Rate Limit Exceeded. Try again on
 …), 429, reset (connection reset mid-body), stall (no answer until the
 client gives up). Add -after to act after the work is done: reset-after is

@@ -45,7 +45,7 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.tags, "tags", "", "comma-separated `TAGS` (default: the profile's)")
 	fs.StringVar(&f.preset, "preset", "", "upload `PRESET` (default: the profile's)")
 	fs.StringVar(&f.publicID, "public-id", "", "public_id `TEMPLATE`, e.g. '{name}' or '{name}-{md5:8}' (default: the profile's, else a stable id)")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "upload `N` files at once, 1 to 32 (default: the profile's, else 4)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "upload `N` files at once, 1 to 32 (default: the profile's, else chosen automatically)")
 	fs.Int64Var(&f.chunkSize, "chunk-size", 0, "send files larger than `BYTES` in chunks of that size, at least 5 MB (default 20 MB)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per item instead of progress")
 	fs.BoolVar(&f.resume, "resume", false, "continue the uploads an interrupted run left unfinished")

@@ -31,6 +31,9 @@ type uploadRecord struct {
 	Bytes     int64  `json:"bytes"`
 	ETag      string `json:"etag,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Concurrency is how many uploads ran at once when the item finished
+	// (chosen by the engine unless --concurrency or the profile pinned it).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 type uploadOutput struct {
@@ -141,7 +144,7 @@ func (o *uploadOutput) moved(st transfer.ItemStatus) {
 
 // finished prints an item's outcome: a JSON object or a line.
 func (o *uploadOutput) finished(st transfer.ItemStatus) {
-	rec := uploadRecord{Path: st.Path, URL: st.URL, Status: string(st.State), PublicID: st.PublicID, Bytes: st.BytesTotal}
+	rec := uploadRecord{Path: st.Path, URL: st.URL, Status: string(st.State), PublicID: st.PublicID, Bytes: st.BytesTotal, Concurrency: o.batch.Concurrency}
 	if st.Asset != nil {
 		rec.PublicID, rec.SecureURL, rec.ETag = st.Asset.PublicID, st.Asset.SecureURL, st.Asset.ETag
 		if st.Asset.Bytes > 0 {
@@ -277,10 +280,13 @@ type uploadSummary struct {
 	total, done, skipped, failed, canceled, unfinished int
 	bytes                                              int64
 	elapsed                                            time.Duration
+	concurrency                                        int // uploads at once at the end; 0 unknown
+	concurrencyAuto                                    bool
 }
 
 func summarize(snap transfer.Snapshot, failedInputs int, elapsed time.Duration) uploadSummary {
-	s := uploadSummary{total: len(snap.Items) + failedInputs, failed: failedInputs, elapsed: elapsed}
+	s := uploadSummary{total: len(snap.Items) + failedInputs, failed: failedInputs, elapsed: elapsed,
+		concurrency: snap.Batch.Concurrency, concurrencyAuto: snap.Batch.ConcurrencyAuto}
 	for _, it := range snap.Items {
 		switch it.State {
 		case transfer.Done:
@@ -327,6 +333,12 @@ func (o *uploadOutput) summary(s uploadSummary) {
 	line += fmt.Sprintf(" · %s in %s", transfer.HumanBytes(s.bytes), s.elapsed.Round(100*time.Millisecond))
 	if secs > 0 && s.bytes > 0 {
 		line += fmt.Sprintf(" (%s/s)", transfer.HumanBytes(int64(float64(s.bytes)/secs)))
+	}
+	switch {
+	case s.concurrency > 0 && s.concurrencyAuto:
+		line += fmt.Sprintf(" · %d at once (chosen automatically)", s.concurrency)
+	case s.concurrency > 0:
+		line += fmt.Sprintf(" · %d at once", s.concurrency)
 	}
 	fmt.Fprintln(w, line)
 }

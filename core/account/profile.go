@@ -52,8 +52,12 @@ const (
 // DefaultAPIBase is Cloudinary's API host (the SDKs' upload_prefix default).
 const DefaultAPIBase = "https://api.cloudinary.com"
 
-// DefaultConcurrency is how many uploads run at once unless a profile says.
-const DefaultConcurrency = 4
+// AutoConcurrency (0) lets the upload engine choose how many uploads run at
+// once, adapting to the link and to what the account tolerates.
+const AutoConcurrency = 0
+
+// DefaultConcurrency is a profile's concurrency unless it pins one: automatic.
+const DefaultConcurrency = AutoConcurrency
 
 // MaxConcurrency caps what a profile may ask for.
 const MaxConcurrency = 32
@@ -116,7 +120,7 @@ func (p Profile) IsTeam() bool { return p.Mode == Team && !p.Sandbox }
 func (p Profile) NeedsSecret() bool { return !p.Sandbox && p.Mode != Unsigned }
 
 // Normalized fills in defaults (signed, SHA-1, Cloudinary's API host,
-// concurrency 4, plain URLs) and tidies folder and tags. It does not
+// automatic concurrency, plain URLs) and tidies folder and tags. It does not
 // validate.
 func (p Profile) Normalized() Profile {
 	if p.Mode == "" {
@@ -131,9 +135,6 @@ func (p Profile) Normalized() Profile {
 	}
 	p.APIBase = strings.TrimRight(p.APIBase, "/")
 	p.Signer = strings.TrimRight(strings.TrimSpace(p.Signer), "/")
-	if p.Concurrency == 0 {
-		p.Concurrency = DefaultConcurrency
-	}
 	if p.LinkFormat == "" {
 		p.LinkFormat = LinkURL
 	}
@@ -328,8 +329,8 @@ func (p Profile) Validate() error {
 	if hasControl(p.PublicIDTemplate) {
 		return bad("public_id_template", "the public ID template contains control characters")
 	}
-	if p.Concurrency < 1 || p.Concurrency > MaxConcurrency {
-		return bad("concurrency", "%d: use 1 to %d uploads at once", p.Concurrency, MaxConcurrency)
+	if p.Concurrency < 0 || p.Concurrency > MaxConcurrency {
+		return bad("concurrency", "%d: use 1 to %d uploads at once, or 0 to let Cloudup choose", p.Concurrency, MaxConcurrency)
 	}
 	switch p.LinkFormat {
 	case LinkURL, LinkMarkdown, LinkHTML:

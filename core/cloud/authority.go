@@ -111,6 +111,13 @@ func (c *Client) Prepare(ctx context.Context, uploads []PreparedUpload) error {
 	return p.Prepare(ctx, calls)
 }
 
+// SignsAhead reports whether Prepare does anything: the authority signs
+// far away (a team service) and can sign upcoming uploads in batches.
+func (c *Client) SignsAhead() bool {
+	_, ok := c.auth.(Preparer)
+	return ok && !c.cfg.Unsigned
+}
+
 // PreparedUpload is an upload the engine is about to send.
 type PreparedUpload struct {
 	ResourceType string

@@ -115,6 +115,9 @@ func (e *RateLimitedError) Error() string {
 type ServerError struct {
 	Status  int
 	Message string
+	// RetryAt is when a 503's Retry-After said to come back; zero when it
+	// did not say.
+	RetryAt time.Time
 }
 
 func (e *ServerError) Error() string {
@@ -350,7 +353,7 @@ func (c *Client) classify(status int, header http.Header, message string, localN
 	case status == 420 || status == http.StatusTooManyRequests:
 		return &RateLimitedError{Status: status, Message: message, RetryAt: retryAt(header, message, localNow)}
 	case status >= 500 || status == http.StatusRequestTimeout:
-		return &ServerError{Status: status, Message: message}
+		return &ServerError{Status: status, Message: message, RetryAt: retryAt(header, "", localNow)}
 	default:
 		re := RequestError{Status: status, Message: message, Hint: hintFor(status, message), Kind: kindOf(message)}
 		if m := tooLarge.FindStringSubmatch(message); m != nil {

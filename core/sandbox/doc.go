@@ -46,6 +46,9 @@
 //	skip=N        let the first N matching requests through
 //	max=N         stop after N injected failures
 //	retry=D       Retry-After for 420, 429 and 503 (Go duration, default 2s)
+//	above=N       apply only while more than N matching requests are in the
+//	              server: on=upload,above=8,rate=1,kinds=420 refuses every
+//	              upload beyond 8 at once, as an account's concurrency limit
 //
 // Kinds: 500; 502 and 503 (an HTML page, as a load balancer sends); 420
 // ("Rate Limit Exceeded. Try again on …") and 429, both with Retry-After;

@@ -55,6 +55,9 @@ type faultRule struct {
 	schedule []*faultAction // nil entries are "ok"
 	skip     int
 	max      int
+	above    int // only when more than this many requests of the scope are in the server; 0: always
+
+	inflight int
 
 	rng      *rand.Rand
 	seen     int
@@ -107,7 +110,7 @@ func parseFaultRule(text string) (*faultRule, error) {
 			values[key] = nil
 			clause = v
 		} else if key == "" {
-			return nil, &FaultSpecError{clause, "expected key=value (rate=, kinds=, schedule=, on=, skip=, max=, retry=)"}
+			return nil, &FaultSpecError{clause, "expected key=value (rate=, kinds=, schedule=, on=, skip=, max=, above=, retry=)"}
 		}
 		for _, v := range strings.Split(clause, "+") {
 			if v = strings.TrimSpace(v); v != "" {
@@ -135,7 +138,7 @@ func parseFaultRule(text string) (*faultRule, error) {
 				return nil, &FaultSpecError{"rate=" + v, "rate is a probability between 0 and 1"}
 			}
 			r.rate = f
-		case "skip", "max":
+		case "skip", "max", "above":
 			v, err := one(k)
 			if err != nil {
 				return nil, err
@@ -146,6 +149,8 @@ func parseFaultRule(text string) (*faultRule, error) {
 			}
 			if k == "skip" {
 				r.skip = n
+			} else if k == "above" {
+				r.above = n
 			} else {
 				r.max = n
 			}
@@ -191,7 +196,7 @@ func parseFaultRule(text string) (*faultRule, error) {
 				}
 			}
 		default:
-			return nil, &FaultSpecError{k, "unknown key; use rate, kinds, schedule, on, skip, max or retry"}
+			return nil, &FaultSpecError{k, "unknown key; use rate, kinds, schedule, on, skip, max, above or retry"}
 		}
 	}
 	if _, hasRate := values["rate"]; !hasRate && r.schedule == nil {
@@ -235,7 +240,7 @@ func (fi *faultInjector) decide(sc scope) *faultAction {
 	fi.mu.Lock()
 	defer fi.mu.Unlock()
 	for _, r := range fi.rules {
-		if r.scope&sc == 0 {
+		if r.scope&sc == 0 || (r.above > 0 && r.inflight <= r.above) {
 			continue
 		}
 		r.seen++
@@ -256,6 +261,30 @@ func (fi *faultInjector) decide(sc scope) *faultAction {
 		}
 	}
 	return nil
+}
+
+// enter counts a request of scope sc as in the server (for above=) until
+// the returned func is called.
+func (fi *faultInjector) enter(sc scope) func() {
+	if fi == nil {
+		return func() {}
+	}
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	var counted []*faultRule
+	for _, r := range fi.rules {
+		if r.above > 0 && r.scope&sc != 0 {
+			r.inflight++
+			counted = append(counted, r)
+		}
+	}
+	return func() {
+		fi.mu.Lock()
+		defer fi.mu.Unlock()
+		for _, r := range counted {
+			r.inflight--
+		}
+	}
 }
 
 // inject answers a request with the failure a describes.

@@ -195,12 +195,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logf("sandbox: %s %s → %s (%s, %d bytes out)%s", r.Method, r.URL.Path, rec.statusText(), time.Since(start).Round(time.Millisecond), rec.written, fault)
 	}()
 
+	// A request counts as in the server (above=) from its arrival: the
+	// simulated latency is part of its time in flight.
+	faults := s.currentFaults()
+	defer faults.enter(rt.scope)()
 	if d := time.Duration(s.net.latency.Load()); d > 0 {
 		if !sleepCtx(r.Context(), d) {
 			return
 		}
 	}
-	act := s.currentFaults().decide(rt.scope)
+	act := faults.decide(rt.scope)
 	if act == nil {
 		s.serve(rec, r, rt)
 		return

@@ -29,8 +29,8 @@ const JournalFile = "journal.db"
 type Options struct {
 	// DataDir holds the journal; "" means paths.DataDir().
 	DataDir string
-	// Concurrency overrides the profile's (0 keeps the profile's, whose
-	// default is 4).
+	// Concurrency pins the number of uploads at once over the profile's
+	// (0 keeps the profile's, whose default is automatic).
 	Concurrency int
 	// HTTPClient defaults to cloud.NewHTTPClient().
 	HTTPClient *http.Client
@@ -70,7 +70,7 @@ func Open(ctx context.Context, creds account.Credentials, opts Options) (*Sessio
 		concurrency = opts.Concurrency
 	}
 	if concurrency > account.MaxConcurrency {
-		return nil, fmt.Errorf("concurrency %d is too high: use 1 to %d (4 is usually best)", concurrency, account.MaxConcurrency)
+		return nil, fmt.Errorf("concurrency %d is too high: use 1 to %d (or leave it unset: Cloudup then chooses)", concurrency, account.MaxConcurrency)
 	}
 
 	dir := opts.DataDir

@@ -26,7 +26,9 @@ type Config struct {
 	Profile string
 	Options Options // defaults for items without their own
 	Limits  Limits
-	// Concurrency is how many items upload at once; default 4.
+	// Concurrency pins how many items upload at once; 0 lets the engine
+	// choose (it starts at 4 and adapts to the link and the account, up to
+	// AutoCeiling).
 	Concurrency int
 	// ChunkSize: files larger than this go in chunks of this size. Default
 	// 20 MB (Cloudinary's); at least 5 MB unless AllowSmallChunks (for tests
@@ -48,6 +50,7 @@ type Engine struct {
 	journal  *Journal
 	owner    string
 	clock    Clock
+	lim      *limiter
 	ctx      context.Context
 	stop     context.CancelFunc
 	group    errgroup.Group
@@ -104,6 +107,8 @@ type item struct {
 	ctx         context.Context
 	cancel      context.CancelCauseFunc
 	finished    chan struct{} // closed when a run of this item ends
+	pre         *prepared     // signed ahead (signahead.go)
+	preTried    bool
 	speed       float64
 	lastBytes   int64
 	lastSample  time.Time
@@ -125,11 +130,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Journal == nil {
 		return nil, errors.New("transfer: no journal")
 	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
+	if cfg.Concurrency < 0 {
+		cfg.Concurrency = 0
 	}
 	if cfg.Concurrency > 64 {
-		return nil, fmt.Errorf("concurrency %d is too high: use 1 to 64 (4 is usually best)", cfg.Concurrency)
+		return nil, fmt.Errorf("concurrency %d is too high: use 1 to 64 (or 0 to let the engine choose)", cfg.Concurrency)
 	}
 	if cfg.ChunkSize <= 0 {
 		cfg.ChunkSize = cloud.DefaultChunkSize
@@ -157,16 +162,19 @@ func New(cfg Config) (*Engine, error) {
 		byKey: map[string]*item{}, content: map[string]*item{}, counts: map[State]int{},
 		subs: map[*Subscription]struct{}{}, changed: make(chan struct{}), journalWake: make(chan struct{}, 1),
 	}
+	e.lim = newLimiter(cfg.Concurrency, AutoCeiling, time.Now) // throughput is measured on the wall clock
+	e.lim.notify = e.concurrencyChanged
 	e.client.Store(cfg.Client)
 	e.ctx, e.stop = context.WithCancel(context.Background())
 	if err := e.journal.heartbeat(e.ctx, e.owner); err != nil {
 		e.stop()
 		return nil, fmt.Errorf("the upload journal %s cannot be written: %w", e.journal.Path(), err)
 	}
-	for range cfg.Concurrency {
+	for range e.lim.workers() {
 		e.group.Go(e.worker)
 	}
 	e.group.Go(e.ticker)
+	e.group.Go(e.signAhead)
 	e.group.Go(e.journaler)
 	e.group.Go(e.heartbeats)
 	return e, nil

@@ -99,6 +99,10 @@ type BatchStatus struct {
 	Paused     bool
 	// Halted is why the batch stopped early (a wrong secret), or nil.
 	Halted error
+	// Concurrency is how many uploads may run at once now;
+	// ConcurrencyAuto is true when the engine chose it (nothing pinned it).
+	Concurrency     int
+	ConcurrencyAuto bool
 }
 
 // Finished reports whether nothing is left to do.

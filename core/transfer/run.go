@@ -161,9 +161,15 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 	// Keep the plan from the journal when the file is the one it was made
 	// for; otherwise everything (and any acknowledged chunk) starts over.
 	same := !resend && ent.MD5 != "" && ent.Size == size && ent.ModTime.Equal(fi.ModTime())
+	var pre *prepared
+	if !resend {
+		pre = e.preparedFor(it, size, fi.ModTime())
+	}
 	if !same {
-		sum, err := hashFile(ctx, f, size)
-		if err != nil {
+		sum, err := "", error(nil)
+		if pre != nil {
+			sum = pre.md5 // signed ahead, from this very file
+		} else if sum, err = hashFile(ctx, f, size); err != nil {
 			return err
 		}
 		if !resend {
@@ -185,6 +191,9 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 		}
 	}
 
+	if ent.PublicID == "" && pre != nil && pre.md5 == ent.MD5 && pre.rt == rt {
+		ent.PublicID = pre.publicID // the one the signature ahead covers
+	}
 	if ent.PublicID == "" {
 		if ent.PublicID, err = e.planPublicID(it, ent, ent.MD5); err != nil {
 			return err
@@ -562,7 +571,9 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 		}
 		e.mu.Unlock()
 
+		tok, sentBefore := e.lim.begin(), it.sent.Load()
 		err := send(ctx)
+		e.lim.end(tok, it.sent.Load()-sentBefore, err)
 		if err == nil {
 			return nil
 		}
@@ -590,9 +601,8 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 			return &GaveUpError{Attempts: failures, For: elapsed, Last: err}
 		}
 		delay := pol.backoff(failures)
-		var rl *cloud.RateLimitedError
-		if errors.As(err, &rl) && !rl.RetryAt.IsZero() {
-			if wait := rl.RetryAt.Sub(e.clock.Now()); wait > delay {
+		if at := retryAfter(err); !at.IsZero() {
+			if wait := at.Sub(e.clock.Now()); wait > delay {
 				delay = wait
 			}
 			e.hold(e.clock.Now().Add(delay))

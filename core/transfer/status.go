@@ -65,6 +65,7 @@ func (e *Engine) batchLocked() BatchStatus {
 		BytesDone: e.batchBytes, BytesTotal: e.batchTotal, Speed: e.batchSpeed,
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
+	b.Concurrency, b.ConcurrencyAuto = e.lim.current()
 	if b.Speed > 1 && b.BytesTotal > b.BytesDone {
 		b.ETA = time.Duration(float64(b.BytesTotal-b.BytesDone) / b.Speed * float64(time.Second))
 	}

@@ -6,14 +6,20 @@ import (
 	"fmt"
 )
 
-// worker takes queued items until the engine closes.
+// worker takes queued items until the engine closes, each while holding
+// one of the limiter's slots.
 func (e *Engine) worker() error {
 	for {
+		if !e.lim.acquire(e.ctx) {
+			return nil
+		}
 		it := e.next()
 		if it == nil {
+			e.lim.release()
 			return nil
 		}
 		e.process(it)
+		e.lim.release()
 	}
 }
 

@@ -83,9 +83,12 @@ const (
 	ModeTeam     = "Team: your team's signing service holds the secret"
 )
 
+// autoConcurrency is the "Uploads at once" choice that lets Cloudup adapt.
+const autoConcurrency = "Automatic"
+
 var (
 	algorithmOptions  = []string{"SHA-1", "SHA-256"}
-	concurrencyChoice = []string{"1", "2", "3", "4", "6", "8", "12", "16"}
+	concurrencyChoice = []string{autoConcurrency, "1", "2", "3", "4", "6", "8", "12", "16"}
 	linkFormatOptions = []string{"URL", "Markdown", "HTML"}
 )
 
@@ -282,7 +285,10 @@ func (f *Form) load(p account.Profile) {
 	if p.Algorithm == signing.SHA256 {
 		f.algorithm.SetSelected(algorithmOptions[1])
 	}
-	f.concurrency.SetSelected(strconv.Itoa(p.Concurrency))
+	f.concurrency.SetSelected(autoConcurrency)
+	if p.Concurrency > 0 {
+		f.concurrency.SetSelected(strconv.Itoa(p.Concurrency))
+	}
 	f.linkFormat.SetSelected(map[account.LinkFormat]string{
 		account.LinkURL: "URL", account.LinkMarkdown: "Markdown", account.LinkHTML: "HTML",
 	}[p.LinkFormat])
@@ -428,7 +434,7 @@ func (f *Form) profile() (account.Profile, error) {
 	if p.Limits.MaxFiles, err = parseCount(f.maxFiles.Text); err != nil {
 		return p, &account.InvalidProfileError{Field: "max_files", Reason: err.Error()}
 	}
-	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected)
+	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected) // automatic: 0
 	p.LinkFormat = map[string]account.LinkFormat{"URL": account.LinkURL, "Markdown": account.LinkMarkdown, "HTML": account.LinkHTML}[f.linkFormat.Selected]
 	p.Sandbox = false
 	if f.sandbox {
