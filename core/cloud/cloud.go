@@ -458,3 +458,9 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, params url.V
 	}
 	return c.decode(a, out)
 }
+
+// Account names the account this client talks to: cloud name, API key and
+// API base. Two profiles with the same account share their uploads.
+func (c *Client) Account() string {
+	return c.cfg.Cloud + "\x00" + c.cfg.APIKey + "\x00" + c.base.String()
+}

@@ -57,6 +57,8 @@ type Engine struct {
 
 	jmu sync.Mutex // orders journal inserts of new items against workers' writes
 
+	exist existence // what the account said about assets the history names
+
 	mu           sync.Mutex
 	items        map[ItemID]*item
 	order        []*item

@@ -204,14 +204,27 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 		case <-done:
 		}
 	}
-	h, err := e.journal.FindDuplicate(ctx, e.cfg.Profile, effectiveFolder(it.opts), ent.MD5)
+	h, err := e.journal.FindDuplicate(ctx, e.client.Load().Account(), effectiveFolder(it.opts), ent.MD5)
 	if err != nil {
 		return false, fmt.Errorf("reading the upload history: %w", err)
 	}
 	if h == nil {
 		return false, nil
 	}
+	// The history only says it was uploaded once; the account says whether
+	// it is still there. Gone, or the account cannot be asked: upload it.
+	e.setState(it, Checking, "checking Cloudinary still has it", nil)
+	found, err := e.confirm(ctx, h)
+	if err != nil && ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	if found == nil {
+		return false, nil
+	}
 	asset := &cloud.Asset{PublicID: h.PublicID, SecureURL: h.SecureURL, ETag: h.ETag, ResourceType: h.ResourceType, Bytes: h.Size}
+	if found.SecureURL != "" {
+		asset.SecureURL = found.SecureURL
+	}
 	e.mu.Lock()
 	it.entry.PublicID = h.PublicID
 	it.entry.State = Skipped
@@ -221,7 +234,7 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, hist); err != nil {
 		return false, err
 	}
-	e.setState(it, Skipped, "already uploaded: "+asset.Link(), nil)
+	e.setState(it, Skipped, "already uploaded, still on Cloudinary: "+asset.Link(), nil)
 	return true, nil
 }
 
