@@ -78,8 +78,7 @@ type Engine struct {
 	batchBytes   int64 // BytesDone at the last tick
 	batchTotal   int64
 	batchSpeed   float64
-	lastTick     time.Time
-	lastBatchSum int64
+	batchRateWin rateWindow
 }
 
 // item is one queued upload. Fields below mu are guarded by Engine.mu.
@@ -104,9 +103,10 @@ type item struct {
 	cancel      context.CancelCauseFunc
 	finished    chan struct{} // closed when a run of this item ends
 	speed       float64
-	lastBytes   int64
-	lastSample  time.Time
+	rate        *rateWindow // while active
 	reported    int64
+	meter       *cloud.Meter // the running request's, read by the ticker
+	meterBase   int64        // the file offset the request starts at
 }
 
 // Reasons a running item is stopped, read back with context.Cause.

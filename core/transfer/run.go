@@ -305,8 +305,10 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 	var asset *cloud.Asset
 	req := cloud.UploadRequest{
 		File: file, Params: e.params(it.opts, ent.PublicID, ent.Name), ResourceType: endpointType(it.opts),
-		Progress: func(n int64) { it.sent.Store(n) },
+		Meter: &cloud.Meter{},
 	}
+	e.metered(it, req.Meter, 0)
+	defer e.metered(it, nil, 0)
 	err := e.withRetries(ctx, it, func(ctx context.Context) error {
 		it.sent.Store(0)
 		a, err := e.client.Load().Upload(ctx, req)
@@ -321,6 +323,7 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 // server acknowledges it. The last chunk is never recorded: its answer is
 // the asset, and a resume after losing it sends it again.
 func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File) (*cloud.Asset, error) {
+	defer e.metered(it, nil, 0)
 	restarted := false
 	params := e.params(it.opts, ent.PublicID, ent.Name)
 	off := ent.Acked
@@ -332,9 +335,10 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 		start := off
 		req := cloud.ChunkRequest{
 			UploadRequest: cloud.UploadRequest{File: file, Params: params, ResourceType: endpointType(it.opts),
-				Progress: func(s int64) { it.sent.Store(start + s) }},
+				Meter: &cloud.Meter{}},
 			UploadID: ent.UploadID, Offset: start, Length: n,
 		}
+		e.metered(it, req.Meter, start)
 		var res *cloud.ChunkResult
 		err := e.withRetries(ctx, it, func(ctx context.Context) error {
 			it.sent.Store(start)
@@ -377,6 +381,14 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 		off = start + n
 	}
 	return nil, fmt.Errorf("%w (no chunk left to send)", cloud.ErrIncomplete)
+}
+
+// metered makes m (nil: none) the item's running request, whose file bytes
+// start at base; the ticker reads the item's progress from it.
+func (e *Engine) metered(it *item, m *cloud.Meter, base int64) {
+	e.mu.Lock()
+	it.meter, it.meterBase = m, base
+	e.mu.Unlock()
 }
 
 func (e *Engine) runRemote(ctx context.Context, it *item, ent Entry) error {

@@ -65,11 +65,36 @@ func (e *Engine) batchLocked() BatchStatus {
 		BytesDone: e.batchBytes, BytesTotal: e.batchTotal, Speed: e.batchSpeed,
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
+	b.Fraction = batchFraction(b)
 	if b.Speed > 1 && b.BytesTotal > b.BytesDone {
 		b.ETA = time.Duration(float64(b.BytesTotal-b.BytesDone) / b.Speed * float64(time.Second))
 	}
 	return b
 }
+
+// batchFraction is how far the batch is, 0 to 1: bytes the server has taken
+// of the bytes known (items when no size is known yet). It reaches 1 only
+// when nothing is left to do and nothing failed.
+func batchFraction(b BatchStatus) float64 {
+	var f float64
+	switch {
+	case b.BytesTotal > 0:
+		f = float64(b.BytesDone) / float64(b.BytesTotal)
+	case b.Total > 0:
+		f = float64(b.Done+b.Skipped) / float64(b.Total)
+	}
+	f = min(max(f, 0), 1)
+	if b.Queued+b.Active > 0 || b.Failed > 0 {
+		f = min(f, maxUnfinished)
+	}
+	if b.Total == 0 {
+		f = 0
+	}
+	return f
+}
+
+// maxUnfinished is the most a batch with work left (or failures) shows.
+const maxUnfinished = 0.99
 
 // setStateLocked moves an item and tells the subscribers.
 func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
@@ -85,6 +110,7 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		e.active[it.id] = it
 	default:
 		delete(e.active, it.id)
+		it.rate, it.speed = nil, 0
 	}
 	it.state, it.words, it.err = s, words, err
 	e.publishLocked(Event{Kind: ItemChanged, Items: []ItemStatus{e.statusLocked(it)}})
