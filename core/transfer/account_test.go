@@ -156,3 +156,32 @@ func TestJournalFromSchemaOneOpensAndNewerIsRefused(t *testing.T) {
 		t.Fatalf("a newer journal: %v", err)
 	}
 }
+
+// A skipped file can be uploaded again on request: a new asset, the
+// existing one untouched.
+func TestSkippedFileUploadsAgainOnRequest(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 1, 500, ".bin")
+	e := r.engine(nil)
+	e.Add(itemsFor(paths)...)
+	first := finish(t, e, time.Minute).Items[0]
+	id := e.Add(itemsFor(paths)...)[0]
+	finish(t, e, time.Minute)
+	if err := e.UploadAgain(first.ID); err == nil {
+		t.Fatal("a done item cannot be uploaded again")
+	}
+	if it, _ := e.Item(id); it.State != Skipped {
+		t.Fatalf("second add: %s (%s)", it.State, it.Words)
+	}
+	if err := e.UploadAgain(id); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, e, time.Minute)
+	it, _ := e.Item(id)
+	if it.State != Done || it.Asset == nil || it.Asset.PublicID == first.Asset.PublicID {
+		t.Fatalf("uploaded again: %s (%s) %+v", it.State, it.Words, it.Asset)
+	}
+	if st := r.sb.Stats(); st.Assets != 2 {
+		t.Fatalf("the account holds %d assets, want 2", st.Assets)
+	}
+}

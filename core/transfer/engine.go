@@ -77,6 +77,7 @@ type Engine struct {
 	clockWarned  bool
 	batchBytes   int64 // BytesDone at the last tick
 	batchTotal   int64
+	batchFailed  int64 // bytes of failed items, which count against Fraction
 	batchSpeed   float64
 	batchRateWin rateWindow
 }

@@ -78,9 +78,11 @@ func (e *Engine) tick(now time.Time) {
 			e.publishLocked(Event{Kind: ItemProgress, Items: []ItemStatus{e.statusLocked(it)}})
 		}
 	}
-	var done, total int64
+	var done, total, failed int64
 	for _, it := range e.order {
 		switch it.state {
+		case Failed:
+			failed += it.entry.Size
 		case Done:
 			done += it.entry.Size
 			total += it.entry.Size
@@ -95,7 +97,7 @@ func (e *Engine) tick(now time.Time) {
 	} else {
 		e.batchSpeed = e.batchRateWin.add(now, done)
 	}
-	e.batchBytes, e.batchTotal = done, total
+	e.batchBytes, e.batchTotal, e.batchFailed = done, total, failed
 	if changed {
 		e.publishLocked(Event{Kind: BatchChanged})
 	}

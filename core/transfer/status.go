@@ -65,7 +65,7 @@ func (e *Engine) batchLocked() BatchStatus {
 		BytesDone: e.batchBytes, BytesTotal: e.batchTotal, Speed: e.batchSpeed,
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
-	b.Fraction = batchFraction(b)
+	b.Fraction = batchFraction(b, e.batchFailed)
 	if b.Speed > 1 && b.BytesTotal > b.BytesDone {
 		b.ETA = time.Duration(float64(b.BytesTotal-b.BytesDone) / b.Speed * float64(time.Second))
 	}
@@ -73,15 +73,15 @@ func (e *Engine) batchLocked() BatchStatus {
 }
 
 // batchFraction is how far the batch is, 0 to 1: bytes the server has taken
-// of the bytes known (items when no size is known yet). It reaches 1 only
-// when nothing is left to do and nothing failed.
-func batchFraction(b BatchStatus) float64 {
+// of the bytes known, failed files' bytes included (items when no size is
+// known yet). It reaches 1 only when nothing is left to do and nothing failed.
+func batchFraction(b BatchStatus, failedBytes int64) float64 {
 	var f float64
 	switch {
-	case b.BytesTotal > 0:
-		f = float64(b.BytesDone) / float64(b.BytesTotal)
-	case b.Total > 0:
-		f = float64(b.Done+b.Skipped) / float64(b.Total)
+	case b.BytesTotal+failedBytes > 0:
+		f = float64(b.BytesDone) / float64(b.BytesTotal+failedBytes)
+	case b.Total-b.Canceled > 0:
+		f = float64(b.Done+b.Skipped) / float64(b.Total-b.Canceled)
 	}
 	f = min(max(f, 0), 1)
 	if b.Queued+b.Active > 0 || b.Failed > 0 {

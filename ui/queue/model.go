@@ -416,20 +416,37 @@ func plural(n int, one, many string) string {
 // overallFraction is the footer's progress. By bytes when every row's
 // size is known; otherwise each row counts the same (a URL's size is known
 // only once Cloudinary has it), so 40 % never stands for one file of forty.
-// Finished rows count whole even when their bytes never moved (skipped
-// duplicates, failures).
+// Rows on Cloudinary count whole even when their bytes never moved (skipped
+// duplicates), failed ones count nothing and canceled ones not at all, and
+// the bar stays short of full while a row is unfinished or failed: full
+// means everything is on Cloudinary.
 func overallFraction(items []transfer.ItemStatus) float64 {
 	if len(items) == 0 {
 		return 0
 	}
+	f := rowsFraction(items)
+	for _, st := range items {
+		if !st.State.Final() || st.State == transfer.Failed {
+			return min(f, 0.99)
+		}
+	}
+	return f
+}
+
+func rowsFraction(items []transfer.ItemStatus) float64 {
 	var done, total int64
 	var perRow float64
 	sized := true
+	rows := 0
 	for _, st := range items {
 		f := itemFraction(st)
-		if st.State.Final() {
-			f = 1
+		switch st.State {
+		case transfer.Canceled:
+			continue
+		case transfer.Failed:
+			f = 0
 		}
+		rows++
 		perRow += f
 		if st.BytesTotal <= 0 {
 			sized = false
@@ -441,7 +458,10 @@ func overallFraction(items []transfer.ItemStatus) float64 {
 	if sized && total > 0 {
 		return min(float64(done)/float64(total), 1)
 	}
-	return perRow / float64(len(items))
+	if rows == 0 {
+		return 0
+	}
+	return perRow / float64(rows)
 }
 
 // batchWords is the footer line: "3 of 10 uploaded · 3.2 MB/s · 1 min left".
