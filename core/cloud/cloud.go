@@ -472,7 +472,13 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, params url.V
 }
 
 // Account names the account this client talks to: cloud name, API key and
-// API base. Two profiles with the same account share their uploads.
+// API base. Two profiles with the same account share their uploads. A base
+// on this computer (the sandbox) is named without its port, which changes
+// from run to run.
 func (c *Client) Account() string {
-	return c.cfg.Cloud + "\x00" + c.cfg.APIKey + "\x00" + c.base.String()
+	base := *c.base
+	if ip := net.ParseIP(base.Hostname()); (ip != nil && ip.IsLoopback()) || base.Hostname() == "localhost" {
+		base.Host = base.Hostname()
+	}
+	return c.cfg.Cloud + "\x00" + c.cfg.APIKey + "\x00" + base.String()
 }
