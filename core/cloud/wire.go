@@ -71,14 +71,15 @@ type Meter struct {
 
 // Acked is how many of the request's file bytes the server has taken: what
 // its TCP acknowledged, never more than the transport has read from the
-// file, and all of them once the server answered.
+// file, and all that was sent once the server answered.
 func (m *Meter) Acked() int64 {
 	if m == nil {
 		return 0
 	}
 	read := m.read.Load()
 	if m.answered.Load() {
-		return m.length
+		// The server read what it answered to (an early refusal, less).
+		return min(read, m.length)
 	}
 	m.mu.Lock()
 	conn, base, prefix := m.conn, m.base, m.prefix

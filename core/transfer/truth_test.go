@@ -118,3 +118,44 @@ func TestProgressCountedFromReadsRunsAhead(t *testing.T) {
 		t.Logf("reads ran only %.1f %% ahead here", 100*tr.worstLead)
 	}
 }
+
+// The batch: six files on a slow link. The batch's bytes follow what
+// the sandbox received, and the bar is full only once all six are stored.
+func TestBatchProgressFollowsWhatTheServerReceived(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: linkRate}})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 6, 200_000, ".bin")
+	e := r.engine(func(c *Config) { c.ChunkSize = 8 << 20; c.ProgressInterval = 50 * time.Millisecond })
+	base := r.sb.BytesReceived()
+	e.Add(itemsFor(paths)...)
+	var worstLead, worstLag float64
+	samples := 0
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		before := r.sb.BytesReceived() - base
+		s := e.Snapshot()
+		after := r.sb.BytesReceived() - base
+		b := s.Batch
+		if b.Finished() && b.Total == 6 {
+			break
+		}
+		stored := len(byState(s)[Done])
+		if b.Fraction >= 1 || b.Done != stored {
+			t.Fatalf("the batch shows %.0f %% and %d uploaded with %d stored", 100*b.Fraction, b.Done, stored)
+		}
+		if b.BytesTotal > 0 && b.Active > 0 {
+			samples++
+			// Up to four requests' headers and form fields are not file bytes.
+			worstLead = max(worstLead, float64(b.BytesDone-after)/float64(b.BytesTotal))
+			worstLag = max(worstLag, float64(before-4*1024-b.BytesDone)/float64(b.BytesTotal))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b := e.Batch()
+	if b.Done != 6 || b.Fraction != 1 {
+		t.Fatalf("finished: %d done, %.3f", b.Done, b.Fraction)
+	}
+	t.Logf("%d samples: batch bytes at most %.1f %% ahead of the server, %.1f %% behind", samples, 100*worstLead, 100*worstLag)
+	if worstLead > 0.05 || worstLag > 0.05 {
+		t.Errorf("the batch's bytes strayed from what the server received: lead %.1f %%, lag %.1f %%", 100*worstLead, 100*worstLag)
+	}
+}
