@@ -44,7 +44,8 @@ type uploadOutput struct {
 	printed  map[transfer.ItemID]transfer.State // last final state printed per item
 	failedIn int                                // inputs that could not be expanded
 	tally    uploadSummary                      // every final state printed (watch clears finished items)
-	// skippedHint follows "already uploaded: LINK" (how to upload it anyway).
+	// skippedHint follows "already uploaded, still on Cloudinary: LINK" (how
+	// to upload it anyway).
 	skippedHint string
 
 	// live mode only
@@ -68,14 +69,19 @@ func newUploadOutput(e *env, jsonLines, terminal bool) *uploadOutput {
 	return o
 }
 
+// fractionScale is the total bar's resolution.
+const fractionScale = 1000
+
 // consume renders events until the engine closes the channel.
 func (o *uploadOutput) consume(events <-chan transfer.Event) {
 	for ev := range events {
 		o.mu.Lock()
 		o.batch = ev.Batch
 		if o.total != nil {
-			o.total.SetTotal(max(ev.Batch.BytesTotal, 1), false)
-			o.total.SetCurrent(ev.Batch.BytesDone)
+			// The batch's own fraction: the bytes Cloudinary has taken, and
+			// never full while a file is unfinished or failed.
+			o.total.SetTotal(fractionScale, false)
+			o.total.SetCurrent(int64(ev.Batch.Fraction * fractionScale))
 		}
 		switch ev.Kind {
 		case transfer.ItemChanged:
@@ -174,7 +180,7 @@ func (o *uploadOutput) finished(st transfer.ItemStatus) {
 	case transfer.Done:
 		line = fmt.Sprintf("done     %s  %s  (%s)", itemName(st), rec.SecureURL, transfer.HumanBytes(rec.Bytes))
 	case transfer.Skipped:
-		line = fmt.Sprintf("skipped  %s  already uploaded: %s%s", itemName(st), rec.SecureURL, o.skippedHint)
+		line = fmt.Sprintf("skipped  %s  already uploaded, still on Cloudinary: %s%s", itemName(st), rec.SecureURL, o.skippedHint)
 	case transfer.Failed:
 		line = fmt.Sprintf("failed   %s: %s", itemName(st), oneLine(rec.Error))
 	default:

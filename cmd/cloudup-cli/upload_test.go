@@ -171,7 +171,7 @@ func TestUploadPipedPrintsPlainLinesAndSkipsDuplicatesUnlessForced(t *testing.T)
 		t.Error("piped output has terminal escapes")
 	}
 	again := h.run("", []string{"upload", photo}, cu)
-	if again.code != 0 || !strings.HasPrefix(again.stdout, "skipped  "+photo+"  already uploaded: http") {
+	if again.code != 0 || !strings.HasPrefix(again.stdout, "skipped  "+photo+"  already uploaded, still on Cloudinary: http") {
 		t.Fatalf("second run: exit %d\n%s%s", again.code, again.stdout, again.stderr)
 	}
 	before := sb.Requests(sandbox.EndpointUpload)

@@ -160,7 +160,12 @@ func New(cfg Config) (*Client, error) {
 // enough idle connections per host that parallel uploads reuse them.
 func NewHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.DialContext = dialMetered(&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
+	// HTTP/1.1 only: one request per connection at a time, so a
+	// connection's acknowledged bytes are one upload's progress (wire.go).
+	t.ForceAttemptHTTP2 = false
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
 	t.TLSHandshakeTimeout = 20 * time.Second
 	// Waiting for an upload's answer is bounded per request by the client's
 	// ResponseTimeout (Cloudinary answers after processing; big videos take
@@ -215,6 +220,7 @@ type exchange struct {
 	admin    bool             // Basic auth with key:secret
 	upload   bool             // no whole-call timeout; stall guard instead
 	progress *activity
+	meter    *Meter // follows the request's connection, when set
 }
 
 // answer is what came back, before decoding.
@@ -250,6 +256,9 @@ func (c *Client) send(ctx context.Context, ex exchange) (*answer, error) {
 	var body io.Reader
 	if ex.body != nil {
 		body = &activityReader{r: ex.body(), act: act}
+	}
+	if ex.meter != nil {
+		ctx = ex.meter.trace(ctx)
 	}
 	req, err := http.NewRequestWithContext(ctx, ex.method, ex.url, body)
 	if err != nil {
@@ -289,6 +298,9 @@ func (c *Client) send(ctx context.Context, ex exchange) (*answer, error) {
 		return nil, c.networkError(ctx, ex.op, err)
 	}
 	defer resp.Body.Close()
+	if ex.meter != nil {
+		ex.meter.answered.Store(true)
+	}
 	act.setPhase(phaseReading)
 	raw, err := io.ReadAll(io.LimitReader(&activityReader{r: resp.Body, act: act}, maxAnswer))
 	if err != nil {
@@ -457,4 +469,16 @@ func (c *Client) postForm(ctx context.Context, op, endpoint string, params url.V
 		return err
 	}
 	return c.decode(a, out)
+}
+
+// Account names the account this client talks to: cloud name, API key and
+// API base. Two profiles with the same account share their uploads. A base
+// on this computer (the sandbox) is named without its port, which changes
+// from run to run.
+func (c *Client) Account() string {
+	base := *c.base
+	if ip := net.ParseIP(base.Hostname()); (ip != nil && ip.IsLoopback()) || base.Hostname() == "localhost" {
+		base.Host = base.Hostname()
+	}
+	return c.cfg.Cloud + "\x00" + c.cfg.APIKey + "\x00" + base.String()
 }

@@ -756,3 +756,26 @@ func TestNewRejectsIncompleteConfigsWithWords(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountNamesCloudKeyAndBase(t *testing.T) {
+	mk := func(cloudName, key, base string) string {
+		c, err := New(Config{Cloud: cloudName, APIKey: key, Secret: "s", APIBase: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Account()
+	}
+	if mk("a", "1", "") == mk("b", "1", "") || mk("a", "1", "") == mk("a", "2", "") {
+		t.Error("another cloud or key must be another account")
+	}
+	if mk("a", "1", "") == mk("a", "1", "http://127.0.0.1:9000") {
+		t.Error("another API base must be another account")
+	}
+	// The sandbox on this computer listens on a new port each run.
+	if mk("a", "1", "http://127.0.0.1:9000") != mk("a", "1", "http://127.0.0.1:9001") {
+		t.Error("the local sandbox's port must not make another account")
+	}
+	if mk("a", "1", "https://api.example.com:8443") == mk("a", "1", "https://api.example.com:9443") {
+		t.Error("a remote base's port is part of the account")
+	}
+}

@@ -37,6 +37,10 @@ type UploadRequest struct {
 	// has taken so far in this request. It runs on the transport's goroutine
 	// and must be quick.
 	Progress func(sent int64)
+	// Meter, when set, tells how much of the file the server has taken
+	// (acknowledged), which on a slow link trails Progress by the buffers
+	// between the two.
+	Meter *Meter
 }
 
 // ChunkRequest is one chunk of Cloudinary's chunked upload protocol: the
@@ -173,8 +177,26 @@ func (c *Client) sendFile(ctx context.Context, r UploadRequest, off, n int64, ex
 	}
 	var sent atomic.Int64
 	progress := r.Progress
+	endpoint := c.endpoint(r.endpointType(), "upload")
+	length := int64(len(head)) + n + int64(len(tail))
+	meter := r.Meter
+	if meter != nil {
+		u, _ := url.Parse(endpoint)
+		meter.start(requestHeadLen(http.MethodPost, u.RequestURI(), u.Host, hdr, length)+int64(len(head))+
+			int64(len("User-Agent: Cloudup/"+Version+" (Go)\r\nAccept: application/json\r\n")), n)
+		fn := progress
+		progress = func(total int64) {
+			meter.read.Store(total)
+			if fn != nil {
+				fn(total)
+			}
+		}
+	}
 	body := func() io.Reader {
 		sent.Store(0)
+		if meter != nil {
+			meter.read.Store(0)
+		}
 		file := &exactReader{r: io.NewSectionReader(r.File.Data, off, n), left: n}
 		counted := &countingReader{r: file, n: &sent, fn: progress}
 		return io.MultiReader(bytes.NewReader(head), counted, bytes.NewReader(tail))
@@ -182,11 +204,12 @@ func (c *Client) sendFile(ctx context.Context, r UploadRequest, off, n int64, ex
 	return c.send(ctx, exchange{
 		op:     "upload",
 		method: http.MethodPost,
-		url:    c.endpoint(r.endpointType(), "upload"),
+		url:    endpoint,
 		header: hdr,
 		body:   body,
-		length: int64(len(head)) + n + int64(len(tail)),
+		length: length,
 		upload: true,
+		meter:  meter,
 	})
 }
 

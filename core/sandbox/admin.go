@@ -147,6 +147,14 @@ func (s *Server) handleResources(w http.ResponseWriter, r *http.Request, rest []
 			return s.deleteResources(w, rt, typ, p)
 		case http.MethodGet:
 			if ids := listParam(p, "public_ids"); len(ids) > 0 {
+				if len(ids) > 100 {
+					return badRequest("Too many public_ids: %d given, at most 100 per call", len(ids))
+				}
+				// A lookup by ids answers every id asked for, not the
+				// listing's default page of 10.
+				if p.Get("max_results") == "" {
+					p.Set("max_results", strconv.Itoa(len(ids)))
+				}
 				return s.listResources(w, p, func(a *asset) bool {
 					return a.ResourceType == rt && a.Type == typ && contains(ids, a.PublicID)
 				})

@@ -325,3 +325,31 @@ func TestNodeStyleDeleteWithFormArray(t *testing.T) {
 		t.Errorf("deleted = %v", deleted)
 	}
 }
+
+// A lookup by public_ids answers every id asked for (up to 100), not the
+// listing's default page of 10, and refuses more than 100 as Cloudinary does.
+func TestAssetsByIDsAnswersEveryIDAskedFor(t *testing.T) {
+	s := startSandbox(t, Config{})
+	seed(t, s, "many/p", 25)
+	cld := sdk(t, s)
+	var ids api.CldAPIArray
+	for i := range 25 {
+		ids = append(ids, fmt.Sprintf("many/p%d", i))
+	}
+	ids = append(ids, "many/missing")
+	res, err := cld.Admin.AssetsByIDs(context.Background(), admin.AssetsByIDsParams{AssetType: api.Image, DeliveryType: api.Upload, PublicIDs: ids})
+	if err != nil || res.Error.Message != "" {
+		t.Fatal(err, res.Error.Message)
+	}
+	if len(res.Assets) != 25 {
+		t.Errorf("AssetsByIDs for 25 existing ids answered %d", len(res.Assets))
+	}
+	var tooMany api.CldAPIArray
+	for i := range 101 {
+		tooMany = append(tooMany, fmt.Sprintf("x%d", i))
+	}
+	res, err = cld.Admin.AssetsByIDs(context.Background(), admin.AssetsByIDsParams{AssetType: api.Image, DeliveryType: api.Upload, PublicIDs: tooMany})
+	if err == nil && res.Error.Message == "" {
+		t.Error("101 public_ids in one lookup were accepted")
+	}
+}

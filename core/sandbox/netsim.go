@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -17,6 +18,24 @@ import (
 type netSim struct {
 	latency   atomic.Int64 // time.Duration
 	bandwidth atomic.Int64 // bytes per second per direction; 0 = unlimited
+	received  atomic.Int64 // bytes read off every connection, for tests
+}
+
+// throttledReadBuffer is a throttled connection's socket receive buffer:
+// small, as a slow link holds little in flight, so that what the client's
+// TCP sees acknowledged is close to what the server has read (a big buffer
+// would take a small file whole at once, on any link).
+const throttledReadBuffer = 8 << 10
+
+// listen opens the sandbox's socket; throttled, with a small receive buffer
+// from the first byte on (set on an accepted connection, it would come after
+// the handshake advertised a large window).
+func listen(addr string, throttled bool) (net.Listener, error) {
+	lc := net.ListenConfig{}
+	if throttled {
+		lc.Control = func(_, _ string, c syscall.RawConn) error { return setReadBuffer(c, throttledReadBuffer) }
+	}
+	return lc.Listen(context.Background(), "tcp", addr)
 }
 
 // throttledListener hands out connections whose reads and writes are paced
@@ -75,12 +94,15 @@ func quantum(rate int64) int {
 func (c *throttledConn) Read(p []byte) (int, error) {
 	rate := c.sim.bandwidth.Load()
 	if rate <= 0 {
-		return c.Conn.Read(p)
+		n, err := c.Conn.Read(p)
+		c.sim.received.Add(int64(n))
+		return n, err
 	}
 	if q := quantum(rate); len(p) > q {
 		p = p[:q]
 	}
 	n, err := c.Conn.Read(p)
+	c.sim.received.Add(int64(n))
 	if n > 0 {
 		c.rd.pace(n, rate, c.closed)
 	}

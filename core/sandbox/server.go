@@ -249,7 +249,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.close()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(cfg.Addr, cfg.Bandwidth > 0)
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("sandbox: cannot listen on %s (is another sandbox running there? pass another address or port 0): %w", cfg.Addr, err)
@@ -438,6 +438,11 @@ func (s *Server) SetLatency(d time.Duration) {
 	}
 	s.net.latency.Store(int64(d))
 }
+
+// BytesReceived is how many bytes the server has read off its connections
+// since it started (requests, headers and bodies): what a client's progress
+// can be checked against.
+func (s *Server) BytesReceived() int64 { return s.net.received.Load() }
 
 // SetBandwidth changes the per-connection cap (bytes/s, 0 = none); open
 // connections follow the new value from their next read or write.

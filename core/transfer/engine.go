@@ -60,31 +60,33 @@ type Engine struct {
 
 	jmu sync.Mutex // orders journal inserts of new items against workers' writes
 
-	mu           sync.Mutex
-	items        map[ItemID]*item
-	order        []*item
-	queue        []*item
-	active       map[ItemID]*item
-	byKey        map[string]*item // unfinished items by source and options, to merge re-adds
-	content      map[string]*item // folder+MD5 → the item uploading it now
-	counts       map[State]int
-	subs         map[*Subscription]struct{}
-	changed      chan struct{}
-	journalWake  chan struct{}
-	paused       bool
-	halted       error
-	holdUntil    time.Time
-	clockWarned  bool
-	batchBytes   int64 // BytesDone at the last tick
-	batchTotal   int64
-	batchSpeed   float64
-	lastTick     time.Time
-	lastBatchSum int64
+	exist existence // what the account said about assets the history names
+
+	mu          sync.Mutex
+	items       map[ItemID]*item
+	order       []*item
+	queue       []*item
+	active      map[ItemID]*item
+	byKey       map[string]*item // unfinished items by source and options, to merge re-adds
+	content     map[string]*item // folder+MD5 → the item uploading it now
+	counts      map[State]int
+	subs        map[*Subscription]struct{}
+	changed     chan struct{}
+	journalWake chan struct{}
+	paused      bool
+	halted      error
+	holdUntil   time.Time
+	clockWarned bool
+	batchBytes  int64 // BytesDone at the last tick
+	batchTotal  int64
+	batchFailed int64 // bytes of failed items, which count against Fraction
+	batchSpeed  float64
 
 	// Journal writes decided under mu, applied in order; the last failure
 	// of one that was said (guarded by mu too).
 	ops           []func(context.Context) error
 	journalWarned string
+	batchRateWin  rateWindow
 }
 
 // item is one queued upload. Fields below mu are guarded by Engine.mu.
@@ -110,9 +112,10 @@ type item struct {
 	pre         *prepared     // signed ahead (signahead.go)
 	preTried    bool
 	speed       float64
-	lastBytes   int64
-	lastSample  time.Time
+	rate        *rateWindow // while active
 	reported    int64
+	meter       *cloud.Meter // the running request's, read by the ticker
+	meterBase   int64        // the file offset the request starts at
 }
 
 // Reasons a running item is stopped, read back with context.Cause.

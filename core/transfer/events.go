@@ -96,7 +96,10 @@ type BatchStatus struct {
 	BytesTotal int64
 	Speed      float64
 	ETA        time.Duration
-	Paused     bool
+	// Fraction is the batch's progress, 0 to 1, for a bar: bytes the
+	// server has taken; never 1 while items are unfinished or failed.
+	Fraction float64
+	Paused   bool
 	// Halted is why the batch stopped early (a wrong secret), or nil.
 	Halted error
 	// Concurrency is how many uploads may run at once now;

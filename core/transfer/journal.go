@@ -41,7 +41,8 @@ func DefaultJournalPath() (string, error) {
 	return filepath.Join(dir, "journal.db"), nil
 }
 
-const schemaVersion = 1
+// schemaVersion 2 added history.account, the key duplicates are found by.
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE IF NOT EXISTS items (
@@ -94,7 +95,8 @@ CREATE TABLE IF NOT EXISTS history (
 	etag          TEXT NOT NULL DEFAULT '',
 	at_ns         INTEGER NOT NULL,
 	outcome       TEXT NOT NULL,
-	error         TEXT NOT NULL DEFAULT ''
+	error         TEXT NOT NULL DEFAULT '',
+	account       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS history_duplicates ON history(profile, folder, md5, outcome);
 CREATE INDEX IF NOT EXISTS history_at ON history(at_ns);
@@ -143,12 +145,46 @@ func OpenJournal(path string) (*Journal, error) {
 		db.Close()
 		return nil, explainJournal(path, fmt.Errorf("preparing the upload journal %s: %w", path, err))
 	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, explainJournal(path, fmt.Errorf("updating the upload journal %s: %w", path, err))
+	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		db.Close()
 		return nil, err
 	}
 	host, _ := os.Hostname()
 	return &Journal{db: db, path: path, host: host}, nil
+}
+
+// migrate brings an older journal's tables up to schemaVersion. Version 1
+// had no history.account: its rows keep an empty account, which matches no
+// account, so they never make a file count as already uploaded.
+func migrate(ctx context.Context, db *sql.DB) error {
+	has := false
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('history')`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		has = has || name == "account"
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !has {
+		if _, err := db.ExecContext(ctx, `ALTER TABLE history ADD COLUMN account TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+	}
+	_, err = db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS history_account ON history(account, folder, md5, outcome)`)
+	return err
 }
 
 // Path is where the journal lives.
@@ -192,9 +228,12 @@ func (e *Entry) kind() string {
 
 // HistoryEntry is one finished upload (or final failure).
 type HistoryEntry struct {
-	ID           int64
-	ItemID       ItemID
-	Profile      string
+	ID      int64
+	ItemID  ItemID
+	Profile string
+	// Account is the cloud, API key and API base the upload went to
+	// (cloud.Client.Account); duplicates are found per account.
+	Account      string
 	Folder       string
 	Path         string
 	URL          string
@@ -351,9 +390,9 @@ func (j *Journal) finish(ctx context.Context, owner string, e *Entry, h HistoryE
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO history (item_id, profile, folder, path, url, name, size, md5, public_id,
-		resource_type, secure_url, etag, at_ns, outcome, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		resource_type, secure_url, etag, at_ns, outcome, error, account) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		string(h.ItemID), h.Profile, h.Folder, h.Path, h.URL, h.Name, h.Size, h.MD5, h.PublicID, h.ResourceType,
-		h.SecureURL, h.ETag, h.At.UnixNano(), string(h.Outcome), h.Error); err != nil {
+		h.SecureURL, h.ETag, h.At.UnixNano(), string(h.Outcome), h.Error, h.Account); err != nil {
 		return fmt.Errorf("writing the upload history: %w", err)
 	}
 	if h.Outcome == Failed {
@@ -527,11 +566,16 @@ func (j *Journal) liveOwners(ctx context.Context) (map[string]bool, error) {
 	return live, rows.Err()
 }
 
-// FindDuplicate returns the latest successful upload of content md5 under
-// profile and folder, or nil.
-func (j *Journal) FindDuplicate(ctx context.Context, profile, folder, md5 string) (*HistoryEntry, error) {
+// FindDuplicate returns the latest successful upload of content md5 to
+// account (cloud.Client.Account) and folder, or nil. Whatever the profile's
+// name: two profiles on one account share it, and a profile pointed at
+// another cloud does not.
+func (j *Journal) FindDuplicate(ctx context.Context, account, folder, md5 string) (*HistoryEntry, error) {
+	if account == "" {
+		return nil, nil
+	}
 	row := j.db.QueryRowContext(ctx, `SELECT `+historyColumns+` FROM history
-		WHERE profile = ? AND folder = ? AND md5 = ? AND outcome = 'done' ORDER BY at_ns DESC LIMIT 1`, profile, folder, md5)
+		WHERE account = ? AND folder = ? AND md5 = ? AND outcome = 'done' ORDER BY at_ns DESC LIMIT 1`, account, folder, md5)
 	h, err := scanHistory(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -542,14 +586,14 @@ func (j *Journal) FindDuplicate(ctx context.Context, profile, folder, md5 string
 	return &h, nil
 }
 
-const historyColumns = `id, item_id, profile, folder, path, url, name, size, md5, public_id, resource_type, secure_url, etag, at_ns, outcome, error`
+const historyColumns = `id, item_id, profile, folder, path, url, name, size, md5, public_id, resource_type, secure_url, etag, at_ns, outcome, error, account`
 
 func scanHistory(s scanner) (HistoryEntry, error) {
 	var h HistoryEntry
 	var itemID, outcome string
 	var at int64
 	err := s.Scan(&h.ID, &itemID, &h.Profile, &h.Folder, &h.Path, &h.URL, &h.Name, &h.Size, &h.MD5, &h.PublicID,
-		&h.ResourceType, &h.SecureURL, &h.ETag, &at, &outcome, &h.Error)
+		&h.ResourceType, &h.SecureURL, &h.ETag, &at, &outcome, &h.Error, &h.Account)
 	h.ItemID, h.Outcome, h.At = ItemID(itemID), State(outcome), time.Unix(0, at)
 	return h, err
 }
@@ -660,4 +704,42 @@ func explainJournal(path string, err error) error {
 		return &JournalError{Kind: ErrJournalLocked, Path: path, Err: err}
 	}
 	return err
+}
+
+// uploadsAt returns the latest successful upload to account of each of
+// paths that has one: the assets a batch of those files will likely ask
+// about, so their existence is confirmed in a few calls rather than one per
+// file.
+func (j *Journal) uploadsAt(ctx context.Context, account string, paths []string) ([]HistoryEntry, error) {
+	var out []HistoryEntry
+	for len(paths) > 0 {
+		part := paths[:min(len(paths), 500)]
+		paths = paths[len(part):]
+		args := []any{account}
+		for _, p := range part {
+			args = append(args, p)
+		}
+		rows, err := j.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM history WHERE account = ? AND outcome = 'done'
+			AND path IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY at_ns DESC`, args...)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for rows.Next() {
+			h, err := scanHistory(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[h.Path] {
+				seen[h.Path] = true
+				out = append(out, h)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -1,9 +1,6 @@
 package transfer
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // ticker sends progress at a steady pace and keeps the speeds.
 func (e *Engine) ticker() error {
@@ -19,37 +16,73 @@ func (e *Engine) ticker() error {
 	}
 }
 
-// smoothing is the speed average's time constant.
-const smoothing = 2 * time.Second
+// AllSentWords is an uploading item whose every byte the server has taken,
+// waiting for Cloudinary to store it and answer.
+const AllSentWords = "all sent · Cloudinary is storing it"
 
-func ewma(prev, sample float64, dt time.Duration) float64 {
-	if prev == 0 {
-		return sample
+// rateWindow measures a speed as bytes moved over the last few seconds:
+// an average seeded by its first sample kept the burst of a connection's
+// first buffers for seconds.
+type rateWindow struct {
+	at    []time.Time
+	bytes []int64
+}
+
+const (
+	rateSpan = 3 * time.Second        // how far back a speed looks
+	rateMin  = 300 * time.Millisecond // less history than this: no speed yet
+)
+
+// add records bytes at now and returns the speed in bytes per second
+// (0 while unknown). Bytes going back (a request started over) restart it.
+func (w *rateWindow) add(now time.Time, bytes int64) float64 {
+	if n := len(w.bytes); n > 0 && bytes < w.bytes[n-1] {
+		w.at, w.bytes = w.at[:0], w.bytes[:0]
 	}
-	a := 1 - math.Exp(-float64(dt)/float64(smoothing))
-	return prev + a*(sample-prev)
+	w.at, w.bytes = append(w.at, now), append(w.bytes, bytes)
+	drop := 0
+	for drop < len(w.at)-1 && now.Sub(w.at[drop+1]) >= rateSpan {
+		drop++
+	}
+	if drop > 0 {
+		w.at, w.bytes = append(w.at[:0], w.at[drop:]...), append(w.bytes[:0], w.bytes[drop:]...)
+	}
+	dt := now.Sub(w.at[0])
+	if dt < rateMin {
+		return 0
+	}
+	return float64(bytes-w.bytes[0]) / dt.Seconds()
 }
 
 func (e *Engine) tick(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, it := range e.active {
-		b := it.sent.Load()
-		if !it.lastSample.IsZero() {
-			dt := now.Sub(it.lastSample)
-			if dt > 0 && b >= it.lastBytes {
-				it.speed = ewma(it.speed, float64(b-it.lastBytes)/dt.Seconds(), dt)
-			}
+		if it.meter != nil {
+			// What the server has taken, not what the kernel was handed.
+			it.sent.Store(it.meterBase + it.meter.Acked())
 		}
-		it.lastBytes, it.lastSample = b, now
+		b := it.sent.Load()
+		if it.rate == nil {
+			it.rate = &rateWindow{}
+		}
+		it.speed = it.rate.add(now, b)
+		if it.state == Uploading && it.meter != nil && it.entry.Size > 0 && b >= it.entry.Size &&
+			it.meterBase+it.meter.Length() == it.entry.Size && it.words != AllSentWords {
+			// Every byte is there; Cloudinary answers once it has stored it.
+			e.setStateLocked(it, Uploading, AllSentWords, nil)
+			it.reported = b
+		}
 		if b != it.reported {
 			it.reported = b
 			e.publishLocked(Event{Kind: ItemProgress, Items: []ItemStatus{e.statusLocked(it)}})
 		}
 	}
-	var done, total int64
+	var done, total, failed int64
 	for _, it := range e.order {
 		switch it.state {
+		case Failed:
+			failed += it.entry.Size
 		case Done:
 			done += it.entry.Size
 			total += it.entry.Size
@@ -59,17 +92,12 @@ func (e *Engine) tick(now time.Time) {
 		}
 	}
 	changed := done != e.batchBytes || total != e.batchTotal
-	if !e.lastTick.IsZero() {
-		dt := now.Sub(e.lastTick)
-		if dt > 0 && done >= e.lastBatchSum {
-			e.batchSpeed = ewma(e.batchSpeed, float64(done-e.lastBatchSum)/dt.Seconds(), dt)
-		}
-	}
 	if len(e.active) == 0 {
-		e.batchSpeed = 0
+		e.batchSpeed, e.batchRateWin = 0, rateWindow{}
+	} else {
+		e.batchSpeed = e.batchRateWin.add(now, done)
 	}
-	e.lastTick, e.lastBatchSum = now, done
-	e.batchBytes, e.batchTotal = done, total
+	e.batchBytes, e.batchTotal, e.batchFailed = done, total, failed
 	if changed {
 		e.publishLocked(Event{Kind: BatchChanged})
 	}

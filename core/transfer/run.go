@@ -331,14 +331,27 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 		case <-done:
 		}
 	}
-	h, err := e.journal.FindDuplicate(ctx, e.cfg.Profile, effectiveFolder(it.opts), ent.MD5)
+	h, err := e.journal.FindDuplicate(ctx, e.client.Load().Account(), effectiveFolder(it.opts), ent.MD5)
 	if err != nil {
 		return false, fmt.Errorf("reading the upload history: %w", err)
 	}
 	if h == nil {
 		return false, nil
 	}
+	// The history only says it was uploaded once; the account says whether
+	// it is still there. Gone, or the account cannot be asked: upload it.
+	e.setState(it, Checking, "checking Cloudinary still has it", nil)
+	found, err := e.confirm(ctx, h)
+	if err != nil && ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	if found == nil {
+		return false, nil
+	}
 	asset := &cloud.Asset{PublicID: h.PublicID, SecureURL: h.SecureURL, ETag: h.ETag, ResourceType: h.ResourceType, Bytes: h.Size}
+	if found.SecureURL != "" {
+		asset.SecureURL = found.SecureURL
+	}
 	e.mu.Lock()
 	it.entry.PublicID = h.PublicID
 	it.entry.State = Skipped
@@ -348,7 +361,7 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, hist); err != nil {
 		return false, err
 	}
-	e.setState(it, Skipped, "already uploaded: "+asset.Link(), nil)
+	e.setState(it, Skipped, "already uploaded, still on Cloudinary: "+asset.Link(), nil)
 	return true, nil
 }
 
@@ -419,8 +432,10 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 	var asset *cloud.Asset
 	req := cloud.UploadRequest{
 		File: file, Params: params, ResourceType: endpointType(it.opts),
-		Progress: func(n int64) { it.sent.Store(n) },
+		Meter: &cloud.Meter{},
 	}
+	e.metered(it, req.Meter, 0)
+	defer e.metered(it, nil, 0)
 	err := e.withRetries(ctx, it, func(ctx context.Context) error {
 		it.sent.Store(0)
 		a, err := e.client.Load().Upload(ctx, req)
@@ -435,6 +450,7 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 // server acknowledges it. The last chunk is never recorded: its answer is
 // the asset, and a resume after losing it sends it again.
 func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File, params cloud.UploadParams) (*cloud.Asset, error) {
+	defer e.metered(it, nil, 0)
 	restarted := false
 	off := ent.Acked
 	if off >= file.Size {
@@ -445,9 +461,10 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 		start := off
 		req := cloud.ChunkRequest{
 			UploadRequest: cloud.UploadRequest{File: file, Params: params, ResourceType: endpointType(it.opts),
-				Progress: func(s int64) { it.sent.Store(start + s) }},
+				Meter: &cloud.Meter{}},
 			UploadID: ent.UploadID, Offset: start, Length: n,
 		}
+		e.metered(it, req.Meter, start)
 		var res *cloud.ChunkResult
 		err := e.withRetries(ctx, it, func(ctx context.Context) error {
 			it.sent.Store(start)
@@ -490,6 +507,14 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 		off = start + n
 	}
 	return nil, fmt.Errorf("%w (no chunk left to send)", cloud.ErrIncomplete)
+}
+
+// metered makes m (nil: none) the item's running request, whose file bytes
+// start at base; the ticker reads the item's progress from it.
+func (e *Engine) metered(it *item, m *cloud.Meter, base int64) {
+	e.mu.Lock()
+	it.meter, it.meterBase = m, base
+	e.mu.Unlock()
 }
 
 func (e *Engine) runRemote(ctx context.Context, it *item, ent Entry) error {

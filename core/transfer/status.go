@@ -66,11 +66,36 @@ func (e *Engine) batchLocked() BatchStatus {
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
 	b.Concurrency, b.ConcurrencyAuto = e.lim.current()
+	b.Fraction = batchFraction(b, e.batchFailed)
 	if b.Speed > 1 && b.BytesTotal > b.BytesDone {
 		b.ETA = time.Duration(float64(b.BytesTotal-b.BytesDone) / b.Speed * float64(time.Second))
 	}
 	return b
 }
+
+// batchFraction is how far the batch is, 0 to 1: bytes the server has taken
+// of the bytes known, failed files' bytes included (items when no size is
+// known yet). It reaches 1 only when nothing is left to do and nothing failed.
+func batchFraction(b BatchStatus, failedBytes int64) float64 {
+	var f float64
+	switch {
+	case b.BytesTotal+failedBytes > 0:
+		f = float64(b.BytesDone) / float64(b.BytesTotal+failedBytes)
+	case b.Total-b.Canceled > 0:
+		f = float64(b.Done+b.Skipped) / float64(b.Total-b.Canceled)
+	}
+	f = min(max(f, 0), 1)
+	if b.Queued+b.Active > 0 || b.Failed > 0 {
+		f = min(f, maxUnfinished)
+	}
+	if b.Total == 0 {
+		f = 0
+	}
+	return f
+}
+
+// maxUnfinished is the most a batch with work left (or failures) shows.
+const maxUnfinished = 0.99
 
 // setStateLocked moves an item and tells the subscribers.
 func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
@@ -86,6 +111,7 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		e.active[it.id] = it
 	default:
 		delete(e.active, it.id)
+		it.rate, it.speed = nil, 0
 	}
 	it.state, it.words, it.err = s, words, err
 	if s.Final() {

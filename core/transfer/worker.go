@@ -133,7 +133,7 @@ func (e *Engine) failLocked(it *item, err error) {
 
 func (e *Engine) historyFor(it *item, outcome State) HistoryEntry {
 	h := HistoryEntry{
-		ItemID: it.id, Profile: e.cfg.Profile, Folder: effectiveFolder(it.opts), Path: it.entry.Path, URL: it.entry.URL,
+		ItemID: it.id, Profile: e.cfg.Profile, Account: e.client.Load().Account(), Folder: effectiveFolder(it.opts), Path: it.entry.Path, URL: it.entry.URL,
 		Name: it.entry.Name, Size: it.entry.Size, MD5: it.entry.MD5, PublicID: it.entry.PublicID,
 		ResourceType: it.entry.ResourceType, At: e.clock.Now(), Outcome: outcome,
 	}

@@ -417,22 +417,30 @@ func plural(n int, one, many string) string {
 // overallFraction is the footer's progress. By bytes when every row's
 // size is known; otherwise each row counts the same (a URL's size is known
 // only once Cloudinary has it), so 40 % never stands for one file of forty.
-// Finished rows count whole even when their bytes never moved (skipped
-// duplicates, failures).
+// Rows on Cloudinary count whole even when their bytes never moved (skipped
+// duplicates), failed ones count nothing and canceled ones not at all, and
+// the bar stays short of full while a row is unfinished or failed: full
+// means everything is on Cloudinary.
 //
 // It takes the rows as a sequence: a copy of thirty thousand statuses ten
 // times a second would be most of what the window allocates.
 func overallFraction(items iter.Seq[transfer.ItemStatus]) float64 {
 	var done, total int64
 	var perRow float64
-	sized := true
-	n := 0
+	sized, short := true, false
+	rows := 0
 	for st := range items {
-		n++
-		f := itemFraction(st)
-		if st.State.Final() {
-			f = 1
+		if !st.State.Final() || st.State == transfer.Failed {
+			short = true
 		}
+		f := itemFraction(st)
+		switch st.State {
+		case transfer.Canceled:
+			continue
+		case transfer.Failed:
+			f = 0
+		}
+		rows++
 		perRow += f
 		if st.BytesTotal <= 0 {
 			sized = false
@@ -441,13 +449,17 @@ func overallFraction(items iter.Seq[transfer.ItemStatus]) float64 {
 		total += st.BytesTotal
 		done += int64(f * float64(st.BytesTotal))
 	}
-	if n == 0 {
-		return 0
+	f := 0.0
+	switch {
+	case sized && total > 0:
+		f = min(float64(done)/float64(total), 1)
+	case rows > 0:
+		f = perRow / float64(rows)
 	}
-	if sized && total > 0 {
-		return min(float64(done)/float64(total), 1)
+	if short {
+		return min(f, 0.99)
 	}
-	return perRow / float64(n)
+	return f
 }
 
 // batchWords is the footer line: "3 of 10 uploaded · 3.2 MB/s · 1 min left".

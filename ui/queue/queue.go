@@ -52,6 +52,8 @@ type Engine interface {
 	Resume()
 	ClearFinished() int
 	RetryFailed() int
+	// UploadAgain uploads a file skipped as already uploaded, as a new asset.
+	UploadAgain(id transfer.ItemID) error
 	// ResumeUnfinished runs off the UI goroutine (it reads the journal).
 	ResumeUnfinished(ctx context.Context) ([]transfer.ItemID, error)
 	Snapshot() transfer.Snapshot

@@ -41,6 +41,7 @@ type row struct {
 	// "Remove"); details shows the technical account.
 	action  *widget.Button
 	details *widget.Button
+	again   *widget.Button // a skipped row: upload it anyway
 	retry   *widget.Button
 	cancel  *widget.Button
 	remove  *widget.Button
@@ -65,6 +66,7 @@ func (v *View) newRow() fyne.CanvasObject {
 	r.rate.SizeName = theme.SizeNameCaptionText
 	r.action = widget.NewButton("", func() { v.failureAction(r.id) })
 	r.details = widget.NewButtonWithIcon("", theme.InfoIcon(), func() { v.showDetails(r.id) })
+	r.again = widget.NewButton("Upload again", func() { v.act(r.id, "upload again") })
 	r.retry = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.act(r.id, "retry") })
 	r.cancel = widget.NewButtonWithIcon("", theme.CancelIcon(), func() { v.act(r.id, "cancel") })
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { v.act(r.id, "remove") })
@@ -74,7 +76,7 @@ func (v *View) newRow() fyne.CanvasObject {
 	// Columns keep their places from row to row: the progress (or, for a
 	// failure, its action and details) in one, the icons in the next.
 	icons := fixedWidth(2*r.remove.MinSize().Width+theme.Padding(), container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.cancel, r.remove)))
-	mend := container.NewCenter(container.NewHBox(r.action, r.details))
+	mend := container.NewCenter(container.NewHBox(r.action, r.again, r.details))
 	if v.compact {
 		// One line: a small picture, the name and the state side by side,
 		// a short bar with the speed after it.
@@ -115,7 +117,9 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	r.detail.Refresh()
 	r.bar.SetValue(itemFraction(st))
-	show(r.bar, !failed)
+	skipped := st.State == transfer.Skipped
+	show(r.bar, !failed && !skipped)
+	show(r.again, skipped)
 	r.rate.SetText(rateWords(st))
 	show(r.rate, r.rate.Text != "") // the bar alone sits in the middle
 	r.action.SetText(failure.Action.Label())
@@ -299,6 +303,8 @@ func (v *View) act(id transfer.ItemID, what string) {
 		err = eng.Cancel(id)
 	case "remove":
 		err = eng.Remove(id)
+	case "upload again":
+		err = eng.UploadAgain(id)
 	}
 	if err != nil {
 		v.showNotice("Could not "+what+" "+displayName(v.items[id])+": "+err.Error(), true)

@@ -1,0 +1,40 @@
+package transfer
+
+import "fmt"
+
+// UploadAgain uploads a file that was skipped as already on Cloudinary,
+// as a new asset (what Force does), e.g. when the existing one is not the
+// one wanted. The item goes back to the queue under the same id.
+func (e *Engine) UploadAgain(id ItemID) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	it, ok := e.items[id]
+	if !ok {
+		return fmt.Errorf("no upload %s in the queue", id)
+	}
+	if it.state != Skipped {
+		return fmt.Errorf("%s is %s; only a file found already uploaded can be uploaded again", it.entry.Name, it.state)
+	}
+	opts := it.opts
+	opts.Force = true
+	key := itemKey(it.entry.Path, it.entry.URL, opts)
+	if prev := e.byKey[key]; prev != nil && prev != it && !prev.state.Final() {
+		return nil // already on its way
+	}
+	if old := it.key(); e.byKey[old] == it {
+		delete(e.byKey, old)
+	}
+	it.opts = opts
+	e.byKey[key] = it
+	old := it.entry
+	// Its journal row went with the skip; the journaler writes a new one.
+	it.entry = Entry{ID: it.id, Profile: old.Profile, Path: old.Path, URL: old.URL, Name: old.Name, Spool: old.Spool,
+		Options: opts, State: Queued, Resumable: true}
+	it.journaled = false
+	it.asset, it.attempt, it.resumed = nil, 0, false
+	it.sent.Store(0)
+	e.queue = append(e.queue, it)
+	e.setStateLocked(it, Queued, "queued (upload again)", nil)
+	e.wakeJournaler()
+	return nil
+}
