@@ -7,8 +7,11 @@ import (
 
 // Name is what a person calls the asset: its display_name, else the name of
 // the file it was uploaded from, else the last part of its public_id.
+// Cloudinary fills display_name with the public_id's last part when none was
+// given; that is no one's name, so the file's name wins over it.
 func (a *Asset) Name() string {
-	if n := strings.TrimSpace(a.DisplayName); n != "" {
+	last := path.Base(a.PublicID)
+	if n := strings.TrimSpace(a.DisplayName); n != "" && (n != last || a.OriginalFilename == "") {
 		return n
 	}
 	if n := strings.TrimSpace(a.OriginalFilename); n != "" {
@@ -17,7 +20,7 @@ func (a *Asset) Name() string {
 		}
 		return n
 	}
-	return path.Base(a.PublicID)
+	return last
 }
 
 // FolderPath is the folder the asset shows in: asset_folder on

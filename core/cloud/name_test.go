@@ -10,6 +10,8 @@ func TestNameIsWhatAPersonGaveIt(t *testing.T) {
 		{Asset{PublicID: "x/3ksfxicpopd6rcntganv", DisplayName: "Summer campaign", OriginalFilename: "summer-campaign-team", Format: "jpg"}, "Summer campaign"},
 		{Asset{PublicID: "x/3ksfxicpopd6rcntganv", OriginalFilename: "summer-campaign-team", Format: "jpg"}, "summer-campaign-team.jpg"},
 		{Asset{PublicID: "x/3ksfxicpopd6rcntganv", DisplayName: "  ", Format: "jpg"}, "3ksfxicpopd6rcntganv"},
+		{Asset{PublicID: "x/3ksfxicpopd6rcntganv", DisplayName: "3ksfxicpopd6rcntganv", OriginalFilename: "summer-campaign-team", Format: "jpg"}, "summer-campaign-team.jpg"},
+		{Asset{PublicID: "x/summer", DisplayName: "summer"}, "summer"},
 		{Asset{PublicID: "notes.txt", OriginalFilename: "notes.txt", ResourceType: "raw"}, "notes.txt"},
 	}
 	for _, c := range cases {
