@@ -18,7 +18,6 @@ import (
 	"image"
 	"image/color"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -518,11 +517,11 @@ func (v *View) Copy(format effects.LinkFormat) {
 	v.status.SetText("Copied the " + v.preset.Label + " link as " + names[format] + ".")
 }
 
+// altText is the asset's name (display name, else file name, else the
+// public_id's last part): the preview's title and a link's alt text unless
+// the asset has its own.
 func altText(a cloud.Asset) string {
-	if a.DisplayName != "" {
-		return a.DisplayName
-	}
-	return path.Base(a.PublicID)
+	return a.Name()
 }
 
 // OpenInBrowser opens the link of what is shown (the video itself for a
@@ -606,7 +605,7 @@ func (v *View) AskDelete() {
 		}
 	}
 	a := v.asset
-	msg := fmt.Sprintf("Delete %s from the cloud?\nIts links stop working (CDN copies are invalidated). This cannot be undone.", a.PublicID)
+	msg := fmt.Sprintf("Delete “%s” (%s) from the cloud?\nIts links stop working (CDN copies are invalidated). This cannot be undone.", a.Name(), a.PublicID)
 	v.confirm = dialog.NewConfirm("Delete from the cloud", msg, func(ok bool) {
 		v.confirm = nil
 		if ok {
@@ -636,7 +635,7 @@ func (v *View) ConfirmDelete(yes bool) {
 func (v *View) deleteNow(a cloud.Asset) {
 	acct := v.acct
 	v.remove.Disable()
-	v.status.SetText("Deleting " + a.PublicID + "…")
+	v.status.SetText("Deleting “" + a.Name() + "”…")
 	ref := cloud.Ref{PublicID: a.PublicID, ResourceType: a.ResourceType, Type: a.Type}
 	v.tasks.Go(func(ctx context.Context) func() {
 		err := acct.Destroy(ctx, ref)
@@ -659,7 +658,7 @@ func (v *View) deleteNow(a cloud.Asset) {
 // detailsOf is the details line: what, how big, tags, when.
 func detailsOf(a cloud.Asset) string {
 	var parts []string
-	parts = append(parts, a.PublicID)
+	parts = append(parts, a.Name(), a.PublicID)
 	kind := a.ResourceType
 	if a.Format != "" {
 		kind = strings.ToUpper(a.Format) + " " + kind
@@ -675,8 +674,17 @@ func detailsOf(a cloud.Asset) string {
 		parts = append(parts, transfer.HumanBytes(a.Bytes))
 	}
 	line := strings.Join(parts, " · ")
+	if f := a.FolderPath(); f != "" {
+		line += "\nFolder: " + f
+	}
 	if len(a.Tags) > 0 {
 		line += "\nTags: " + strings.Join(a.Tags, ", ")
+	}
+	if alt := a.Context["alt"]; alt != "" {
+		line += "\nAlt text: " + alt
+	}
+	if c := a.Context["caption"]; c != "" {
+		line += "\nCaption: " + c
 	}
 	if !a.CreatedAt.IsZero() {
 		line += "\nCreated " + a.CreatedAt.Local().Format("2 Jan 2006 15:04")
