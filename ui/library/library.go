@@ -132,8 +132,9 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(folderBox, refresh), v.search)
 	// Full width (not centred) so a long error wraps instead of overflowing.
 	empty := container.NewVBox(layout.NewSpacer(), v.note, container.NewCenter(v.retry), layout.NewSpacer())
-	left, bulk := v.buildManage()
-	v.content = container.NewBorder(top, container.NewVBox(bulk, v.status), left, nil, container.NewStack(v.grid, empty))
+	left, bulk, selection := v.buildManage()
+	bottom := container.NewVBox(bulk, container.NewBorder(nil, nil, nil, selection, v.status))
+	v.content = container.NewBorder(top, bottom, left, nil, container.NewStack(v.grid, empty))
 	v.showState()
 	return v
 }
@@ -171,7 +172,7 @@ func (v *View) SetAccount(a Account) {
 	if a != nil {
 		v.loadFolders(strings.Trim(v.folder.Text, "/"))
 	} else {
-		v.folders.box.Hide()
+		v.setVisible(v.folders.box, false)
 	}
 }
 

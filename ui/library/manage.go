@@ -51,8 +51,11 @@ type bulkBar struct {
 	count    *widget.Label
 	result   *widget.Label
 	progress *widget.ProgressBar
-	buttons  []*widget.Button
+	buttons  []*widget.Button // the actions
 	box      *fyne.Container
+	// The selection's count, Select all and Clear, beside the status line.
+	selectAll, clear *widget.Button
+	selBox           *fyne.Container
 }
 
 func assetKey(a cloud.Asset) string {
@@ -60,7 +63,7 @@ func assetKey(a cloud.Asset) string {
 }
 
 // buildManage makes the folder panel and the bulk bar.
-func (v *View) buildManage() (left, bottom fyne.CanvasObject) {
+func (v *View) buildManage() (left, bottom, selection fyne.CanvasObject) {
 	v.selected = map[string]cloud.Asset{}
 	v.anchor = -1
 	fp := &folderPanel{}
@@ -103,22 +106,23 @@ func (v *View) buildManage() (left, bottom fyne.CanvasObject) {
 	}
 	del := add("Delete…", theme.DeleteIcon(), v.AskDeleteSelected)
 	del.Importance = widget.DangerImportance
-	bar := container.NewHBox(bb.count,
+	bar := container.NewHBox(
 		add("Add tag…", theme.ContentAddIcon(), func() { v.askTag(true) }),
 		add("Remove tag…", theme.ContentRemoveIcon(), func() { v.askTag(false) }),
 		add("Alt text…", theme.DocumentCreateIcon(), v.askAlt),
 		add("Move…", theme.FolderIcon(), v.askMove),
 		add("Download…", theme.DownloadIcon(), v.askDownload),
 		del,
-		add("Select all", theme.CheckButtonCheckedIcon(), v.SelectAll),
-		add("Clear", theme.CancelIcon(), v.ClearSelection),
 	)
+	bb.selectAll = widget.NewButtonWithIcon("Select all", theme.CheckButtonCheckedIcon(), v.SelectAll)
+	bb.clear = widget.NewButtonWithIcon("Clear", theme.CancelIcon(), v.ClearSelection)
+	bb.selBox = container.NewHBox(bb.count, bb.selectAll, bb.clear)
 	bb.result.Hide()
 	bb.box = container.NewVBox(container.NewHScroll(bar), bb.progress, bb.result)
 	bb.box.Hide()
 	v.bulk = bb
 	v.showSelection()
-	return fp.box, bb.box
+	return fp.box, bb.box, bb.selBox
 }
 
 func parentOf(p string) string {
@@ -162,10 +166,10 @@ func (v *View) loadFolders(folder string) {
 		fp.subs = nil
 		fp.note.SetText("")
 		fp.list.Refresh()
-		fp.box.Hide()
+		v.setVisible(fp.box, false)
 		return
 	}
-	fp.box.Show()
+	v.setVisible(fp.box, true)
 	acct := v.acct
 	fp.note.SetText("Loading folders…")
 	v.tasks.Go(func(ctx context.Context) func() {
@@ -283,33 +287,22 @@ func (v *View) selectionChanged() {
 
 func (v *View) showSelection() {
 	bb := v.bulk
-	n := len(v.selected)
+	n := len(v.Selected())
 	_, canManage := v.acct.(Manager)
-	if canManage {
-		bb.box.Show()
-	} else {
-		bb.box.Hide()
-	}
-	if bb.result.Text == "" {
-		bb.result.Hide()
-	} else {
-		bb.result.Show()
-	}
+	v.setVisible(bb.result, bb.result.Text != "")
+	v.setVisible(bb.box, canManage)
+	v.setVisible(bb.selBox, canManage)
 	if n == 0 {
 		bb.count.SetText("Ctrl-click or Shift-click to select")
+		bb.clear.Disable()
 	} else {
 		bb.count.SetText(plural(n, "asset") + " selected")
+		bb.clear.Enable()
 	}
-	for i, b := range bb.buttons {
-		last := i >= len(bb.buttons)-2 // Select all, Clear
-		switch {
-		case last && i == len(bb.buttons)-1 && n == 0:
+	for _, b := range bb.buttons {
+		if n == 0 || !canManage || v.busy {
 			b.Disable()
-		case last:
-			b.Enable()
-		case n == 0 || !canManage || v.busy:
-			b.Disable()
-		default:
+		} else {
 			b.Enable()
 		}
 	}
@@ -341,16 +334,16 @@ func (v *View) runBulk(what string, assets []cloud.Asset, act func(ctx context.C
 	v.busy = true
 	v.showSelection()
 	bb.progress.SetValue(0)
-	bb.progress.Show()
+	v.setVisible(bb.progress, true)
 	bb.result.SetText(what + " " + plural(len(assets), "asset") + "…")
-	bb.result.Show()
+	v.setVisible(bb.result, true)
 	v.tasks.Go(func(ctx context.Context) func() {
 		out := act(ctx, api, assets, func(finished, total int) {
 			v.tasks.Do(func() { bb.progress.SetValue(float64(finished) / float64(max(total, 1))) })
 		})
 		return func() {
 			v.busy = false
-			bb.progress.Hide()
+			v.setVisible(bb.progress, false)
 			if v.acct != acct {
 				return
 			}
@@ -418,16 +411,16 @@ func (v *View) DownloadTo(dir string) {
 	v.busy = true
 	v.showSelection()
 	bb.progress.SetValue(0)
-	bb.progress.Show()
+	v.setVisible(bb.progress, true)
 	bb.result.SetText("Downloading " + plural(len(assets), "original") + " to " + dir + "…")
-	bb.result.Show()
+	v.setVisible(bb.result, true)
 	v.tasks.Go(func(ctx context.Context) func() {
 		out, files := manage.Download(ctx, nil, assets, dir, func(done, total int64) {
 			v.tasks.Do(func() { bb.progress.SetValue(float64(done) / float64(max(total, 1))) })
 		})
 		return func() {
 			v.busy = false
-			bb.progress.Hide()
+			v.setVisible(bb.progress, false)
 			if v.acct != acct {
 				return
 			}
@@ -550,6 +543,22 @@ func (v *View) ConfirmDeleteSelected(yes bool) {
 	c.Hide()
 	if yes {
 		v.Delete()
+	}
+}
+
+// setVisible shows or hides o and lays the tab out again when that changed
+// (a container does not re-lay itself when a child appears).
+func (v *View) setVisible(o fyne.CanvasObject, on bool) {
+	if o.Visible() == on {
+		return
+	}
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+	if v.content != nil {
+		v.content.Refresh()
 	}
 }
 
