@@ -345,8 +345,9 @@ func (m *MainWindow) bindUpload(s Session, why error) {
 		return
 	}
 	// nil options: the engine's defaults, which the session took from the
-	// profile (folder, tags, preset, public_id template).
-	m.upload.SetAccount(queue.AccountFrom(s.Engine(), nil))
+	// profile (folder, tags, preset, public_id template). The client lists
+	// folders and tags for the Details panel.
+	m.upload.SetAccount(queue.WithCatalog(queue.AccountFrom(s.Engine(), nil), s.Client()))
 }
 
 // bindLibrary hands the Library tab (and its preview) the session's

@@ -260,6 +260,10 @@ func (m *MainWindow) Tasks() *bridge.Tasks { return m.tasks }
 // The secret is not kept: Secret is always empty here.
 func (m *MainWindow) Current() account.Credentials { return m.resolved }
 
+// ShowDetails opens the Upload tab's Details panel (Ctrl+D): folder, tags,
+// alt text, caption and name for the next files.
+func (m *MainWindow) ShowDetails() { m.Tabs.Select(m.uploadItem); m.upload.ShowDetails() }
+
 // AddFiles opens the file picker of the Upload tab (Ctrl+O).
 func (m *MainWindow) AddFiles() { m.Tabs.Select(m.uploadItem); m.upload.AddFiles() }
 

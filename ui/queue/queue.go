@@ -129,6 +129,13 @@ type View struct {
 
 	acct    Account
 	why     string   // when acct is nil: what is missing
+
+	// The Details panel (details.go): what the next files get.
+	details      Details
+	detailsBar   *fyne.Container
+	detailsLabel *widget.Label
+	detailsOpen  *detailsForm
+	top          *fyne.Container // notice bar and details line
 	gen     int      // bumps on SetAccount; a stale pump's updates are dropped
 	waiting []string // inputs given before an account was there
 	// acctCtx lives as long as acct: SetAccount and SetUnavailable cancel
@@ -372,6 +379,7 @@ func (v *View) build() {
 		widget.NewButtonWithIcon("From URL", theme.ComputerIcon(), v.FromURL),
 		widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), v.Paste),
 		widget.NewButtonWithIcon("Camera", theme.MediaPhotoIcon(), v.Camera),
+		widget.NewButtonWithIcon("Details…", theme.DocumentCreateIcon(), v.ShowDetails),
 	}
 	row := container.NewHBox()
 	for _, b := range v.buttons {
@@ -398,11 +406,13 @@ func (v *View) build() {
 	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
 	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
 	v.footer = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, v.pauseBtn, v.clearBtn, v.retryBtn),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, widget.NewButtonWithIcon("Details…", theme.DocumentCreateIcon(), v.ShowDetails), v.pauseBtn, v.clearBtn, v.retryBtn),
 			container.NewVBox(v.summary, v.overall)))
 
 	v.body = container.NewStack(v.empty)
-	v.content = container.NewBorder(v.noticeBar, v.footer, nil, nil, v.body)
+	v.top = container.NewVBox(v.noticeBar, v.buildDetailsBar())
+	v.top.Hide()
+	v.content = container.NewBorder(v.top, v.footer, nil, nil, v.body)
 	v.footer.Hide()
 }
 
@@ -507,6 +517,14 @@ func (v *View) setVisible(o fyne.CanvasObject, on bool) {
 		o.Show()
 	} else {
 		o.Hide()
+	}
+	// The top holds the notice and the details line: shown when one is.
+	if v.top != nil {
+		if v.noticeBar.Visible() || (v.detailsBar != nil && v.detailsBar.Visible()) {
+			v.top.Show()
+		} else {
+			v.top.Hide()
+		}
 	}
 	v.content.Refresh()
 }

@@ -53,7 +53,7 @@ func (v *View) addArgs(args []string) {
 		v.showNotice(plural(len(v.waiting), "file waits", "files wait")+" to be queued. "+v.why, false)
 		return
 	}
-	eng, opts := v.acct.Engine(), v.acct.Options()
+	eng, opts := v.acct.Engine(), v.options(len(args) == 1)
 	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
 		return source.ExpandStrings(ctx, args, o)
 	}, eng, opts)
@@ -221,7 +221,7 @@ func (v *View) addURLs(urls []string) {
 		v.addArgs(urls)
 		return
 	}
-	opts := v.acct.Options()
+	opts := v.options(false)
 	items := make([]transfer.Item, len(urls))
 	for i, u := range urls {
 		items[i] = transfer.Item{URL: u, Options: opts}
@@ -257,7 +257,7 @@ func (v *View) Paste() {
 		v.addArgs(raw)
 		return
 	}
-	eng, opts := v.acct.Engine(), v.acct.Options()
+	eng, opts := v.acct.Engine(), v.options(false)
 	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
 		return source.Expand(ctx, inputs, o)
 	}, eng, opts)
@@ -301,7 +301,7 @@ func (v *View) pasteImage(noImage string) {
 			case v.acct == nil || v.gen != gen:
 				v.showNotice("The pasted picture was kept in "+item.Path+" but not queued: the profile changed meanwhile. Drop that file to upload it.", true)
 			default:
-				item.Options = v.acct.Options()
+				item.Options = v.options(true)
 				v.acct.Engine().Add(item)
 			}
 		}
@@ -383,7 +383,7 @@ func (v *View) openCamera() *camview.View {
 			v.showNotice("The photo was kept in "+item.Path+" but not queued: "+v.why, true)
 			return
 		}
-		item.Options = v.acct.Options()
+		item.Options = v.options(true)
 		v.acct.Engine().Add(item)
 	}))
 	cv.Show()
