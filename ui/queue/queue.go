@@ -129,13 +129,6 @@ type View struct {
 
 	acct    Account
 	why     string   // when acct is nil: what is missing
-
-	// The Details panel (details.go): what the next files get.
-	details      Details
-	detailsBar   *fyne.Container
-	detailsLabel *widget.Label
-	detailsOpen  *detailsForm
-	top          *fyne.Container // notice bar and details line
 	gen     int      // bumps on SetAccount; a stale pump's updates are dropped
 	waiting []string // inputs given before an account was there
 	// acctCtx lives as long as acct: SetAccount and SetUnavailable cancel
@@ -198,6 +191,13 @@ type View struct {
 	below int
 	// stopCountdown ends the once-a-second redraw of retrying rows.
 	stopCountdown context.CancelFunc
+
+	// The Details panel (details.go): what the next files get.
+	details      Details
+	detailsBar   *fyne.Container
+	detailsLabel *widget.Label
+	detailsOpen  *detailsForm
+	top          *fyne.Container // notice bar and details line
 }
 
 // New builds the Upload tab. It does no I/O.
