@@ -105,6 +105,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		want: map[*canvas.Image]string{}, fetching: map[string]*fetchToken{}}
 	v.preview = preview.New(win, tasks)
 	v.preview.OnDeleted = v.dropAsset
+	v.preview.OnChanged = func(before, after cloud.Asset) {
+		if before.PublicID != after.PublicID || before.FolderPath() != after.FolderPath() || before.Name() != after.Name() {
+			v.Refresh()
+		}
+	}
 
 	v.search = dialogs.NewEntry() // Esc leaves it
 	v.search.SetPlaceHolder("Search names and tags (#tag for one exact tag)  Ctrl+F")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/cloudup/cloudup/core/cloud"
@@ -20,6 +21,8 @@ import (
 	corelib "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/sandbox"
 	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
+	"github.com/cloudup/cloudup/ui/dialogs"
+	"github.com/cloudup/cloudup/ui/preview"
 )
 
 // sandboxAccount is a real profile's Account on a fresh sandbox holding n
@@ -165,5 +168,51 @@ func TestLibraryBulkActionsOnASelectionReportPartialFailures(t *testing.T) {
 	left, _ := sb.Assets(ctx)
 	if len(left) != 0 || fx.v.State().Len != 0 || !strings.HasPrefix(fx.v.BulkResult(), "Deleting: 5 of 5 done") {
 		t.Fatalf("%d assets left, grid %d: %s", len(left), fx.v.State().Len, fx.v.BulkResult())
+	}
+}
+
+func TestPreviewEditRenamesMovesAndSetsMetadataWithTheNewLinkShown(t *testing.T) {
+	sb, _, acct := sandboxAccount(t, 2)
+	fx := newFixture(t, acct)
+	ctx := context.Background()
+	fx.v.Open(0)
+	fx.tasks.Wait()
+	p := fx.v.Preview()
+	before := p.Asset()
+	fx.win.Resize(fyne.NewSize(1000, 760))
+	p.AskEdit()
+	// No golden image here: the preview shows the sandbox's port and the
+	// upload time. The form's fields are checked instead.
+	if f := p.EditForm(); f == nil || f.DisplayName != "Beach day 01" || f.PublicID != before.PublicID || f.Folder != "trips/2026" {
+		t.Fatalf("edit form holds %+v", f)
+	}
+	dialogs.For(fx.win).CloseTop()
+	p.SaveEdit(preview.Edit{DisplayName: "Team photo", Tags: []string{"summer", "team"}, Alt: "Five people", Caption: "At the beach",
+		PublicID: "campaign/team-photo", Folder: "campaign"})
+	fx.tasks.Wait()
+	after := p.Asset()
+	if after.PublicID != "campaign/team-photo" || !strings.Contains(p.Link(), "/campaign/team-photo") {
+		t.Fatalf("preview shows %s with link %s", after.PublicID, p.Link())
+	}
+	if !strings.HasPrefix(p.Status(), "Saved. The link is ") {
+		t.Fatalf("status %q", p.Status())
+	}
+	info, err := sb.Asset(ctx, "image", "campaign/team-photo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.DisplayName != "Team photo" || info.AssetFolder != "campaign" || info.Context["alt"] != "Five people" ||
+		info.Context["caption"] != "At the beach" || !slices.Equal(info.Tags, []string{"summer", "team"}) {
+		t.Fatalf("asset now %+v", info)
+	}
+	if _, err := sb.Asset(ctx, "image", before.PublicID); err == nil {
+		t.Fatalf("%s still exists after the rename", before.PublicID)
+	}
+	// A rename onto a taken public_id is refused in words, nothing else changes.
+	other, _ := fx.v.browser.Asset(1)
+	p.SaveEdit(preview.Edit{DisplayName: "Other", PublicID: other.PublicID, Folder: "campaign", Tags: []string{"summer", "team"}, Alt: "Five people", Caption: "At the beach"})
+	fx.tasks.Wait()
+	if p.Status() != "Not renamed. Another asset already has that public ID: choose another one." {
+		t.Fatalf("status %q", p.Status())
 	}
 }

@@ -68,6 +68,9 @@ type View struct {
 	// OnDeleted is called on the UI goroutine after an asset was deleted from
 	// the cloud, so the grid can drop its cell.
 	OnDeleted func(cloud.Asset)
+	// OnChanged is called on the UI goroutine after an edit was saved
+	// (names, tags, context, a rename or a move).
+	OnChanged func(before, after cloud.Asset)
 	// OpenURL opens a link in the browser; nil means xdg-open through
 	// core/browser on Linux and the BSDs, the app's OpenURL elsewhere.
 	OpenURL func(*url.URL) error
@@ -104,6 +107,8 @@ type View struct {
 	holders                 map[*canvas.Image]*fyne.Container
 	confirm                 *dialog.ConfirmDialog
 	fallback                dialog.Dialog
+	edit                    *widget.Button
+	editing                 *editForm
 }
 
 // New builds the preview's widgets; nothing is shown until Show.
@@ -141,6 +146,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.open = widget.NewButtonWithIcon("Open in browser", theme.ComputerIcon(), v.OpenInBrowser)
 	v.remove = widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), v.AskDelete)
 	v.remove.Importance = widget.DangerImportance
+	v.edit = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), v.AskEdit)
 	v.details = widget.NewLabel("")
 	v.details.Wrapping = fyne.TextWrapWord
 	v.status = widget.NewLabel("")
@@ -152,7 +158,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.noLarger(v.shown)),
 	)
 	linkRow := container.NewBorder(nil, nil, widget.NewLabel("Link:"), v.signed, v.linkLabel)
-	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.remove, closeBtn)
+	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.edit, v.remove, closeBtn)
 	bottom := container.NewVBox(linkRow, buttons, v.details, v.status)
 	v.content = container.NewBorder(v.presets, bottom, nil, nil, sides)
 	return v
@@ -196,6 +202,11 @@ func (v *View) Show(a cloud.Asset) {
 	}
 	v.asset = a
 	v.status.SetText("")
+	if _, ok := v.acct.(Editor); ok {
+		v.edit.Show()
+	} else {
+		v.edit.Hide()
+	}
 	v.signed.SetChecked(false)
 	v.details.SetText(detailsOf(a))
 	def := v.acct.LinkFormat()
