@@ -19,6 +19,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"os"
 	"time"
@@ -80,6 +81,9 @@ type Deps struct {
 	// Background is what Cloudup needs to live beside other programs:
 	// watched folders, link copying, the tray (background.go).
 	Background BackgroundDeps
+	// PickFiles is Add files' chooser (queue.PortalPicker); nil means
+	// Fyne's dialog.
+	PickFiles func(ctx context.Context) ([]string, error)
 }
 
 // MainWindow is the app's one window.
@@ -168,6 +172,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.summary.Truncation = fyne.TextTruncateEllipsis
 	m.summary.SizeName = theme.SizeNameCaptionText
 	m.upload = queue.New(m.Window, m.tasks)
+	m.upload.PickFiles = deps.PickFiles
 	m.upload.OnOpenSettings = m.unlessDialog(m.ShowSettings)
 	m.upload.SetCompact(a.Preferences().Bool(prefCompact))
 	m.upload.OnCompact = func(on bool) {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/cloudup/cloudup/core/cloud"
+	"github.com/cloudup/cloudup/core/portal"
 	"github.com/cloudup/cloudup/core/sandbox/sandboxtest"
 	"github.com/cloudup/cloudup/core/transfer"
 )
@@ -108,5 +109,35 @@ func TestDetailsPanelSetsMetadataOfTheNextUpload(t *testing.T) {
 	}
 	if a.FolderPath() != "trips/2026/beach" {
 		t.Fatalf("asset is in %q", a.FolderPath())
+	}
+}
+
+func TestAddFilesTakesEveryFileTheDesktopChooserGivesAndFallsBackWithoutOne(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	h := newHarness(t, true)
+	dir := t.TempDir()
+	var paths []string
+	for _, n := range []string{"a.jpg", "b.jpg", "c.jpg"} {
+		p := filepath.Join(dir, n)
+		writeJPEG(t, p, 8, 8, color.RGBA{1, 2, 3, 255})
+		paths = append(paths, p)
+	}
+	h.v.PickFiles = func(context.Context) ([]string, error) { return paths, nil }
+	h.v.AddFiles()
+	h.settle()
+	if got := len(h.eng.Added()); got != 3 {
+		t.Fatalf("%d files queued from a chooser that gave 3", got)
+	}
+	h.v.PickFiles = func(context.Context) ([]string, error) { return nil, portal.ErrCanceled }
+	h.v.AddFiles()
+	h.settle()
+	if n := len(h.win.Canvas().Overlays().List()); n != 0 || len(h.eng.Added()) != 3 {
+		t.Fatalf("a canceled chooser opened %d dialogs or queued files", n)
+	}
+	h.v.PickFiles = func(context.Context) ([]string, error) { return nil, portal.ErrNoPortal }
+	h.v.AddFiles()
+	h.settle()
+	if n := len(h.win.Canvas().Overlays().List()); n != 1 {
+		t.Fatalf("without a portal: %d overlays, want Fyne's file dialog", n)
 	}
 }

@@ -111,6 +111,9 @@ func (a account) Options() *transfer.Options {
 
 // View is the Upload tab.
 type View struct {
+	// PickFiles shows the desktop's file chooser (PortalPicker) and returns
+	// the chosen paths; nil, or portal.ErrNoPortal, means Fyne's dialog.
+	PickFiles func(ctx context.Context) ([]string, error)
 	// OnOpenSettings opens the Settings dialog, for a failure only a
 	// profile change can mend.
 	OnOpenSettings func()

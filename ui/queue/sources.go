@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/clipboard"
+	"github.com/cloudup/cloudup/core/portal"
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
@@ -101,8 +102,46 @@ func (v *View) reportExpansion(sum source.Summary, problems []source.Problem, er
 	}
 }
 
-// AddFiles opens a file picker (Ctrl+O). Fyne 2.8's file dialog picks one
-// file; for several, the empty state points to Add folder and drag and drop.
+// AddFiles opens a file picker (Ctrl+O): the desktop's own chooser through
+// PickFiles (several files at once) where it answers, else Fyne's dialog,
+// which picks one file (Add folder and drag and drop take many).
+func (v *View) AddFiles() {
+	if v.PickFiles == nil {
+		v.addFilesDialog()
+		return
+	}
+	pick := v.PickFiles
+	v.tasks.Go(func(ctx context.Context) func() {
+		paths, err := pick(ctx)
+		return func() {
+			switch {
+			case errors.Is(err, portal.ErrNoPortal):
+				v.addFilesDialog()
+			case errors.Is(err, portal.ErrCanceled), errors.Is(err, context.Canceled):
+			case err != nil:
+				v.showNotice("The file chooser failed: "+err.Error()+" — drop the files on the window instead.", true)
+			default:
+				v.addArgs(paths)
+			}
+		}
+	})
+}
+
+// PortalPicker asks the XDG desktop portal's file chooser for files; with
+// no portal on the session bus it is portal.ErrNoPortal.
+func PortalPicker(ctx context.Context) ([]string, error) {
+	c, err := portal.Connect()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if !c.Available(ctx) {
+		return nil, portal.ErrNoPortal
+	}
+	return c.OpenFiles(ctx, portal.Options{Title: "Choose files to upload", AcceptLabel: "Upload", Multiple: true})
+}
+
+// addFilesDialog is Fyne's file dialog, one file at a time.
 //
 // Fyne quirk: the dialog opens the chosen file (storage.Reader) on the UI
 // goroutine before calling back, and 2.8 has no callback that only gives
@@ -110,7 +149,7 @@ func (v *View) reportExpansion(sum source.Summary, problems []source.Problem, er
 // ListableURI). So a file on a slow network mount can stall the window for
 // that one open. The callback itself only takes the path and closes the
 // file; the engine reads it later, off the UI goroutine.
-func (v *View) AddFiles() {
+func (v *View) addFilesDialog() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			v.showNotice("Cannot open the file: "+err.Error(), true)
