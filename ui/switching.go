@@ -241,6 +241,12 @@ func (m *MainWindow) setSession(s Session, creds account.Credentials, why error)
 	m.session, m.sessionChoice = s, m.current
 	m.bindUpload(s, why)
 	m.bindLibrary(s, creds)
+	if h, ok := s.(historian); ok {
+		// One journal holds every profile's history.
+		m.history.SetSource(h.Journal())
+	} else {
+		m.history.SetSource(nil)
+	}
 	m.askTeam(s)
 	m.libraryDone = uploadsDone(s)
 	if old != nil && old != s {

@@ -31,10 +31,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/browser"
 	"github.com/cloudup/cloudup/core/keychain"
 	corelibrary "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/history"
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/settings"
@@ -106,6 +108,7 @@ type MainWindow struct {
 	overview     *overview
 
 	upload      *queue.View
+	history     *history.View
 	compactItem *fyne.MenuItem // View › Compact queue rows
 	library     *uilibrary.View
 	thumbs      *corelibrary.Thumbs // the library's cache, made on first use when Deps has none
@@ -216,13 +219,21 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.overview = newOverview(m.ShowSettings)
 	m.uploadItem = container.NewTabItemWithIcon("Upload", theme.UploadIcon(), m.upload.Content())
 	m.libraryItem = container.NewTabItemWithIcon("Library", theme.GridIcon(), m.library.Content())
+	m.history = history.New(m.Window, m.tasks)
+	if browser.Supported() {
+		m.history.Reveal = func(ctx context.Context, dir string) error { return browser.Open(ctx, "file://"+dir, 0) }
+	}
 	m.Tabs = container.NewAppTabs(m.uploadItem, m.libraryItem,
+		container.NewTabItemWithIcon("History", theme.HistoryIcon(), m.history.Content()),
 		container.NewTabItemWithIcon("Account", theme.AccountIcon(), m.overview.content))
 
 	top := container.NewVBox(container.NewPadded(header), m.banner, widget.NewSeparator())
 	m.Tabs.OnSelected = func(item *container.TabItem) {
 		if item == m.libraryItem {
 			m.refreshLibraryIfStale()
+		}
+		if item.Content == m.history.Content() {
+			m.history.Load() // what finished since it was last shown
 		}
 	}
 	m.Window.SetContent(container.NewBorder(top, nil, nil, nil, m.Tabs))
