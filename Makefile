@@ -59,7 +59,7 @@ test: deps-build deps-test
 # The engine and the attacked sandbox run as the cloudup-cli built by `cli`,
 # so their peak RSS is their own.
 bench: cli
-	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./core/session/ ./ui/...
+	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./core/session/ ./core/manage/... ./ui/...
 	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench HostileInput -benchtime 1x -timeout 10m ./core/sandbox/
 
 ## race: the core and ui tests again under the race detector (cgo; slower,

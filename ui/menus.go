@@ -36,6 +36,7 @@ func (m *MainWindow) installShortcuts() {
 		item("From URL…", theme.ComputerIcon(), m.FromURL, nil),
 		item("Camera…", theme.MediaPhotoIcon(), m.Camera, nil),
 		item("Paste", theme.ContentPasteIcon(), m.Paste, nil),
+		item("Details for the next files…", theme.DocumentCreateIcon(), m.ShowDetails, ctrl(fyne.KeyD)),
 		fyne.NewMenuItemSeparator(),
 		item("Settings…", theme.SettingsIcon(), m.ShowSettings, ctrl(fyne.KeyComma)),
 		fyne.NewMenuItemSeparator(),

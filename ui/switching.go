@@ -241,6 +241,12 @@ func (m *MainWindow) setSession(s Session, creds account.Credentials, why error)
 	m.session, m.sessionChoice = s, m.current
 	m.bindUpload(s, why)
 	m.bindLibrary(s, creds)
+	if h, ok := s.(historian); ok {
+		// One journal holds every profile's history.
+		m.history.SetSource(h.Journal())
+	} else {
+		m.history.SetSource(nil)
+	}
 	m.askTeam(s)
 	m.libraryDone = uploadsDone(s)
 	if old != nil && old != s {
@@ -345,8 +351,9 @@ func (m *MainWindow) bindUpload(s Session, why error) {
 		return
 	}
 	// nil options: the engine's defaults, which the session took from the
-	// profile (folder, tags, preset, public_id template).
-	m.upload.SetAccount(queue.AccountFrom(s.Engine(), nil))
+	// profile (folder, tags, preset, public_id template). The client lists
+	// folders and tags for the Details panel.
+	m.upload.SetAccount(queue.WithCatalog(queue.AccountFrom(s.Engine(), nil), s.Client()))
 }
 
 // bindLibrary hands the Library tab (and its preview) the session's

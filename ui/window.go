@@ -19,6 +19,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"os"
 	"time"
@@ -30,10 +31,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
+	"github.com/cloudup/cloudup/core/browser"
 	"github.com/cloudup/cloudup/core/keychain"
 	corelibrary "github.com/cloudup/cloudup/core/library"
 	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/bridge"
+	"github.com/cloudup/cloudup/ui/history"
 	uilibrary "github.com/cloudup/cloudup/ui/library"
 	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/settings"
@@ -80,6 +83,9 @@ type Deps struct {
 	// Background is what Cloudup needs to live beside other programs:
 	// watched folders, link copying, the tray (background.go).
 	Background BackgroundDeps
+	// PickFiles is Add files' chooser (queue.PortalPicker); nil means
+	// Fyne's dialog.
+	PickFiles func(ctx context.Context) ([]string, error)
 }
 
 // MainWindow is the app's one window.
@@ -102,6 +108,7 @@ type MainWindow struct {
 	overview     *overview
 
 	upload      *queue.View
+	history     *history.View
 	compactItem *fyne.MenuItem // View › Compact queue rows
 	library     *uilibrary.View
 	thumbs      *corelibrary.Thumbs // the library's cache, made on first use when Deps has none
@@ -168,6 +175,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.summary.Truncation = fyne.TextTruncateEllipsis
 	m.summary.SizeName = theme.SizeNameCaptionText
 	m.upload = queue.New(m.Window, m.tasks)
+	m.upload.PickFiles = deps.PickFiles
 	m.upload.OnOpenSettings = m.unlessDialog(m.ShowSettings)
 	m.upload.SetCompact(a.Preferences().Bool(prefCompact))
 	m.upload.OnCompact = func(on bool) {
@@ -211,13 +219,21 @@ func New(a fyne.App, deps Deps) *MainWindow {
 	m.overview = newOverview(m.ShowSettings)
 	m.uploadItem = container.NewTabItemWithIcon("Upload", theme.UploadIcon(), m.upload.Content())
 	m.libraryItem = container.NewTabItemWithIcon("Library", theme.GridIcon(), m.library.Content())
+	m.history = history.New(m.Window, m.tasks)
+	if browser.Supported() {
+		m.history.Reveal = func(ctx context.Context, dir string) error { return browser.Open(ctx, "file://"+dir, 0) }
+	}
 	m.Tabs = container.NewAppTabs(m.uploadItem, m.libraryItem,
+		container.NewTabItemWithIcon("History", theme.HistoryIcon(), m.history.Content()),
 		container.NewTabItemWithIcon("Account", theme.AccountIcon(), m.overview.content))
 
 	top := container.NewVBox(container.NewPadded(header), m.banner, widget.NewSeparator())
 	m.Tabs.OnSelected = func(item *container.TabItem) {
 		if item == m.libraryItem {
 			m.refreshLibraryIfStale()
+		}
+		if item.Content == m.history.Content() {
+			m.history.Load() // what finished since it was last shown
 		}
 	}
 	m.Window.SetContent(container.NewBorder(top, nil, nil, nil, m.Tabs))
@@ -259,6 +275,10 @@ func (m *MainWindow) Tasks() *bridge.Tasks { return m.tasks }
 // Current is the credentials the window works with now, as last resolved.
 // The secret is not kept: Secret is always empty here.
 func (m *MainWindow) Current() account.Credentials { return m.resolved }
+
+// ShowDetails opens the Upload tab's Details panel (Ctrl+D): folder, tags,
+// alt text, caption and name for the next files.
+func (m *MainWindow) ShowDetails() { m.Tabs.Select(m.uploadItem); m.upload.ShowDetails() }
 
 // AddFiles opens the file picker of the Upload tab (Ctrl+O).
 func (m *MainWindow) AddFiles() { m.Tabs.Select(m.uploadItem); m.upload.AddFiles() }

@@ -23,6 +23,8 @@ import (
 // uploadFlags are upload's command line, parsed.
 type uploadFlags struct {
 	profile, folder, tags, preset, publicID string
+	displayName                             string
+	context                                 listFlag
 	concurrency                             int
 	chunkSize                               int64
 	json, resume, force, hidden             bool
@@ -45,6 +47,8 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.tags, "tags", "", "comma-separated `TAGS` (default: the profile's)")
 	fs.StringVar(&f.preset, "preset", "", "upload `PRESET` (default: the profile's)")
 	fs.StringVar(&f.publicID, "public-id", "", "public_id `TEMPLATE`, e.g. '{name}' or '{name}-{md5:8}' (default: the profile's, else a stable id)")
+	fs.Var(&f.context, "context", "metadata `KEY=VALUE|KEY=VALUE`, e.g. 'alt=Team on the beach|caption=Summer 2026' (repeatable; escape | and = with \\)")
+	fs.StringVar(&f.displayName, "display-name", "", "the `NAME` the assets show under in the Media Library (default: the file's name)")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "upload `N` files at once, 1 to 32 (default: the profile's, else chosen automatically)")
 	fs.Int64Var(&f.chunkSize, "chunk-size", 0, "send files larger than `BYTES` in chunks of that size, at least 5 MB (default 20 MB)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per item instead of progress")
@@ -59,13 +63,15 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `usage: cloudup-cli upload [--profile NAME] [--folder F] [--tags a,b] [--preset P]
                          [--public-id TEMPLATE] [--concurrency N] [--json] [--resume]
-                         [--force] [--camera [--device ID]] PATH|URL...
+                         [--force] [--camera [--device ID]]
+                         [--context alt=TEXT|caption=TEXT] [--display-name NAME] PATH|URL...
 Uploads files, folders (recursively) and URLs (Cloudinary fetches those).
 Progress bars on a terminal, one line per file otherwise. Ctrl-C stops and
 keeps the journal: --resume continues where it stopped. Exit status 0 when
 everything is uploaded, 1 when something failed, 2 on bad usage.
   cloudup-cli upload --folder trips/2026 --tags summer ~/Pictures/trip
   cloudup-cli upload --json https://example.com/photo.jpg > result.jsonl
+  cloudup-cli upload --context 'alt=Team on the beach' --display-name 'Summer team' team.jpg
   cloudup-cli upload --camera --device synthetic`)
 		fs.PrintDefaults()
 	}
@@ -99,6 +105,17 @@ everything is uploaded, 1 when something failed, 2 on bad usage.
 
 	opts := session.UploadOptions(sess.Profile())
 	opts.Force = f.force
+	opts.DisplayName = strings.TrimSpace(f.displayName)
+	if meta, _ := f.metadata(); len(meta) > 0 {
+		merged := map[string]string{}
+		for k, v := range opts.Context {
+			merged[k] = v
+		}
+		for k, v := range meta {
+			merged[k] = v
+		}
+		opts.Context = merged
+	}
 
 	out := newUploadOutput(e, f.json, isTerminalOutput(e.stdout))
 	sub := sess.Engine().Subscribe()
@@ -192,8 +209,46 @@ func openSession(ctx context.Context, creds account.Credentials, opts session.Op
 	return sess, nil
 }
 
+// metadata is --context merged, later flags winning.
+func (f *uploadFlags) metadata() (map[string]string, error) {
+	out := map[string]string{}
+	for _, c := range f.context {
+		for _, part := range splitUnescaped(c, '|') {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			if k, _, ok := strings.Cut(part, "="); !ok || strings.TrimSpace(k) == "" {
+				return nil, usagef("--context %q: give KEY=VALUE parts joined by |, like alt=TEXT|caption=TEXT", c)
+			}
+		}
+		for k, v := range cloud.ParseContext(c) {
+			out[strings.TrimSpace(k)] = v
+		}
+	}
+	return out, nil
+}
+
+// splitUnescaped splits s at sep where no backslash escapes it.
+func splitUnescaped(s string, sep byte) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case sep:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
 // check refuses flag combinations that cannot work, before anything runs.
 func (f *uploadFlags) check(inputs []string) error {
+	if _, err := f.metadata(); err != nil {
+		return err
+	}
 	switch {
 	case f.list && !f.camera:
 		return usagef("--list lists cameras: use it with --camera")

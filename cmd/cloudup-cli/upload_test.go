@@ -201,11 +201,36 @@ func TestUploadBadUsageExitsTwoWithOneLine(t *testing.T) {
 		{[]string{"upload", "--chunk-size", "1000", photo}, "--chunk-size"},
 		{[]string{"upload", "--profile", "nobody", photo}, "nobody"},
 		{[]string{"upload", "--include", "[", filepath.Dir(photo)}, "["},
+		{[]string{"upload", "--context", "just words", photo}, "--context"},
+		{[]string{"upload", "--context", "=x", photo}, "--context"},
 	} {
 		r := h.run("", tc.args, cu)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q (want 2 and one line with %q)", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+func TestUploadSetsContextAndDisplayNameAndAReadableID(t *testing.T) {
+	sb, cu := uploadSandbox(t, sandbox.Config{})
+	h := newHarness(t)
+	photo := filepath.Join(h.root, "Summer Campaign Team.jpg")
+	writePhoto(t, photo, 7)
+	r := h.run("", []string{"upload", "--json", "--context", "alt=Five people on a beach|caption=Sète, 2026",
+		"--context", `caption=Sète \| 2026`, "--display-name", "Summer team", photo}, cu)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	rec := records(t, r.stdout)[photo]
+	if !regexp.MustCompile(`^summer-campaign-team_[a-z2-7]{6}$`).MatchString(rec.PublicID) {
+		t.Fatalf("public id %q is not the readable default", rec.PublicID)
+	}
+	a, err := sb.Asset(context.Background(), "image", rec.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DisplayName != "Summer team" || a.Context["alt"] != "Five people on a beach" || a.Context["caption"] != "Sète | 2026" {
+		t.Fatalf("display name %q, context %v", a.DisplayName, a.Context)
 	}
 }
 

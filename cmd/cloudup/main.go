@@ -34,6 +34,7 @@ import (
 	"github.com/cloudup/cloudup/core/session"
 	"github.com/cloudup/cloudup/core/watch"
 	"github.com/cloudup/cloudup/ui"
+	"github.com/cloudup/cloudup/ui/queue"
 	"github.com/cloudup/cloudup/ui/style"
 )
 
@@ -157,6 +158,7 @@ func run(args []string) int {
 		Geometry:   geometry,
 		Position:   windowPosition,
 		Background: background,
+		PickFiles:  queue.PortalPicker,
 	})
 
 	// SIGINT/SIGTERM end the app the same way its Quit shortcut does, so

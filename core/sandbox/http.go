@@ -133,6 +133,10 @@ func (s *Server) apiRoute(r *http.Request, segs []string) route {
 		return s.adminRoute(EndpointAdminResources, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
 			return s.handleResources(w, r, rest[1:])
 		})
+	case "folders":
+		return s.adminRoute(EndpointAdminFolders, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
+			return s.handleFolders(w, r, rest[1:])
+		})
 	case "tags":
 		return s.adminRoute(EndpointAdminTags, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
 			return s.handleTagList(w, r, rest[1:])

@@ -35,6 +35,12 @@ func (s *Service) adminAPI(w http.ResponseWriter, r *request) error {
 		return s.search(w, r)
 	case len(parts) >= 4 && parts[0] == "resources" && r.Method == http.MethodGet:
 		return s.resource(w, r, parts[1], parts[2], strings.Join(parts[3:], "/"))
+	case len(parts) >= 4 && parts[0] == "resources" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		return s.updateResource(w, r, parts[1], parts[2], strings.Join(parts[3:], "/"))
+	case parts[0] == "folders" && r.Method == http.MethodGet:
+		return s.listFolders(w, r, strings.Join(parts[1:], "/"))
+	case len(parts) >= 2 && parts[0] == "folders" && r.Method == http.MethodPost:
+		return s.createFolder(w, r, strings.Join(parts[1:], "/"))
 	}
 	s.record(r.Context(), AuditEntry{At: s.cfg.Now(), Editor: r.editor.Name, Action: "admin", Outcome: OutcomeRefused, Rule: "route",
 		Detail: r.Method + " " + safeForLog(r.URL.Path), Remote: r.remote})

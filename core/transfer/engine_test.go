@@ -39,8 +39,9 @@ func TestBatchUploadsEveryFileOnceWithMatchingETags(t *testing.T) {
 		if it.Asset.SecureURL == "" || it.BytesDone != it.BytesTotal {
 			t.Errorf("%s: link %q, bytes %d/%d", it.Name, it.Asset.SecureURL, it.BytesDone, it.BytesTotal)
 		}
-		if len(it.PublicID) != 24 || !strings.HasSuffix(it.PublicID, ".bin") {
-			t.Errorf("%s: default public_id %q is not a 20-character stable id plus the raw file's extension", it.Name, it.PublicID)
+		stem := strings.TrimSuffix(it.Name, ".bin")
+		if !strings.HasPrefix(it.PublicID, stem+"_") || len(it.PublicID) != len(stem)+1+6+len(".bin") || !strings.HasSuffix(it.PublicID, ".bin") {
+			t.Errorf("%s: default public_id %q is not the name's slug, six stable characters and the raw file's extension", it.Name, it.PublicID)
 		}
 		publicIDs[it.Asset.PublicID] = true
 	}

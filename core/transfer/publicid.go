@@ -10,11 +10,15 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Template is a parsed public ID template: literal text and placeholders.
 //
 //	{name}      file name without extension ("IMG 0042")
+//	{slug}      the name made URL-friendly: lower case, accents dropped,
+//	            other characters as "-" ("img-0042")
 //	{ext}       extension without the dot, lower case ("jpg")
 //	{md5}       MD5 of the content, 32 hex digits; {md5:N} the first N
 //	{uid}       20 stable letters/digits from profile, folder, path and MD5,
@@ -36,8 +40,10 @@ type tplPart struct {
 	n       int    // length limit for md5/uid; 0 = whole
 }
 
-// DefaultTemplate is used when a profile has none: a stable Cloudinary-like id.
-const DefaultTemplate = "{uid}"
+// DefaultTemplate is used when a profile has none: the file's readable name
+// and six stable characters, so a retry gives the same id and two different
+// files with the same name never share one ("summer-campaign_k3x9qa").
+const DefaultTemplate = "{slug}_{uid:6}"
 
 var fieldMax = map[string]int{"md5": 32, "uid": 20}
 
@@ -48,7 +54,7 @@ func ParseTemplate(s string) (Template, error) {
 		s = DefaultTemplate
 	}
 	bad := func(format string, args ...any) (Template, error) {
-		return Template{}, fmt.Errorf("%w %q: %s; use placeholders {name}, {ext}, {md5[:N]}, {uid[:N]}, {parent}, {date}, {time}", ErrBadTemplate, src, fmt.Sprintf(format, args...))
+		return Template{}, fmt.Errorf("%w %q: %s; use placeholders {name}, {slug}, {ext}, {md5[:N]}, {uid[:N]}, {parent}, {date}, {time}", ErrBadTemplate, src, fmt.Sprintf(format, args...))
 	}
 	var t Template
 	t.src = s
@@ -74,7 +80,7 @@ func ParseTemplate(s string) (Template, error) {
 		name, arg, hasArg := strings.Cut(inner, ":")
 		p := tplPart{field: name}
 		switch name {
-		case "name", "ext", "parent", "date", "time":
+		case "name", "slug", "ext", "parent", "date", "time":
 			if hasArg {
 				return bad("{%s} takes no length", name)
 			}
@@ -141,6 +147,8 @@ func (t Template) Render(in TemplateInput) (string, error) {
 			b.WriteString(p.literal)
 		case "name":
 			b.WriteString(cleanSegment(stem))
+		case "slug":
+			b.WriteString(Slug(stem))
 		case "ext":
 			b.WriteString(cleanSegment(ext))
 		case "parent":
@@ -189,6 +197,40 @@ func stableID(in TemplateInput) string {
 		h.Write([]byte{0})
 	}
 	return lowerBase32.EncodeToString(h.Sum(nil))[:20]
+}
+
+// Slug makes a name safe for any URL: lower-case letters and digits, accents
+// dropped, every other run of characters one "-", at most 60 characters.
+// A name with nothing left is "file".
+func Slug(name string) string {
+	decomposed := norm.NFKD.String(name)
+	var b strings.Builder
+	dash := false
+	for _, r := range decomposed {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue // a combining accent: "é" → "e"
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) > 60 {
+		s = strings.Trim(s[:60], "-")
+	}
+	if s == "" {
+		return "file"
+	}
+	return s
 }
 
 // cleanSegment makes a file name usable inside a public_id: characters

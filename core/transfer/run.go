@@ -418,6 +418,9 @@ func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
 		}
 		p.DisplayName = strings.TrimSuffix(name, path.Ext(name))
 	}
+	if o.DisplayName != "" {
+		p.DisplayName = o.DisplayName
+	}
 	return p
 }
 

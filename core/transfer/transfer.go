@@ -61,8 +61,11 @@ type Options struct {
 	// (see ParseTemplate); empty means a stable Cloudinary-like id ({uid}).
 	PublicIDTemplate string            `json:"public_id_template,omitempty"`
 	Tags             []string          `json:"tags,omitempty"`
-	Context          map[string]string `json:"context,omitempty"`
-	Preset           string            `json:"preset,omitempty"`
+	Context          map[string]string `json:"context,omitempty"` // alt, caption…
+	// DisplayName is the name the asset shows under; empty means the file's
+	// name (sent on dynamic-folder accounts).
+	DisplayName string `json:"display_name,omitempty"`
+	Preset      string `json:"preset,omitempty"`
 	// Overwrite replaces an existing asset with the same public_id (a new
 	// version). Off by default: then an existing asset is returned as is.
 	Overwrite bool `json:"overwrite,omitempty"`

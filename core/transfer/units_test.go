@@ -27,7 +27,8 @@ func TestTemplatesRenderPublicIDs(t *testing.T) {
 		{"{date}/{time}-{name}", "2026-05-17/080910-IMG 0042"},
 		{"{md5}", "0123456789abcdef0123456789abcdef"},
 		{"shots/{uid:6}", "shots/" + stableID(in)[:6]},
-		{"", stableID(in)},
+		{"{slug}", "img-0042"},
+		{"", "img-0042_" + stableID(in)[:6]},
 	}
 	for _, tc := range cases {
 		tpl, err := ParseTemplate(tc.tpl)
@@ -38,6 +39,43 @@ func TestTemplatesRenderPublicIDs(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%q rendered %q (%v), want %q", tc.tpl, got, err, tc.want)
 		}
+	}
+}
+
+func TestSlugIsReadableAndSafe(t *testing.T) {
+	cases := map[string]string{
+		"summer-campaign-team":   "summer-campaign-team",
+		"Été à Paris (2)":        "ete-a-paris-2",
+		"  __ ":                  "file",
+		"日本":                     "file",
+		"a/b?c&d#e%f<g>h\\i":     "a-b-c-d-e-f-g-h-i",
+		strings.Repeat("ab", 50): strings.Repeat("ab", 30),
+	}
+	for in, want := range cases {
+		if got := Slug(in); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDefaultIDIsReadableStableAndDistinctForSameNamedFiles(t *testing.T) {
+	tpl, err := ParseTemplate("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := TemplateInput{Profile: "p", Folder: "f", Path: "/home/ann/a/Summer Team.jpg", Name: "Summer Team.jpg", MD5: "m1"}
+	b := TemplateInput{Profile: "p", Folder: "f", Path: "/home/ann/b/Summer Team.jpg", Name: "Summer Team.jpg", MD5: "m2"}
+	ida, _ := tpl.Render(a)
+	again, _ := tpl.Render(a)
+	idb, _ := tpl.Render(b)
+	if !strings.HasPrefix(ida, "summer-team_") || len(ida) != len("summer-team_")+6 {
+		t.Fatalf("default id %q is not the slug and six characters", ida)
+	}
+	if ida != again {
+		t.Fatalf("a retry gives %q then %q", ida, again)
+	}
+	if ida == idb {
+		t.Fatalf("two different files named alike share the id %q", ida)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
 	corelib "github.com/cloudup/cloudup/core/library"
+	"github.com/cloudup/cloudup/core/manage"
 	"github.com/cloudup/cloudup/core/teamsign"
 	"github.com/cloudup/cloudup/ui/preview"
 )
@@ -34,4 +35,17 @@ func WithGrant(a Account, g func() *teamsign.Grant) Account {
 		return adapter{&cp}
 	}
 	return a
+}
+
+// Folders lists the folders inside parent (Admin API).
+func (a adapter) Folders(ctx context.Context, parent string) ([]cloud.Folder, error) {
+	return a.Client.Folders(ctx, parent)
+}
+
+// Bulk is the client the bulk actions call.
+func (a adapter) Bulk() manage.API { return a.Client }
+
+// TagNames lists the image tags the account uses, for completion.
+func (a adapter) TagNames(ctx context.Context, prefix string) ([]string, error) {
+	return a.Client.TagNames(ctx, "image", prefix, 2000)
 }

@@ -16,13 +16,13 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"path"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -89,6 +89,14 @@ type View struct {
 	// fetching cancels downloads no visible cell wants any more.
 	fetching map[string]*fetchToken
 	typed    int // debounce generation
+
+	// Folders and bulk actions (manage.go).
+	folders  *folderPanel
+	bulk     *bulkBar
+	selected map[string]cloud.Asset // by assetKey
+	anchor   int                    // the cell clicked last, for Shift-click
+	busy     bool                   // a bulk action is running
+	confirm  *dialog.ConfirmDialog
 }
 
 // New builds the tab's widgets. Nothing is fetched until SetAccount.
@@ -97,6 +105,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		want: map[*canvas.Image]string{}, fetching: map[string]*fetchToken{}}
 	v.preview = preview.New(win, tasks)
 	v.preview.OnDeleted = v.dropAsset
+	v.preview.OnChanged = func(before, after cloud.Asset) {
+		if before.PublicID != after.PublicID || before.FolderPath() != after.FolderPath() || before.Name() != after.Name() {
+			v.Refresh()
+		}
+	}
 
 	v.search = dialogs.NewEntry() // Esc leaves it
 	v.search.SetPlaceHolder("Search names and tags (#tag for one exact tag)  Ctrl+F")
@@ -105,13 +118,13 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.folder = dialogs.NewEntry()
 	v.folder.SetPlaceHolder("Folder (all)")
 	v.folder.OnChanged = func(string) { v.debounce() }
-	v.folder.OnSubmitted = func(string) { v.applyFilter() }
+	v.folder.OnSubmitted = func(string) { v.OpenFolder(v.folder.Text) }
 	refresh := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.Refresh)
 
 	v.grid = widget.NewGridWrap(v.length, v.createCell, v.updateCell)
 	v.grid.OnSelected = func(id widget.GridWrapItemID) {
 		v.grid.UnselectAll()
-		v.Open(id)
+		v.clicked(id)
 	}
 	v.note = widget.NewLabel("")
 	v.note.Alignment = fyne.TextAlignCenter
@@ -124,7 +137,9 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(folderBox, refresh), v.search)
 	// Full width (not centred) so a long error wraps instead of overflowing.
 	empty := container.NewVBox(layout.NewSpacer(), v.note, container.NewCenter(v.retry), layout.NewSpacer())
-	v.content = container.NewBorder(top, v.status, nil, nil, container.NewStack(v.grid, empty))
+	left, bulk, selection := v.buildManage()
+	bottom := container.NewVBox(bulk, container.NewBorder(nil, nil, nil, selection, v.status))
+	v.content = container.NewBorder(top, bottom, left, nil, container.NewStack(v.grid, empty))
 	v.showState()
 	return v
 }
@@ -151,10 +166,19 @@ func (v *View) SetAccount(a Account) {
 		v.browser = corelib.NewBrowser(a, v.PageSize)
 		v.browser.SetFilter(v.filter())
 	}
+	clear(v.selected)
+	v.anchor = -1
+	v.bulk.result.SetText("")
+	v.showSelection()
 	v.grid.ScrollToTop()
 	v.grid.Refresh()
 	v.showState()
 	v.loadMore()
+	if a != nil {
+		v.loadFolders(strings.Trim(v.folder.Text, "/"))
+	} else {
+		v.setVisible(v.folders.box, false)
+	}
 }
 
 // Note is the sentence shown instead of the grid ("" when it shows
@@ -368,9 +392,11 @@ func (v *View) length() int {
 	return v.browser.Len()
 }
 
-// cell is one grid item: the thumbnail over a placeholder, and the name.
+// cell is one grid item: the thumbnail over a placeholder, the selection
+// mark, and the name.
 type cell struct {
 	img  *canvas.Image
+	sel  *canvas.Rectangle
 	name *widget.Label
 }
 
@@ -382,7 +408,8 @@ func (v *View) createCell() fyne.CanvasObject {
 	name := widget.NewLabel("")
 	name.Truncation = fyne.TextTruncateEllipsis
 	name.Alignment = fyne.TextAlignCenter
-	c := container.NewBorder(nil, name, nil, nil, container.NewStack(bg, img))
+	sel := canvas.NewRectangle(color.Transparent)
+	c := container.NewBorder(nil, name, nil, nil, container.NewStack(bg, img, sel))
 	return c
 }
 
@@ -395,6 +422,7 @@ func cellParts(o fyne.CanvasObject) cell {
 			out.name = x
 		case *fyne.Container:
 			out.img = x.Objects[1].(*canvas.Image)
+			out.sel = x.Objects[2].(*canvas.Rectangle)
 		}
 	}
 	return out
@@ -423,16 +451,14 @@ func (v *View) updateCell(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	if !ok {
 		return
 	}
-	// The display name is what people named the file (dynamic-folder
-	// accounts); a public_id may be Cloudinary's random letters.
-	label := a.DisplayName
-	if label == "" {
-		label = path.Base(a.PublicID)
-	}
+	// What people named the file; a public_id may be Cloudinary's random
+	// letters. The preview's details show the full name and the public_id.
+	label := a.Name()
 	if a.ResourceType == "video" {
 		label = "▶ " + label
 	}
 	c.name.SetText(label)
+	v.drawSelection(c.sel, a)
 	url, ok := v.thumbURL(a)
 	old := v.want[c.img]
 	v.want[c.img] = url

@@ -18,7 +18,6 @@ import (
 	"image"
 	"image/color"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -69,6 +68,9 @@ type View struct {
 	// OnDeleted is called on the UI goroutine after an asset was deleted from
 	// the cloud, so the grid can drop its cell.
 	OnDeleted func(cloud.Asset)
+	// OnChanged is called on the UI goroutine after an edit was saved
+	// (names, tags, context, a rename or a move).
+	OnChanged func(before, after cloud.Asset)
 	// OpenURL opens a link in the browser; nil means xdg-open through
 	// core/browser on Linux and the BSDs, the app's OpenURL elsewhere.
 	OpenURL func(*url.URL) error
@@ -105,6 +107,8 @@ type View struct {
 	holders                 map[*canvas.Image]*fyne.Container
 	confirm                 *dialog.ConfirmDialog
 	fallback                dialog.Dialog
+	edit                    *widget.Button
+	editing                 *editForm
 }
 
 // New builds the preview's widgets; nothing is shown until Show.
@@ -142,6 +146,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.open = widget.NewButtonWithIcon("Open in browser", theme.ComputerIcon(), v.OpenInBrowser)
 	v.remove = widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), v.AskDelete)
 	v.remove.Importance = widget.DangerImportance
+	v.edit = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), v.AskEdit)
 	v.details = widget.NewLabel("")
 	v.details.Wrapping = fyne.TextWrapWord
 	v.status = widget.NewLabel("")
@@ -153,7 +158,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.noLarger(v.shown)),
 	)
 	linkRow := container.NewBorder(nil, nil, widget.NewLabel("Link:"), v.signed, v.linkLabel)
-	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.remove, closeBtn)
+	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.edit, v.remove, closeBtn)
 	bottom := container.NewVBox(linkRow, buttons, v.details, v.status)
 	v.content = container.NewBorder(v.presets, bottom, nil, nil, sides)
 	return v
@@ -197,6 +202,11 @@ func (v *View) Show(a cloud.Asset) {
 	}
 	v.asset = a
 	v.status.SetText("")
+	if _, ok := v.acct.(Editor); ok {
+		v.edit.Show()
+	} else {
+		v.edit.Hide()
+	}
 	v.signed.SetChecked(false)
 	v.details.SetText(detailsOf(a))
 	def := v.acct.LinkFormat()
@@ -518,11 +528,11 @@ func (v *View) Copy(format effects.LinkFormat) {
 	v.status.SetText("Copied the " + v.preset.Label + " link as " + names[format] + ".")
 }
 
+// altText is the asset's name (display name, else file name, else the
+// public_id's last part): the preview's title and a link's alt text unless
+// the asset has its own.
 func altText(a cloud.Asset) string {
-	if a.DisplayName != "" {
-		return a.DisplayName
-	}
-	return path.Base(a.PublicID)
+	return a.Name()
 }
 
 // OpenInBrowser opens the link of what is shown (the video itself for a
@@ -606,7 +616,7 @@ func (v *View) AskDelete() {
 		}
 	}
 	a := v.asset
-	msg := fmt.Sprintf("Delete %s from the cloud?\nIts links stop working (CDN copies are invalidated). This cannot be undone.", a.PublicID)
+	msg := fmt.Sprintf("Delete “%s” (%s) from the cloud?\nIts links stop working (CDN copies are invalidated). This cannot be undone.", a.Name(), a.PublicID)
 	v.confirm = dialog.NewConfirm("Delete from the cloud", msg, func(ok bool) {
 		v.confirm = nil
 		if ok {
@@ -636,7 +646,7 @@ func (v *View) ConfirmDelete(yes bool) {
 func (v *View) deleteNow(a cloud.Asset) {
 	acct := v.acct
 	v.remove.Disable()
-	v.status.SetText("Deleting " + a.PublicID + "…")
+	v.status.SetText("Deleting “" + a.Name() + "”…")
 	ref := cloud.Ref{PublicID: a.PublicID, ResourceType: a.ResourceType, Type: a.Type}
 	v.tasks.Go(func(ctx context.Context) func() {
 		err := acct.Destroy(ctx, ref)
@@ -659,7 +669,7 @@ func (v *View) deleteNow(a cloud.Asset) {
 // detailsOf is the details line: what, how big, tags, when.
 func detailsOf(a cloud.Asset) string {
 	var parts []string
-	parts = append(parts, a.PublicID)
+	parts = append(parts, a.Name(), a.PublicID)
 	kind := a.ResourceType
 	if a.Format != "" {
 		kind = strings.ToUpper(a.Format) + " " + kind
@@ -675,8 +685,17 @@ func detailsOf(a cloud.Asset) string {
 		parts = append(parts, transfer.HumanBytes(a.Bytes))
 	}
 	line := strings.Join(parts, " · ")
+	if f := a.FolderPath(); f != "" {
+		line += "\nFolder: " + f
+	}
 	if len(a.Tags) > 0 {
 		line += "\nTags: " + strings.Join(a.Tags, ", ")
+	}
+	if alt := a.Context["alt"]; alt != "" {
+		line += "\nAlt text: " + alt
+	}
+	if c := a.Context["caption"]; c != "" {
+		line += "\nCaption: " + c
 	}
 	if !a.CreatedAt.IsZero() {
 		line += "\nCreated " + a.CreatedAt.Local().Format("2 Jan 2006 15:04")

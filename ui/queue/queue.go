@@ -113,6 +113,9 @@ func (a account) Options() *transfer.Options {
 
 // View is the Upload tab.
 type View struct {
+	// PickFiles shows the desktop's file chooser (PortalPicker) and returns
+	// the chosen paths; nil, or portal.ErrNoPortal, means Fyne's dialog.
+	PickFiles func(ctx context.Context) ([]string, error)
 	// OnOpenSettings opens the Settings dialog, for a failure only a
 	// profile change can mend.
 	OnOpenSettings func()
@@ -193,6 +196,13 @@ type View struct {
 	below int
 	// stopCountdown ends the once-a-second redraw of retrying rows.
 	stopCountdown context.CancelFunc
+
+	// The Details panel (details.go): what the next files get.
+	details      Details
+	detailsBar   *fyne.Container
+	detailsLabel *widget.Label
+	detailsOpen  *detailsForm
+	top          *fyne.Container // notice bar and details line
 }
 
 // New builds the Upload tab. It does no I/O.
@@ -374,6 +384,7 @@ func (v *View) build() {
 		widget.NewButtonWithIcon("From URL", theme.ComputerIcon(), v.FromURL),
 		widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), v.Paste),
 		widget.NewButtonWithIcon("Camera", theme.MediaPhotoIcon(), v.Camera),
+		widget.NewButtonWithIcon("Details…", theme.DocumentCreateIcon(), v.ShowDetails),
 	}
 	row := container.NewHBox()
 	for _, b := range v.buttons {
@@ -400,11 +411,13 @@ func (v *View) build() {
 	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
 	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
 	v.footer = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, v.pauseBtn, v.clearBtn, v.retryBtn),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, widget.NewButtonWithIcon("Details…", theme.DocumentCreateIcon(), v.ShowDetails), v.pauseBtn, v.clearBtn, v.retryBtn),
 			container.NewVBox(v.summary, v.overall)))
 
 	v.body = container.NewStack(v.empty)
-	v.content = container.NewBorder(v.noticeBar, v.footer, nil, nil, v.body)
+	v.top = container.NewVBox(v.noticeBar, v.buildDetailsBar())
+	v.top.Hide()
+	v.content = container.NewBorder(v.top, v.footer, nil, nil, v.body)
 	v.footer.Hide()
 }
 
@@ -511,6 +524,14 @@ func (v *View) setVisible(o fyne.CanvasObject, on bool) {
 		o.Show()
 	} else {
 		o.Hide()
+	}
+	// The top holds the notice and the details line: shown when one is.
+	if v.top != nil {
+		if v.noticeBar.Visible() || (v.detailsBar != nil && v.detailsBar.Visible()) {
+			v.top.Show()
+		} else {
+			v.top.Hide()
+		}
 	}
 	v.content.Refresh()
 }

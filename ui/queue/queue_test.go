@@ -39,7 +39,7 @@ func TestEmptyQueueShowsADropTargetWithEverySource(t *testing.T) {
 	for _, b := range h.v.buttons {
 		labels = append(labels, b.Text)
 	}
-	if got := strings.Join(labels, ","); got != "Add files,Add folder,From URL,Paste,Camera" {
+	if got := strings.Join(labels, ","); got != "Add files,Add folder,From URL,Paste,Camera,Details…" {
 		t.Errorf("source buttons = %s", got)
 	}
 	test.AssertRendersToImage(t, "empty.png", h.win.Canvas())

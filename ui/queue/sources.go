@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/clipboard"
+	"github.com/cloudup/cloudup/core/portal"
 	"github.com/cloudup/cloudup/core/source"
 	"github.com/cloudup/cloudup/core/transfer"
 	camview "github.com/cloudup/cloudup/ui/camera"
@@ -53,7 +54,7 @@ func (v *View) addArgs(args []string) {
 		v.showNotice(plural(len(v.waiting), "file waits", "files wait")+" to be queued. "+v.why, false)
 		return
 	}
-	eng, opts := v.acct.Engine(), v.acct.Options()
+	eng, opts := v.acct.Engine(), v.options(len(args) == 1)
 	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
 		return source.ExpandStrings(ctx, args, o)
 	}, eng, opts)
@@ -101,8 +102,46 @@ func (v *View) reportExpansion(sum source.Summary, problems []source.Problem, er
 	}
 }
 
-// AddFiles opens a file picker (Ctrl+O). Fyne 2.8's file dialog picks one
-// file; for several, the empty state points to Add folder and drag and drop.
+// AddFiles opens a file picker (Ctrl+O): the desktop's own chooser through
+// PickFiles (several files at once) where it answers, else Fyne's dialog,
+// which picks one file (Add folder and drag and drop take many).
+func (v *View) AddFiles() {
+	if v.PickFiles == nil {
+		v.addFilesDialog()
+		return
+	}
+	pick := v.PickFiles
+	v.tasks.Go(func(ctx context.Context) func() {
+		paths, err := pick(ctx)
+		return func() {
+			switch {
+			case errors.Is(err, portal.ErrNoPortal):
+				v.addFilesDialog()
+			case errors.Is(err, portal.ErrCanceled), errors.Is(err, context.Canceled):
+			case err != nil:
+				v.showNotice("The file chooser failed: "+err.Error()+" — drop the files on the window instead.", true)
+			default:
+				v.addArgs(paths)
+			}
+		}
+	})
+}
+
+// PortalPicker asks the XDG desktop portal's file chooser for files; with
+// no portal on the session bus it is portal.ErrNoPortal.
+func PortalPicker(ctx context.Context) ([]string, error) {
+	c, err := portal.Connect()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if !c.Available(ctx) {
+		return nil, portal.ErrNoPortal
+	}
+	return c.OpenFiles(ctx, portal.Options{Title: "Choose files to upload", AcceptLabel: "Upload", Multiple: true})
+}
+
+// addFilesDialog is Fyne's file dialog, one file at a time.
 //
 // Fyne quirk: the dialog opens the chosen file (storage.Reader) on the UI
 // goroutine before calling back, and 2.8 has no callback that only gives
@@ -110,7 +149,7 @@ func (v *View) reportExpansion(sum source.Summary, problems []source.Problem, er
 // ListableURI). So a file on a slow network mount can stall the window for
 // that one open. The callback itself only takes the path and closes the
 // file; the engine reads it later, off the UI goroutine.
-func (v *View) AddFiles() {
+func (v *View) addFilesDialog() {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			v.showNotice("Cannot open the file: "+err.Error(), true)
@@ -221,7 +260,7 @@ func (v *View) addURLs(urls []string) {
 		v.addArgs(urls)
 		return
 	}
-	opts := v.acct.Options()
+	opts := v.options(false)
 	items := make([]transfer.Item, len(urls))
 	for i, u := range urls {
 		items[i] = transfer.Item{URL: u, Options: opts}
@@ -257,7 +296,7 @@ func (v *View) Paste() {
 		v.addArgs(raw)
 		return
 	}
-	eng, opts := v.acct.Engine(), v.acct.Options()
+	eng, opts := v.acct.Engine(), v.options(false)
 	v.expand(func(ctx context.Context, o source.Options) (*source.Expansion, error) {
 		return source.Expand(ctx, inputs, o)
 	}, eng, opts)
@@ -301,7 +340,7 @@ func (v *View) pasteImage(noImage string) {
 			case v.acct == nil || v.gen != gen:
 				v.showNotice("The pasted picture was kept in "+item.Path+" but not queued: the profile changed meanwhile. Drop that file to upload it.", true)
 			default:
-				item.Options = v.acct.Options()
+				item.Options = v.options(true)
 				v.acct.Engine().Add(item)
 			}
 		}
@@ -383,7 +422,7 @@ func (v *View) openCamera() *camview.View {
 			v.showNotice("The photo was kept in "+item.Path+" but not queued: "+v.why, true)
 			return
 		}
-		item.Options = v.acct.Options()
+		item.Options = v.options(true)
 		v.acct.Engine().Add(item)
 	}))
 	cv.Show()
