@@ -663,7 +663,7 @@ func writeAtomic(path string, data []byte) error {
 // checkEager validates eager transformations before anything is stored.
 // Images must parse; videos and raw files keep theirs as given (the
 // sandbox does not transcode).
-func (s *Server) checkEager(eager []string, rt string) error {
+func checkEager(eager []string, rt string) error {
 	if rt != "image" {
 		return nil
 	}
