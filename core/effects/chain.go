@@ -378,3 +378,29 @@ func parseCrop(r *Recipe, kv map[string]string, comp string) error {
 func (t Tunable) Clamp(level int) int {
 	return int(math.Max(float64(t.Min), math.Min(float64(t.Max), float64(level))))
 }
+
+// OutputSize is the pixel size the recipe delivers for an original of w×h
+// (a fill crop takes the largest area of the ratio, then scales to Width).
+func (r Recipe) OutputSize(w, h int) (int, int) {
+	if w <= 0 || h <= 0 {
+		return w, h
+	}
+	switch {
+	case r.Aspect == CardAspect:
+		return 1200, 630
+	case r.Aspect != "":
+		aw, ah := 1, 1
+		fmt.Sscanf(r.Aspect, "%d:%d", &aw, &ah)
+		cw, ch := w, int(math.Round(float64(w)*float64(ah)/float64(aw)))
+		if ch > h {
+			cw, ch = int(math.Round(float64(h)*float64(aw)/float64(ah))), h
+		}
+		if r.Width > 0 {
+			return r.Width, int(math.Round(float64(r.Width) * float64(ah) / float64(aw)))
+		}
+		return cw, ch
+	case r.Width > 0:
+		return r.Width, int(math.Round(float64(h) * float64(r.Width) / float64(w)))
+	}
+	return w, h
+}

@@ -91,7 +91,7 @@ type Subject struct {
 }
 
 // ErrNoAlt asks for alt text before an image is copied into a page.
-var ErrNoAlt = errors.New("this image has no alt text: write one, or tick “No alt text” to copy without it")
+var ErrNoAlt = errors.New("this image has no alt text: write one, or tick “No alt text” to copy without it.")
 
 // AltFrom is an asset's alt text from its context (alt, then caption).
 func AltFrom(context map[string]string) string {
