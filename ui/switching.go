@@ -385,6 +385,7 @@ func (m *MainWindow) bindLibrary(s Session, creds account.Credentials) {
 		}
 	}
 	acct := uilibrary.AccountFrom(s.Client(), m.thumbs, delivery, links, format)
+	m.library.StudioProfile = studioProfile(m.deps.Profiles, p)
 	m.library.SetAccount(uilibrary.WithGrant(acct, func() *teamsign.Grant { return m.grant }))
 }
 

@@ -72,6 +72,9 @@ type View struct {
 	// OpenURL opens a link in the browser; nil means xdg-open through
 	// core/browser on Linux and the BSDs, the app's OpenURL elsewhere.
 	OpenURL func(*url.URL) error
+	// OnStudio, when set, adds "Tune in studio…", which calls it with the
+	// asset and the transformation shown.
+	OnStudio func(a cloud.Asset, transformation string)
 	// PollInterval is how long to wait between tries while the server is
 	// still making an image (423). Default 1 s.
 	PollInterval time.Duration
@@ -98,6 +101,7 @@ type View struct {
 	linkLabel               *widget.Label
 	copyURL, copyMD, copyHT *widget.Button
 	open, remove            *widget.Button
+	studioBtn               *widget.Button
 	details                 *widget.Label
 	status                  *widget.Label
 	content                 fyne.CanvasObject
@@ -153,7 +157,12 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.noLarger(v.shown)),
 	)
 	linkRow := container.NewBorder(nil, nil, widget.NewLabel("Link:"), v.signed, v.linkLabel)
-	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.remove, closeBtn)
+	v.studioBtn = widget.NewButtonWithIcon("Tune in studio…", theme.ColorPaletteIcon(), func() {
+		if v.OnStudio != nil && v.asset.ResourceType != "raw" {
+			v.OnStudio(v.asset, v.preset.Transformation)
+		}
+	})
+	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, v.studioBtn, layoutSpacer(), v.remove, closeBtn)
 	bottom := container.NewVBox(linkRow, buttons, v.details, v.status)
 	v.content = container.NewBorder(v.presets, bottom, nil, nil, sides)
 	return v
@@ -199,6 +208,11 @@ func (v *View) Show(a cloud.Asset) {
 	v.status.SetText("")
 	v.signed.SetChecked(false)
 	v.details.SetText(detailsOf(a))
+	if v.OnStudio == nil || a.ResourceType == "raw" {
+		v.studioBtn.Hide()
+	} else {
+		v.studioBtn.Show()
+	}
 	def := v.acct.LinkFormat()
 	for f, b := range map[effects.LinkFormat]*widget.Button{effects.LinkURL: v.copyURL, effects.LinkMarkdown: v.copyMD, effects.LinkHTML: v.copyHT} {
 		b.Importance = widget.MediumImportance
