@@ -77,6 +77,9 @@ type View struct {
 	HTTP *http.Client
 	// OpenURL opens a link; nil means core/browser (xdg-open) or the app's.
 	OpenURL func(*url.URL) error
+	// OnMeasured, if set, is called on the UI goroutine with each readers'
+	// line.
+	OnMeasured func(line string)
 	// OnRendered, if set, is called on the UI goroutine each time a
 	// preview is drawn, with the transformation it shows.
 	OnRendered func(transformation string)
@@ -128,7 +131,7 @@ type View struct {
 
 // New builds the studio's widgets; nothing is shown until Show.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
-	v := &View{win: win, tasks: tasks, Debounce: 120 * time.Millisecond,
+	v := &View{win: win, tasks: tasks, Debounce: 80 * time.Millisecond,
 		checks: map[string]*widget.Check{}, sliders: map[string]*widget.Slider{}, levels: map[string]*widget.Label{}, rows: map[string]*fyne.Container{}}
 	v.image = canvas.NewImageFromImage(nil)
 	v.image.FillMode = canvas.ImageFillContain
@@ -657,37 +660,57 @@ func (v *View) render(gen int) {
 	v.renders++
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
-	acct, client, link, original := v.acct, v.HTTP, v.linker(), v.asset.Bytes
+	acct := v.acct
 	v.tasks.Go(func(tctx context.Context) func() {
 		stop := context.AfterFunc(tctx, cancel)
 		defer stop()
 		img, err := acct.Thumb(ctx, target)
-		var line string
-		if err == nil {
-			if link, lerr := link(ctx, tr, ""); lerr != nil {
-				line = "Cannot tell what readers download: " + words.Say(lerr)
-			} else if res, perr := delivered.Probe(ctx, client, link); perr != nil {
-				line = "Cannot tell what readers download: " + perr.Error()
-			} else {
-				line = "Readers download: " + res.Describe(original)
-			}
-		}
 		return func() {
 			if gen != v.gen || ctx.Err() != nil {
 				return // superseded
 			}
-			v.cancel = nil
-			cancel()
 			if err != nil {
+				v.cancel = nil
+				cancel()
 				v.imageNote.SetText("No preview. " + words.Say(err))
 				return
 			}
 			v.image.Image = img
 			v.image.Refresh()
 			v.imageNote.SetText("")
-			v.readers.SetText(line)
 			if v.OnRendered != nil {
 				v.OnRendered(tr)
+			}
+			v.measure(ctx, cancel, gen, tr)
+		}
+	})
+}
+
+// measure says what readers download for tr, once its preview is drawn:
+// the full delivery is slower to make than the preview.
+func (v *View) measure(ctx context.Context, cancel context.CancelFunc, gen int, tr string) {
+	v.readers.SetText("Measuring what readers download…")
+	client, link, original := v.HTTP, v.linker(), v.asset.Bytes
+	v.tasks.Go(func(tctx context.Context) func() {
+		stop := context.AfterFunc(tctx, cancel)
+		defer stop()
+		var line string
+		if u, err := link(ctx, tr, ""); err != nil {
+			line = "Cannot tell what readers download: " + words.Say(err)
+		} else if res, err := delivered.Probe(ctx, client, u); err != nil {
+			line = "Cannot tell what readers download: " + err.Error()
+		} else {
+			line = "Readers download: " + res.Describe(original)
+		}
+		return func() {
+			if gen != v.gen || ctx.Err() != nil {
+				return
+			}
+			v.cancel = nil
+			cancel()
+			v.readers.SetText(line)
+			if v.OnMeasured != nil {
+				v.OnMeasured(line)
 			}
 		}
 	})

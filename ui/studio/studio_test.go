@@ -28,14 +28,15 @@ import (
 )
 
 type fixture struct {
-	v     *View
-	tasks *bridge.Tasks
-	win   fyne.Window
-	sb    *sandbox.Server
-	asset cloud.Asset
-	acct  *preview.Adapter
-	saved []account.StudioPreset
-	shown []string
+	v        *View
+	tasks    *bridge.Tasks
+	win      fyne.Window
+	sb       *sandbox.Server
+	asset    cloud.Asset
+	acct     *preview.Adapter
+	saved    []account.StudioPreset
+	shown    []string
+	measured []string
 }
 
 // photoJPEG is a deterministic photograph-like picture: gradients, a disc
@@ -97,6 +98,7 @@ func newFixture(t testing.TB, alt string) *fixture {
 	fx := &fixture{v: New(win, tasks), tasks: tasks, win: win, sb: sb, asset: *a, acct: acct}
 	fx.v.Debounce = 30 * time.Millisecond
 	fx.v.OnRendered = func(tr string) { fx.shown = append(fx.shown, tr) }
+	fx.v.OnMeasured = func(line string) { fx.measured = append(fx.measured, line) }
 	fx.v.SetAccount(acct, Profile{
 		Templates: []account.LinkTemplate{{Name: "Hugo", Text: `{{< figure src="{url}" alt="{alt}" width="{width}" >}}`}},
 		SavePreset: func(_ context.Context, p account.StudioPreset) error {
@@ -113,7 +115,7 @@ func (fx *fixture) settle(t testing.TB, tr string) {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		fx.tasks.Wait()
-		if n := len(fx.shown); n > 0 && fx.shown[n-1] == tr && fx.v.timer != nil && fx.v.cancel == nil {
+		if n := len(fx.shown); n > 0 && fx.shown[n-1] == tr && fx.v.cancel == nil && len(fx.measured) > 0 {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
