@@ -189,6 +189,7 @@ type Server struct {
 	bgMu      sync.Mutex
 	bgFirst   map[string]time.Time // background-removal derivation → first request
 	seedMu    sync.Mutex           // one SeedSamples at a time
+	videoMu   sync.Mutex           // one video transcoding at a time
 }
 
 // Start opens (or creates) the sandbox account in cfg.Dir and starts
