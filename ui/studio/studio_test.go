@@ -7,6 +7,9 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -294,4 +297,56 @@ func TestVideoOffersVideoControlsOnly(t *testing.T) {
 	}
 	fx.v.Close()
 	fx.wait()
+}
+
+// A video's chain plays: the preview is its (trimmed) first frame, the
+// readers' line is the transcoded file, and the copied <video> tag's video
+// and poster both load.
+func TestVideoChainPlaysAndCopiesAsVideoTag(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	fx := newFixture(t, "x")
+	out := filepath.Join(t.TempDir(), "surf.mp4")
+	cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=10", "-t", "4", "-pix_fmt", "yuv420p", out)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	data, _ := os.ReadFile(out)
+	a, err := sandboxtest.Client(t, fx.sb).Upload(context.Background(), cloud.UploadRequest{ResourceType: "video",
+		File: cloud.File{Name: "surf.mp4", Data: bytes.NewReader(data), Size: int64(len(data))}, Params: cloud.UploadParams{PublicID: "clips/surf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := "so_1,eo_3/c_scale,w_320/e_brightness:20/f_auto,q_auto"
+	fx.v.Show(*a, tr)
+	fx.settle(t, tr)
+	if b := fx.v.Shown().Bounds(); b.Dx() != 320 || b.Dy() != 180 {
+		t.Errorf("video preview is %v, want 320×180", b)
+	}
+	if got := fx.v.Readers(); !strings.HasPrefix(got, "Readers download: MP4 · ") || !strings.Contains(got, "original") {
+		t.Errorf("readers line %q", got)
+	}
+	fx.v.Copy("video")
+	fx.wait()
+	tag := fyne.CurrentApp().Clipboard().Content()
+	urls := regexp.MustCompile(`https?://[^"\s]+`).FindAllString(tag, -1)
+	if !strings.HasPrefix(tag, "<video ") || len(urls) != 2 || !strings.HasSuffix(urls[1], ".jpg") || !strings.Contains(tag, `width="320" height="180"`) {
+		t.Fatalf("copied %q", tag)
+	}
+	for i, u := range urls {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := []string{"video/mp4", "image/jpeg"}[i]
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want {
+			t.Errorf("%s: %s %s", u, resp.Status, resp.Header.Get("Content-Type"))
+		}
+	}
+	test.AssertRendersToImage(t, "video.png", fx.win.Canvas())
+	saveShot(t, fx.win, "studio-video.png")
 }
