@@ -179,6 +179,9 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkDeliverySignature(d); err != nil {
 		return err
 	}
+	if d.transformation, err = s.expandNamed(d.transformation); err != nil {
+		return err
+	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if a.ResourceType == "video" && (d.transformation != "" || (ext != "" && ext != a.Format)) {
 		// Trims, video formats and qualities are not image parameters.
