@@ -1,6 +1,8 @@
 package library
 
 import (
+	"context"
+
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/ui/studio"
 )
@@ -25,3 +27,9 @@ func (v *View) openStudio(a cloud.Asset, transformation string) {
 
 // Studio is the studio once opened (nil before).
 func (v *View) Studio() *studio.View { return v.studio }
+
+// CreateNamedTransformation saves a studio chain on the account as t_NAME
+// (studio.NamedSaver); accounts without the secret at hand refuse it.
+func (a adapter) CreateNamedTransformation(ctx context.Context, name, transformation string) error {
+	return a.Client.CreateNamedTransformation(ctx, name, transformation)
+}

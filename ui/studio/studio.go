@@ -49,6 +49,12 @@ type Account interface {
 	SignedURL(ctx context.Context, ref effects.Ref, transformation string) (string, error)
 }
 
+// NamedSaver is an Account that may save a chain on the cloud account as a
+// named transformation (t_NAME), so links stay short and the team shares it.
+type NamedSaver interface {
+	CreateNamedTransformation(ctx context.Context, name, transformation string) error
+}
+
 // Profile is the studio's view of the profile's saved presets and link
 // templates, and how to save a preset. Nil means none are kept.
 type Profile struct {
@@ -117,6 +123,7 @@ type View struct {
 	textNote   *widget.Label
 	presets    *widget.Select
 	presetName *widget.Entry
+	inCloud    *widget.Check
 	alt        *widget.Entry
 	noAlt      *widget.Check
 	signed     *widget.Check
@@ -215,6 +222,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.presetName = widget.NewEntry()
 	v.presetName.SetPlaceHolder("Name for this chain")
 	save := widget.NewButtonWithIcon("Save preset", theme.DocumentSaveIcon(), v.SavePreset)
+	v.inCloud = widget.NewCheck("Also in Cloudinary (t_…)", nil)
 
 	v.alt = widget.NewEntry()
 	v.alt.SetPlaceHolder("What the image shows, for people who cannot see it")
@@ -249,7 +257,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel("Chain"), nil, v.text),
 		v.textNote,
-		container.NewBorder(nil, nil, v.presets, save, v.presetName),
+		container.NewBorder(nil, nil, v.presets, container.NewHBox(v.inCloud, save), v.presetName),
 		container.NewBorder(nil, nil, widget.NewLabel("Alt text"), container.NewHBox(v.noAlt, v.signed), v.alt),
 		container.NewBorder(nil, nil, nil, closeBtn, v.copyRow),
 		v.status,
@@ -329,6 +337,12 @@ func (v *View) Show(a cloud.Asset, transformation string) {
 			b.Show()
 		}
 	}
+	if _, ok := v.acct.(NamedSaver); ok {
+		v.inCloud.Show()
+	} else {
+		v.inCloud.Hide()
+	}
+	v.inCloud.SetChecked(false)
 	v.fillPresets()
 	v.text.SetText(transformation) // sets the controls through textChanged
 	if transformation == "" {
@@ -425,13 +439,22 @@ func (v *View) pickPreset(label string) {
 			tr = p.Transformation
 		}
 	}
+	note := ""
 	for _, p := range v.profile.Presets {
 		if "★ "+p.Name == label {
 			tr = p.Transformation
 			v.presetName.SetText(p.Name)
+			if p.Named != "" {
+				// Links name the shared transformation; it stays short.
+				tr = "t_" + p.Named
+				note = "Links use the named transformation t_" + p.Named + " (" + p.Transformation + "); pick the chain's parts to tune it."
+			}
 		}
 	}
 	v.text.SetText(tr)
+	if note != "" {
+		v.textNote.SetText(note)
+	}
 }
 
 // controlsChanged reads the controls into the recipe and the text.
@@ -807,9 +830,22 @@ func (v *View) SavePreset() {
 	}
 	p := account.StudioPreset{Name: name, Transformation: tr}
 	save := v.profile.SavePreset
+	var saver NamedSaver
+	if v.inCloud.Visible() && v.inCloud.Checked {
+		saver, _ = v.acct.(NamedSaver)
+		p.Named = NamedFor(name)
+	}
 	v.status.SetText("Saving…")
 	v.tasks.Go(func(ctx context.Context) func() {
-		err := save(ctx, p)
+		var err error
+		if saver != nil {
+			if err = saver.CreateNamedTransformation(ctx, p.Named, p.Transformation); err != nil {
+				return func() {
+					v.status.SetText("Not saved in Cloudinary as t_" + p.Named + ": " + words.Say(err))
+				}
+			}
+		}
+		err = save(ctx, p)
 		return func() {
 			if err != nil {
 				v.status.SetText("Not saved: " + words.Say(err))
@@ -825,6 +861,10 @@ func (v *View) SavePreset() {
 				v.profile.Presets = append(v.profile.Presets, p)
 			}
 			v.fillPresets()
+			if p.Named != "" {
+				v.status.SetText("Saved the preset " + name + ", and in Cloudinary as t_" + p.Named + " for the whole team.")
+				return
+			}
 			v.status.SetText("Saved the preset " + name + "; it is next to the built-in ones.")
 		}
 	})
@@ -860,4 +900,26 @@ func (v *View) Open() {
 			v.status.SetText("")
 		}
 	})
+}
+
+// NamedFor is the named-transformation name of a preset's name: lower
+// case, spaces and other characters as '_' ("Warm card" → warm_card).
+func NamedFor(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	out := strings.Trim(b.String(), "_-")
+	if out == "" {
+		out = "preset"
+	}
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	return out
 }

@@ -350,3 +350,47 @@ func TestVideoChainPlaysAndCopiesAsVideoTag(t *testing.T) {
 	test.AssertRendersToImage(t, "video.png", fx.win.Canvas())
 	saveShot(t, fx.win, "studio-video.png")
 }
+
+// namedAccount is the library's account: it may save named transformations.
+type namedAccount struct{ *preview.Adapter }
+
+func (a namedAccount) CreateNamedTransformation(ctx context.Context, name, tr string) error {
+	return a.Client.CreateNamedTransformation(ctx, name, tr)
+}
+
+// A preset saved "also in Cloudinary" becomes t_NAME on the account, and
+// picking it links with the short name, which the sandbox delivers.
+func TestPresetSavedAsNamedTransformation(t *testing.T) {
+	fx := newFixture(t, "Boats")
+	prof := fx.v.profile
+	fx.v.SetAccount(namedAccount{fx.acct}, prof)
+	fx.v.Show(fx.asset, "c_fill,ar_1:1,g_auto,w_300/e_sepia:30/f_auto,q_auto")
+	if !fx.v.inCloud.Visible() {
+		t.Fatal("the account can keep named transformations but the studio does not offer it")
+	}
+	fx.v.presetName.SetText("Warm square")
+	fx.v.inCloud.SetChecked(true)
+	fx.v.SavePreset()
+	fx.wait()
+	if len(fx.saved) != 1 || fx.saved[0].Named != "warm_square" || !strings.Contains(fx.v.Status(), "t_warm_square") {
+		t.Fatalf("saved %+v, status %q", fx.saved, fx.v.Status())
+	}
+	fx.v.presets.SetSelected("★ Warm square")
+	if fx.v.Transformation() != "t_warm_square" {
+		t.Fatalf("picking the preset links with %q", fx.v.Transformation())
+	}
+	fx.settle(t, "t_warm_square")
+	if b := fx.v.Shown().Bounds(); b.Dx() != 300 || b.Dy() != 300 {
+		t.Errorf("t_warm_square preview is %v, want 300×300", b)
+	}
+	if !strings.Contains(fx.v.Readers(), "300×300") {
+		t.Errorf("readers line %q", fx.v.Readers())
+	}
+	// The same name again is refused by Cloudinary; the profile is untouched.
+	fx.v.presetName.SetText("Warm square")
+	fx.v.SavePreset()
+	fx.wait()
+	if len(fx.saved) != 1 || !strings.Contains(fx.v.Status(), "already has a transformation called t_warm_square") {
+		t.Errorf("saving t_warm_square twice: saved %d, status %q", len(fx.saved), fx.v.Status())
+	}
+}
