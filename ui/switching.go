@@ -204,6 +204,7 @@ func (m *MainWindow) openSession(ctx context.Context, creds *account.Credentials
 		if err != nil {
 			return nil, err
 		}
+		noticeSandbox(m.deps.Sandbox)
 		*creds = c
 	}
 	if err := creds.RequireSecret(); err != nil {

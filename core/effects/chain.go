@@ -404,3 +404,38 @@ func (r Recipe) OutputSize(w, h int) (int, int) {
 	}
 	return w, h
 }
+
+// videoParams are the transformation parameters Cloudinary applies to
+// videos that the studio and presets use.
+var videoParams = map[string]bool{"c": true, "w": true, "h": true, "ar": true, "g": true, "e": true, "f": true, "q": true, "so": true, "eo": true, "du": true}
+
+var videoCrops = map[string]bool{"fill": true, "scale": true, "limit": true}
+
+// VideoCapable says whether transformation makes sense on a video: resize
+// and crop, trims, f_auto/q_auto and the effects Cloudinary applies to
+// video. Background removal, c_thumb and image-only effects do not.
+func VideoCapable(transformation string) bool {
+	if transformation == "" {
+		return true
+	}
+	for _, comp := range strings.Split(transformation, "/") {
+		for _, p := range strings.Split(comp, ",") {
+			k, v, _ := strings.Cut(p, "_")
+			switch {
+			case !videoParams[k]:
+				return false
+			case k == "c" && !videoCrops[v]:
+				return false
+			case k == "e":
+				name, _, _ := strings.Cut(v, ":")
+				if t, ok := TunableByName(name); !ok || !t.Video {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// ForVideo says whether the preset is offered for videos.
+func (p Preset) ForVideo() bool { return VideoCapable(p.Transformation) }

@@ -123,3 +123,25 @@ func normal(r Recipe) Recipe {
 	}
 	return r
 }
+
+func TestVideoCapablePresets(t *testing.T) {
+	var video []string
+	for _, p := range Presets {
+		if p.ForVideo() {
+			video = append(video, p.Name)
+		}
+	}
+	if got, want := strings.Join(video, " "), "original vignette auto square social"; got != want {
+		t.Errorf("presets offered for video: %s, want %s", got, want)
+	}
+	for tr, want := range map[string]bool{
+		"so_1,eo_3/c_scale,w_320/e_brightness:20/f_auto,q_auto": true,
+		"e_sepia":              false,
+		"c_thumb,g_auto,w_150": false,
+		"l_logo":               false,
+	} {
+		if VideoCapable(tr) != want {
+			t.Errorf("VideoCapable(%q) = %v", tr, !want)
+		}
+	}
+}

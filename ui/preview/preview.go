@@ -208,6 +208,15 @@ func (v *View) Show(a cloud.Asset) {
 	v.status.SetText("")
 	v.signed.SetChecked(false)
 	v.details.SetText(detailsOf(a))
+	for _, p := range effects.Presets {
+		// Background removal and other image-only presets are not offered
+		// for a video.
+		if a.ResourceType == "video" && !p.ForVideo() {
+			v.presetButtons[p.Name].Hide()
+		} else {
+			v.presetButtons[p.Name].Show()
+		}
+	}
 	if v.OnStudio == nil || a.ResourceType == "raw" {
 		v.studioBtn.Hide()
 	} else {

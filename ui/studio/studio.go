@@ -421,13 +421,7 @@ func (v *View) fillPresets() {
 }
 
 // videoPreset says whether a built-in preset makes sense for a video.
-func videoPreset(p effects.Preset) bool {
-	r, err := effects.ParseRecipe(p.Transformation)
-	if err != nil {
-		return false // e.g. c_thumb, background removal: images only
-	}
-	return r.ForVideo() == nil
-}
+func videoPreset(p effects.Preset) bool { return p.ForVideo() }
 
 func (v *View) pickPreset(label string) {
 	if label == "" {
