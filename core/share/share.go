@@ -13,7 +13,6 @@ package share
 import (
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -108,8 +107,10 @@ func plural(n int, one, many string) string {
 // Tracker gathers one engine's finished items into batches. Feed it every
 // event of a subscription (Event is safe from any goroutine).
 type Tracker struct {
-	format  effects.LinkFormat
-	onBatch func(Report)
+	format effects.LinkFormat
+	// templates are the profile's, for a template:NAME format.
+	templates []Template
+	onBatch   func(Report)
 
 	mu      sync.Mutex
 	working bool
@@ -121,6 +122,13 @@ type Tracker struct {
 // with links in format.
 func NewTracker(format effects.LinkFormat, onBatch func(Report)) *Tracker {
 	return &Tracker{format: format, onBatch: onBatch, final: map[transfer.ItemID]transfer.ItemStatus{}}
+}
+
+// SetTemplates gives the tracker the profile's link templates.
+func (t *Tracker) SetTemplates(templates []Template) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.templates = templates
 }
 
 // Event takes one engine event.
@@ -173,7 +181,7 @@ func (t *Tracker) reportLocked() (Report, bool) {
 			}
 			if st.Asset != nil && st.Asset.Link() != "" {
 				name := st.Name
-				r.Links = append(r.Links, effects.Link(t.format, st.Asset.Link(), st.Asset.ResourceType, strings.TrimSuffix(name, path.Ext(name))))
+				r.Links = append(r.Links, BatchLink(t.format, st.Asset, name, t.templates))
 				r.Names = append(r.Names, name)
 			}
 		case transfer.Failed:
