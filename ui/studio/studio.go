@@ -128,6 +128,7 @@ type View struct {
 	noAlt      *widget.Check
 	signed     *widget.Check
 	copyRow    *fyne.Container
+	copyBtns   map[string]*widget.Button
 	copyVideo  *widget.Button
 	copyImage  []*widget.Button
 	templates  *widget.Select
@@ -228,8 +229,11 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v.alt.SetPlaceHolder("What the image shows, for people who cannot see it")
 	v.noAlt = widget.NewCheck("No alt text", nil)
 	v.signed = widget.NewCheck("Signed links", func(bool) { v.schedule() })
+	v.copyBtns = map[string]*widget.Button{}
 	mk := func(label, format string) *widget.Button {
-		return widget.NewButton(label, func() { v.Copy(format) })
+		b := widget.NewButton(label, func() { v.Copy(format) })
+		v.copyBtns[format] = b
+		return b
 	}
 	v.copyImage = []*widget.Button{mk("<img>", share.SnippetHTML), mk("srcset", share.SnippetSrcset), mk("<picture>", share.SnippetPicture)}
 	v.copyVideo = mk("<video>", share.SnippetVideo)
@@ -344,6 +348,18 @@ func (v *View) Show(a cloud.Asset, transformation string) {
 	}
 	v.inCloud.SetChecked(false)
 	v.fillPresets()
+	def := string(v.profile.Default)
+	if video && (def == share.SnippetHTML || def == share.SnippetSrcset || def == share.SnippetPicture) {
+		def = share.SnippetVideo
+	}
+	for f, b := range v.copyBtns {
+		// The profile's default format stands out.
+		b.Importance = widget.MediumImportance
+		if f == def {
+			b.Importance = widget.HighImportance
+		}
+		b.Refresh()
+	}
 	v.text.SetText(transformation) // sets the controls through textChanged
 	if transformation == "" {
 		v.textChanged("")

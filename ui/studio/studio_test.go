@@ -17,6 +17,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/account"
 	"github.com/cloudup/cloudup/core/cloud"
@@ -393,4 +394,19 @@ func TestPresetSavedAsNamedTransformation(t *testing.T) {
 	if len(fx.saved) != 1 || !strings.Contains(fx.v.Status(), "already has a transformation called t_warm_square") {
 		t.Errorf("saving t_warm_square twice: saved %d, status %q", len(fx.saved), fx.v.Status())
 	}
+}
+
+func TestDefaultLinkFormatStandsOut(t *testing.T) {
+	fx := newFixture(t, "x")
+	p := fx.v.profile
+	p.Default = account.LinkSrcset
+	fx.v.SetAccount(fx.acct, p)
+	fx.v.Show(fx.asset, "")
+	for f, b := range fx.v.copyBtns {
+		if want := f == "srcset"; (b.Importance == widget.HighImportance) != want {
+			t.Errorf("%s stands out: %v, want %v", f, !want, want)
+		}
+	}
+	fx.v.Close()
+	fx.wait()
 }
