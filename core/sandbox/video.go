@@ -320,6 +320,16 @@ func (s *Server) deliverVideo(w http.ResponseWriter, r *http.Request, a *asset, 
 	key := "video|" + d.transformation + "|" + format
 	body, _ := s.cachePaths(a, key)
 	if _, err := os.Stat(body); err != nil {
+		if cacheFull(filepath.Dir(body)) {
+			// Anyone may ask for a new variant: past the cache's bound it
+			// is made for this request only.
+			tmp, err := os.MkdirTemp(filepath.Join(s.dir, "cache"), "video-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			body = filepath.Join(tmp, "out")
+		}
 		if err := s.transcode(r.Context(), a, vc, format, body); err != nil {
 			return err
 		}
