@@ -535,7 +535,11 @@ func (v *View) Copy(format effects.LinkFormat) {
 	if v.link == "" {
 		return
 	}
-	text := effects.Link(format, v.link, v.asset.ResourceType, altText(v.asset))
+	alt := strings.TrimSpace(v.asset.Context["alt"]) // the asset's own alt text first
+	if alt == "" {
+		alt = altText(v.asset)
+	}
+	text := effects.Link(format, v.link, v.asset.ResourceType, alt)
 	fyne.CurrentApp().Clipboard().SetContent(text)
 	names := map[effects.LinkFormat]string{effects.LinkURL: "URL", effects.LinkMarkdown: "Markdown", effects.LinkHTML: "HTML"}
 	v.status.SetText("Copied the " + v.preset.Label + " link as " + names[format] + ".")

@@ -411,3 +411,22 @@ func TestVideoIsOfferedVideoPresetsOnly(t *testing.T) {
 	}
 	fx.v.Close()
 }
+
+func TestCopiesUseTheAssetsAltText(t *testing.T) {
+	fx := newFixture(t)
+	a := photo
+	a.Context = map[string]string{"alt": "Children building a sandcastle"}
+	fx.v.Show(a)
+	fx.tasks.Wait()
+	fx.v.Copy(effects.LinkHTML)
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `alt="Children building a sandcastle"`) {
+		t.Errorf("copied %q", got)
+	}
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.Copy(effects.LinkMarkdown)
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.HasPrefix(got, "![beach](") {
+		t.Errorf("without alt text the name stays: %q", got)
+	}
+	fx.v.Close()
+}
