@@ -174,8 +174,9 @@ func (bg *background) sessionOpened(s Session) {
 	first := !bg.history
 	bg.history = true
 	bg.mu.Unlock()
-	format := linkFormat(s.Profile())
+	format := share.FormatOf(s.Profile())
 	tracker := share.NewTracker(format, func(r share.Report) { bg.batchDone(r) })
+	tracker.SetTemplates(share.TemplatesOf(s.Profile()))
 	bg.m.tasks.Loop(func(ctx context.Context) {
 		for {
 			select {

@@ -204,6 +204,7 @@ func (m *MainWindow) openSession(ctx context.Context, creds *account.Credentials
 		if err != nil {
 			return nil, err
 		}
+		noticeSandbox(m.deps.Sandbox)
 		*creds = c
 	}
 	if err := creds.RequireSecret(); err != nil {
@@ -392,6 +393,7 @@ func (m *MainWindow) bindLibrary(s Session, creds account.Credentials) {
 		}
 	}
 	acct := uilibrary.AccountFrom(s.Client(), m.thumbs, delivery, links, format)
+	m.library.StudioProfile = studioProfile(m.deps.Profiles, p)
 	m.library.SetAccount(uilibrary.WithGrant(acct, func() *teamsign.Grant { return m.grant }))
 }
 

@@ -47,7 +47,28 @@ const (
 	LinkURL      LinkFormat = "url"
 	LinkMarkdown LinkFormat = "markdown"
 	LinkHTML     LinkFormat = "html"
+	// LinkSrcset and LinkPicture are responsive HTML for web pages.
+	LinkSrcset  LinkFormat = "srcset"
+	LinkPicture LinkFormat = "picture"
+	// LinkTemplatePrefix + a template's name picks one of LinkTemplates.
+	LinkTemplatePrefix = "template:"
 )
+
+// LinkTemplate is a saved snippet with placeholders {url} {name} {alt}
+// {width} {height} {public_id}.
+type LinkTemplate struct {
+	Name string `json:"name"`
+	Text string `json:"text"`
+}
+
+// StudioPreset is a chain of effects an editor saved from the studio. Named
+// is the Cloudinary named transformation (t_NAME) it was also saved as, if
+// any.
+type StudioPreset struct {
+	Name           string `json:"name"`
+	Transformation string `json:"transformation"`
+	Named          string `json:"named,omitempty"`
+}
 
 // DefaultAPIBase is Cloudinary's API host (the SDKs' upload_prefix default).
 const DefaultAPIBase = "https://api.cloudinary.com"
@@ -94,6 +115,8 @@ type Profile struct {
 	Concurrency      int               `json:"concurrency,omitempty"`
 	Limits           Limits            `json:"limits,omitzero"`
 	LinkFormat       LinkFormat        `json:"link_format,omitempty"`
+	LinkTemplates    []LinkTemplate    `json:"link_templates,omitempty"`
+	StudioPresets    []StudioPreset    `json:"studio_presets,omitempty"`
 	Sandbox          bool              `json:"sandbox,omitempty"`
 	// Signer is a team profile's signing service URL. Cloud, APIKey and
 	// APIBase are then what the service last said it signs for.
@@ -332,10 +355,8 @@ func (p Profile) Validate() error {
 	if p.Concurrency < 0 || p.Concurrency > MaxConcurrency {
 		return bad("concurrency", "%d: use 1 to %d uploads at once, or 0 to let Cloudup choose", p.Concurrency, MaxConcurrency)
 	}
-	switch p.LinkFormat {
-	case LinkURL, LinkMarkdown, LinkHTML:
-	default:
-		return bad("link_format", "%q: use url, markdown or html", p.LinkFormat)
+	if err := p.checkLinks(); err != nil {
+		return err
 	}
 	l := p.Limits
 	if l.MaxImageBytes < 0 || l.MaxVideoBytes < 0 || l.MaxRawBytes < 0 || l.MaxFiles < 0 {
@@ -345,6 +366,44 @@ func (p Profile) Validate() error {
 		if f == "" || !keyPattern.MatchString(f) {
 			return bad("limits", "%q is not a file format: write extensions like jpg, png, mp4", f)
 		}
+	}
+	return nil
+}
+
+// checkLinks validates the link format, templates and studio presets.
+func (p Profile) checkLinks() error {
+	names := map[string]bool{}
+	for _, t := range p.LinkTemplates {
+		switch {
+		case strings.TrimSpace(t.Name) == "" || hasControl(t.Name):
+			return bad("link_templates", "every link template needs a name without control characters")
+		case names[t.Name]:
+			return bad("link_templates", "two link templates are called %q: rename one", t.Name)
+		case !strings.Contains(t.Text, "{url}"):
+			return bad("link_templates", "template %q has no {url}: add it where the link goes", t.Name)
+		}
+		names[t.Name] = true
+	}
+	switch f := string(p.LinkFormat); {
+	case p.LinkFormat == LinkURL, p.LinkFormat == LinkMarkdown, p.LinkFormat == LinkHTML, p.LinkFormat == LinkSrcset, p.LinkFormat == LinkPicture:
+	case strings.HasPrefix(f, LinkTemplatePrefix):
+		if !names[strings.TrimPrefix(f, LinkTemplatePrefix)] {
+			return bad("link_format", "no link template is called %q: add it or pick another format", strings.TrimPrefix(f, LinkTemplatePrefix))
+		}
+	default:
+		return bad("link_format", "%q: use url, markdown, html, srcset, picture or template:NAME", p.LinkFormat)
+	}
+	presets := map[string]bool{}
+	for _, sp := range p.StudioPresets {
+		switch {
+		case strings.TrimSpace(sp.Name) == "" || hasControl(sp.Name):
+			return bad("studio_presets", "every saved preset needs a name without control characters")
+		case presets[strings.ToLower(sp.Name)]:
+			return bad("studio_presets", "two saved presets are called %q: rename one", sp.Name)
+		case strings.TrimSpace(sp.Transformation) == "" || strings.ContainsAny(sp.Transformation, " \t\n?#"):
+			return bad("studio_presets", "preset %q has no usable transformation", sp.Name)
+		}
+		presets[strings.ToLower(sp.Name)] = true
 	}
 	return nil
 }

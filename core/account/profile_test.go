@@ -59,6 +59,15 @@ func TestValidateNamesTheWrongField(t *testing.T) {
 		{"concurrency too high", func(p *Profile) { p.Concurrency = 99 }, "concurrency"},
 		{"negative concurrency", func(p *Profile) { p.Concurrency = -1 }, "concurrency"},
 		{"bad link format", func(p *Profile) { p.LinkFormat = "bbcode" }, "link_format"},
+		{"format names a missing template", func(p *Profile) { p.LinkFormat = "template:wp" }, "link_format"},
+		{"template without url", func(p *Profile) { p.LinkTemplates = []LinkTemplate{{Name: "wp", Text: "{alt}"}} }, "link_templates"},
+		{"two templates one name", func(p *Profile) {
+			p.LinkTemplates = []LinkTemplate{{Name: "wp", Text: "{url}"}, {Name: "wp", Text: "<{url}>"}}
+		}, "link_templates"},
+		{"preset without transformation", func(p *Profile) { p.StudioPresets = []StudioPreset{{Name: "warm"}} }, "studio_presets"},
+		{"two presets one name", func(p *Profile) {
+			p.StudioPresets = []StudioPreset{{Name: "Warm", Transformation: "e_sepia:20"}, {Name: "warm", Transformation: "e_sepia:30"}}
+		}, "studio_presets"},
 		{"negative limit", func(p *Profile) { p.Limits.MaxImageBytes = -1 }, "limits"},
 		{"bad format", func(p *Profile) { p.Limits.AllowedFormats = []string{"j pg"} }, "limits"},
 	}
@@ -124,5 +133,21 @@ func TestCheckSecretRefusesPasteMistakesWithoutRepeatingThem(t *testing.T) {
 	}
 	if err := CheckSecret(s, "123456"); err != nil {
 		t.Errorf("a good secret was refused: %v", err)
+	}
+}
+
+func TestLinkTemplatesAndStudioPresetsAreKept(t *testing.T) {
+	p := validProfile()
+	p.LinkTemplates = []LinkTemplate{{Name: "wp", Text: `[img src="{url}" alt="{alt}"]`}}
+	p.LinkFormat = "template:wp"
+	p.StudioPresets = []StudioPreset{{Name: "Warm card", Transformation: "c_fill,g_auto,w_1200,h_630/e_sepia:30/f_auto,q_auto", Named: "warm_card"}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []LinkFormat{LinkSrcset, LinkPicture} {
+		p.LinkFormat = f
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

@@ -376,132 +376,187 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// handleChunk serves one request of a chunked upload.
-func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath string) error {
-	ctx := r.Context()
-	uploadID := r.Header.Get("X-Unique-Upload-Id")
+// chunkHeaderInfo is what a chunk's headers announce.
+type chunkHeaderInfo struct {
+	uploadID string
+	cr       contentRange
+	size     int64
+	final    bool // the chunk ends the file
+}
+
+// checkChunkHeaders validates a chunk's headers against the plan's limits
+// before anything is read or stored.
+func checkChunkHeaders(h http.Header, limits Limits) (chunkHeaderInfo, error) {
+	uploadID := h.Get("X-Unique-Upload-Id")
 	if !uploadIDRE.MatchString(uploadID) {
-		return badRequest("Invalid X-Unique-Upload-Id %q: use 1-128 letters, digits, '.', '-' or '_'", truncate(uploadID, 40))
+		return chunkHeaderInfo{}, badRequest("Invalid X-Unique-Upload-Id %q: use 1-128 letters, digits, '.', '-' or '_'", truncate(uploadID, 40))
 	}
-	cr, err := parseContentRange(r.Header.Get("Content-Range"))
+	cr, err := parseContentRange(h.Get("Content-Range"))
 	if err != nil {
-		return err
+		return chunkHeaderInfo{}, err
 	}
 	size := cr.size()
 	final := cr.total > 0 && cr.End == cr.total-1
-	if max := s.limits.MaxRequestBytes; max >= 0 && size > max {
-		return badRequest("Chunk of %d bytes is larger than the %d bytes one request may carry; use smaller chunks", size, max)
+	if max := limits.MaxRequestBytes; max >= 0 && size > max {
+		return chunkHeaderInfo{}, badRequest("Chunk of %d bytes is larger than the %d bytes one request may carry; use smaller chunks", size, max)
 	}
-	if !final && size < s.limits.MinChunkBytes {
-		return badRequest("Chunk bytes %d-%d is %d bytes; every chunk but the last must be at least %d bytes (5 MB)", cr.Start, cr.End, size, s.limits.MinChunkBytes)
+	if !final && size < limits.MinChunkBytes {
+		return chunkHeaderInfo{}, badRequest("Chunk bytes %d-%d is %d bytes; every chunk but the last must be at least %d bytes (5 MB)", cr.Start, cr.End, size, limits.MinChunkBytes)
 	}
+	return chunkHeaderInfo{uploadID: uploadID, cr: cr, size: size, final: final}, nil
+}
 
-	// Nothing about the upload is looked up or created, and no byte
-	// written, until the chunk has proved it may: a flood of unsigned
-	// chunks with made-up upload ids leaves no trace.
-	var (
-		acc        access
-		authorized int
-		sess       *chunkSession
-		replay     *chunkResult
-		file       *os.File
-		h          hash.Hash
-		began      bool
-	)
-	ended := false
-	end := func(ok bool) {
-		if began && !ended {
-			ended = true
-			sess.end(cr.span, h, ok)
+// chunkReceiver follows one chunk while its form is read. Nothing about the
+// upload is looked up or created, and no byte written, until the chunk has
+// proved it may: a flood of unsigned chunks with made-up upload ids leaves
+// no trace.
+type chunkReceiver struct {
+	s      *Server
+	r      *http.Request
+	rtPath string
+	req    chunkHeaderInfo
+
+	acc        access
+	authorized int
+	sess       *chunkSession
+	replay     *chunkResult
+	file       *os.File
+	h          hash.Hash
+	began      bool
+	ended      bool
+}
+
+func (c *chunkReceiver) end(ok bool) {
+	if c.began && !c.ended {
+		c.ended = true
+		c.sess.end(c.req.cr.span, c.h, ok)
+	}
+}
+
+// openFile authorizes the chunk from the parameters before its file part,
+// then opens the upload's data file at the chunk's offset.
+func (c *chunkReceiver) openFile(params url.Values, _ string, complete bool) (io.Writer, error) {
+	// Chunks are written in place, so they are checked first.
+	if !complete || !canAuthorize(params) {
+		return nil, badRequest("Chunked uploads must be multipart with the parameters (signature or upload_preset) before the file part")
+	}
+	a, err := c.s.authorizeUpload(c.r.Context(), c.r, params, true)
+	if err != nil {
+		return nil, err
+	}
+	c.acc, c.authorized = a, countValues(params)
+	if c.sess, err = c.s.chunks.get(c.req.uploadID); err != nil {
+		return nil, err
+	}
+	total, replay, err := c.settleTotal()
+	if err != nil {
+		return nil, err
+	}
+	if replay {
+		return io.Discard, nil
+	}
+	if total > 0 {
+		max := c.s.maxAnyType()
+		if c.rtPath != "auto" {
+			max = c.s.limits.maxFor(c.rtPath)
+		}
+		if max >= 0 && total > max {
+			return nil, badRequest("File size too large. Got %d. Maximum is %d.", total, max)
 		}
 	}
-	defer end(false)
+	c.h, c.began = c.sess.begin(c.req.cr.span), true
+	if c.file, err = os.OpenFile(c.sess.dataPath(), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, err
+	}
+	cr := c.req.cr
+	return &chunkWriter{f: c.file, off: cr.Start, end: cr.End + 1, hash: c.h}, nil
+}
+
+// settleTotal records the file's total size, which every chunk must agree
+// on; replay says the upload is done already (a retry whose answer was lost).
+func (c *chunkReceiver) settleTotal() (total int64, replay bool, err error) {
+	sess, cr := c.sess, c.req.cr
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if res := sess.m.Result; res != nil {
+		c.replay = res
+		return 0, true, nil
+	}
+	if cr.total > 0 {
+		if sess.m.Total > 0 && sess.m.Total != cr.total {
+			return 0, false, badRequest("Content-Range total %d differs from the %d announced earlier for upload %s", cr.total, sess.m.Total, c.req.uploadID)
+		}
+		sess.m.Total = cr.total
+	}
+	return sess.m.Total, false, nil
+}
+
+// handleChunk serves one request of a chunked upload.
+func (s *Server) handleChunk(w http.ResponseWriter, r *http.Request, rtPath string) error {
+	req, err := checkChunkHeaders(r.Header, s.limits)
+	if err != nil {
+		return err
+	}
+	c := &chunkReceiver{s: s, r: r, rtPath: rtPath, req: req}
+	defer c.end(false)
 	f, err := parseForm(r, formOptions{
-		openFile: func(params url.Values, _ string, complete bool) (io.Writer, error) {
-			// Chunks are written in place, so they are checked first.
-			if !complete || !canAuthorize(params) {
-				return nil, badRequest("Chunked uploads must be multipart with the parameters (signature or upload_preset) before the file part")
-			}
-			a, err := s.authorizeUpload(ctx, r, params, true)
-			if err != nil {
-				return nil, err
-			}
-			acc, authorized = a, countValues(params)
-			if sess, err = s.chunks.get(uploadID); err != nil {
-				return nil, err
-			}
-			sess.mu.Lock()
-			if res := sess.m.Result; res != nil {
-				// Done already: this is a retry whose answer was lost.
-				sess.mu.Unlock()
-				replay = res
-				return io.Discard, nil
-			}
-			if cr.total > 0 {
-				if sess.m.Total > 0 && sess.m.Total != cr.total {
-					sess.mu.Unlock()
-					return nil, badRequest("Content-Range total %d differs from the %d announced earlier for upload %s", cr.total, sess.m.Total, uploadID)
-				}
-				sess.m.Total = cr.total
-			}
-			total := sess.m.Total
-			sess.mu.Unlock()
-			if total > 0 {
-				max := s.maxAnyType()
-				if rtPath != "auto" {
-					max = s.limits.maxFor(rtPath)
-				}
-				if max >= 0 && total > max {
-					return nil, badRequest("File size too large. Got %d. Maximum is %d.", total, max)
-				}
-			}
-			h, began = sess.begin(cr.span), true
-			if file, err = os.OpenFile(sess.dataPath(), os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-				return nil, err
-			}
-			return &chunkWriter{f: file, off: cr.Start, end: cr.End + 1, hash: h}, nil
-		},
-		maxFile: size,
+		openFile: c.openFile,
+		maxFile:  req.size,
 		tooLarge: func(int64) error {
-			return badRequest("The chunk carries more bytes than its Content-Range bytes %d-%d announces", cr.Start, cr.End)
+			return badRequest("The chunk carries more bytes than its Content-Range bytes %d-%d announces", req.cr.Start, req.cr.End)
 		},
 		jsonSlots: s.jsonSlots,
 	})
-	if file != nil {
-		if cerr := file.Close(); err == nil && cerr != nil {
+	if c.file != nil {
+		if cerr := c.file.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
 	}
-	if err == nil && authorized != countValues(f.params) {
-		// A parameter after the file part: the signature must cover it.
-		_, err = s.authorizeUpload(ctx, r, f.params, true)
+	if err = c.assemble(f, err); err != nil {
+		return err
 	}
-	if err == nil && replay != nil {
-		writeChunkResult(w, replay)
+	if c.replay != nil {
+		writeChunkResult(w, c.replay)
 		return nil
 	}
+	return s.chunkOutcome(w, r, c.sess, req.final, rtPath, f, c.acc)
+}
+
+// assemble checks the received chunk against what it announced and records
+// it in its upload; readErr is what reading the form reported.
+func (c *chunkReceiver) assemble(f *form, readErr error) error {
+	err := readErr
+	if err == nil && c.authorized != countValues(f.params) {
+		// A parameter after the file part: the signature must cover it.
+		_, err = c.s.authorizeUpload(c.r.Context(), c.r, f.params, true)
+	}
+	if err == nil && c.replay != nil {
+		return nil
+	}
+	cr := c.req.cr
 	if err == nil && !f.gotFile {
 		err = badRequest("Missing required parameter - file")
 	}
-	if err == nil && f.size != size {
-		err = badRequest("The chunk carries %d bytes but its Content-Range bytes %d-%d announces %d", f.size, cr.Start, cr.End, size)
+	if err == nil && f.size != c.req.size {
+		err = badRequest("The chunk carries %d bytes but its Content-Range bytes %d-%d announces %d", f.size, cr.Start, cr.End, c.req.size)
 	}
 	if err != nil {
-		if began {
-			end(false)
-			sess.fail(cr.span, err.Error())
+		if c.began {
+			c.end(false)
+			c.sess.fail(cr.span, err.Error())
 		}
 		return err
 	}
+	sess := c.sess
 	sess.mu.Lock()
 	sess.addHave(cr.span)
 	saveErr := sess.save()
 	sess.mu.Unlock()
-	end(true)
+	c.end(true)
 	if saveErr != nil {
 		return fmt.Errorf("cannot record chunk %d-%d: %w", cr.Start, cr.End, saveErr)
 	}
-	return s.chunkOutcome(w, r, sess, final, rtPath, f, acc)
+	return nil
 }
 
 // chunkProgress answers a chunk that did not complete the file

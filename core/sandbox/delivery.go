@@ -179,6 +179,14 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkDeliverySignature(d); err != nil {
 		return err
 	}
+	if d.transformation, err = s.expandNamed(d.transformation); err != nil {
+		return err
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if a.ResourceType == "video" && (d.transformation != "" || (ext != "" && ext != a.Format)) {
+		// Trims, video formats and qualities are not image parameters.
+		return s.deliverVideo(w, r, a, d, ext)
+	}
 	chain, err := transform.Parse(d.transformation)
 	if err != nil {
 		var te *transform.Error
@@ -187,7 +195,6 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if chain.HasFlag("attachment") {
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(d.publicPath)}))
 	}
@@ -201,8 +208,8 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) error {
 		if imageExts[ext] {
 			return s.serveDerived(w, r, a, d, chain, ext)
 		}
-		if len(chain) > 0 || (ext != "" && ext != a.Format) {
-			return cdnError(http.StatusBadRequest, "The sandbox does not transcode video - ask for the original (no transformation, .%s) or a poster frame (.jpg)", a.Format)
+		if d.transformation != "" || (ext != "" && ext != a.Format) {
+			return s.deliverVideo(w, r, a, d, ext)
 		}
 		return s.serveOriginal(w, r, a, d)
 	}
@@ -663,7 +670,7 @@ func writeAtomic(path string, data []byte) error {
 // checkEager validates eager transformations before anything is stored.
 // Images must parse; videos and raw files keep theirs as given (the
 // sandbox does not transcode).
-func (s *Server) checkEager(eager []string, rt string) error {
+func checkEager(eager []string, rt string) error {
 	if rt != "image" {
 		return nil
 	}

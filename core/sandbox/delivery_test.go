@@ -368,9 +368,103 @@ func TestVideoUploadProbeRangeAndPosterFrame(t *testing.T) {
 	if img, _ := decodeImage(t, body); img.Bounds().Dx() != 160 || img.Bounds().Dy() != 120 {
 		t.Errorf("poster frame is %v, want 160×120", img.Bounds())
 	}
-	code, hdr, _ = get(t, s.URL()+"/"+s.Cloud()+"/video/upload/w_160/v1/clips/test.mp4")
-	if code != 400 || !strings.Contains(hdr.Get("x-cld-error"), "transcode") {
-		t.Errorf("video transformation: %d %q", code, hdr.Get("x-cld-error"))
+	code, hdr, body = get(t, s.URL()+"/"+s.Cloud()+"/video/upload/w_160/v1/clips/test.mp4")
+	if code != 200 || hdr.Get("Content-Type") != "video/mp4" {
+		t.Fatalf("video transformation: %d %q", code, hdr.Get("x-cld-error"))
+	}
+	if w, h, dur := probeDelivered(t, body); w != 160 || h != 120 || dur < 0.8 || dur > 1.2 {
+		t.Errorf("w_160 video is %d×%d, %.2fs; want 160×120, 1s", w, h, dur)
+	}
+}
+
+// probeVideo reads a delivered video's size and duration with ffprobe.
+func probeDelivered(t *testing.T, data []byte) (int, int, float64) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "got")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height:format=duration", "-of", "default=noprint_wrappers=1", p).Output()
+	if err != nil {
+		t.Fatalf("ffprobe cannot read the delivered video: %v", err)
+	}
+	var w, h int
+	var d float64
+	for _, line := range strings.Split(string(out), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "width":
+			w, _ = strconv.Atoi(v)
+		case "height":
+			h, _ = strconv.Atoi(v)
+		case "duration":
+			d, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	return w, h, d
+}
+
+// The video transformations editors share are rendered for real, so a
+// copied link plays what the studio showed.
+func TestVideoTransformationsAreTranscoded(t *testing.T) {
+	s := startSandbox(t, Config{})
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	out := filepath.Join(t.TempDir(), "long.mp4")
+	cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=10", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "4", "-pix_fmt", "yuv420p", "-shortest", out)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	clip, _ := os.ReadFile(out)
+	if _, err := sdk(t, s).Upload.Upload(context.Background(), writeFile(t, "long.mp4", clip), uploader.UploadParams{PublicID: "clips/long", ResourceType: "video"}); err != nil {
+		t.Fatal(err)
+	}
+	base := s.URL() + "/" + s.Cloud() + "/video/upload/"
+	for _, row := range []struct {
+		path, ct  string
+		w, h      int
+		dur       float64
+		wantError string
+	}{
+		{path: "so_1,eo_3/c_scale,w_320/f_auto,q_auto/v1/clips/long", ct: "video/mp4", w: 320, h: 180, dur: 2},
+		{path: "c_fill,ar_1:1,g_auto,w_200/e_brightness:30/e_blur:200/v1/clips/long.mp4", ct: "video/mp4", w: 200, h: 200, dur: 4},
+		{path: "du_1/e_grayscale/e_vignette:40/e_gamma:20/v1/clips/long.webm", ct: "video/webm", w: 640, h: 360, dur: 1},
+		{path: "e_sepia/v1/clips/long.mp4", wantError: "does not render e_sepia on video"},
+		{path: "so_3,eo_2/v1/clips/long.mp4", wantError: "eo_ must come after so_"},
+		{path: "l_logo/v1/clips/long.mp4", wantError: "does not render l_ on video"},
+		{path: "w_100/v1/clips/long.avi", wantError: "not .avi"},
+	} {
+		code, hdr, body := get(t, base+row.path)
+		if row.wantError != "" {
+			if code != 400 || !strings.Contains(hdr.Get("x-cld-error"), row.wantError) {
+				t.Errorf("%s: %d %q, want 400 %q", row.path, code, hdr.Get("x-cld-error"), row.wantError)
+			}
+			continue
+		}
+		if code != 200 || hdr.Get("Content-Type") != row.ct {
+			t.Errorf("%s: %d %s %q", row.path, code, hdr.Get("Content-Type"), hdr.Get("x-cld-error"))
+			continue
+		}
+		w, h, dur := probeDelivered(t, body)
+		if w != row.w || h != row.h || dur < row.dur-0.25 || dur > row.dur+0.25 {
+			t.Errorf("%s is %d×%d, %.2fs; want %d×%d, %.0fs", row.path, w, h, dur, row.w, row.h, row.dur)
+		}
+	}
+	// A trimmed video's poster is its first frame, through the same chain.
+	code, hdr, body := get(t, base+"so_2/c_scale,w_320/e_brightness:30/v1/clips/long.jpg")
+	if code != 200 || hdr.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("trimmed poster: %d %q", code, hdr.Get("x-cld-error"))
+	}
+	if img, _ := decodeImage(t, body); img.Bounds().Dx() != 320 || img.Bounds().Dy() != 180 {
+		t.Errorf("trimmed poster is %v, want 320×180", img.Bounds())
+	}
+	// Range requests play the transcoded file from the middle.
+	code, _, body = get(t, base+"so_1,eo_3/c_scale,w_320/f_auto,q_auto/v1/clips/long", "Range", "bytes=10-19")
+	if code != 206 || len(body) != 10 {
+		t.Errorf("range on a transcoded video: %d, %d bytes", code, len(body))
 	}
 }
 

@@ -93,110 +93,19 @@ func parseFaults(spec string, seed int64) (*faultInjector, error) {
 }
 
 func parseFaultRule(text string) (*faultRule, error) {
-	values := map[string][]string{}
-	var order []string
-	key := ""
-	for _, clause := range strings.Split(text, ",") {
-		clause = strings.TrimSpace(clause)
-		if clause == "" {
-			continue
-		}
-		if k, v, ok := strings.Cut(clause, "="); ok {
-			key = strings.ToLower(strings.TrimSpace(k))
-			if _, dup := values[key]; dup {
-				return nil, &FaultSpecError{clause, fmt.Sprintf("%s is given twice", key)}
-			}
-			order = append(order, key)
-			values[key] = nil
-			clause = v
-		} else if key == "" {
-			return nil, &FaultSpecError{clause, "expected key=value (rate=, kinds=, schedule=, on=, skip=, max=, above=, retry=)"}
-		}
-		for _, v := range strings.Split(clause, "+") {
-			if v = strings.TrimSpace(v); v != "" {
-				values[key] = append(values[key], strings.ToLower(v))
-			}
-		}
+	values, order, err := splitFaultClauses(text)
+	if err != nil {
+		return nil, err
 	}
 	r := &faultRule{scope: scopeAll}
-	retry := 2 * time.Second
-	one := func(k string) (string, error) {
-		if len(values[k]) != 1 {
-			return "", &FaultSpecError{k + "=" + strings.Join(values[k], "+"), "needs exactly one value"}
-		}
-		return values[k][0], nil
-	}
+	st := &faultRuleState{rule: r, retry: 2 * time.Second}
 	for _, k := range order {
-		switch k {
-		case "rate":
-			v, err := one(k)
-			if err != nil {
-				return nil, err
-			}
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1 {
-				return nil, &FaultSpecError{"rate=" + v, "rate is a probability between 0 and 1"}
-			}
-			r.rate = f
-		case "skip", "max", "above":
-			v, err := one(k)
-			if err != nil {
-				return nil, err
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return nil, &FaultSpecError{k + "=" + v, "needs a whole number ≥ 0"}
-			}
-			if k == "skip" {
-				r.skip = n
-			} else if k == "above" {
-				r.above = n
-			} else {
-				r.max = n
-			}
-		case "retry":
-			v, err := one(k)
-			if err != nil {
-				return nil, err
-			}
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				return nil, &FaultSpecError{"retry=" + v, "needs a duration such as 2s or 500ms"}
-			}
-			retry = d
-		case "on":
-			r.scope = 0
-			for _, v := range values[k] {
-				sc, ok := faultScopes[v]
-				if !ok {
-					return nil, &FaultSpecError{"on=" + v, "scope must be upload, chunk, final, api, admin, search, delivery or all"}
-				}
-				r.scope |= sc
-			}
-			if r.scope == 0 {
-				return nil, &FaultSpecError{"on=", "needs at least one scope"}
-			}
-		case "kinds", "schedule":
-			if len(values[k]) == 0 {
-				return nil, &FaultSpecError{k + "=", "needs at least one kind"}
-			}
-			for _, v := range values[k] {
-				if k == "schedule" && v == "ok" {
-					r.schedule = append(r.schedule, nil)
-					continue
-				}
-				a, err := parseFaultAction(v)
-				if err != nil {
-					return nil, err
-				}
-				if k == "kinds" {
-					r.kinds = append(r.kinds, a)
-				} else {
-					r.schedule = append(r.schedule, a)
-				}
-			}
-		default:
+		handle, ok := faultClauses[k]
+		if !ok {
 			return nil, &FaultSpecError{k, "unknown key; use rate, kinds, schedule, on, skip, max, above or retry"}
+		}
+		if err := handle(st, k, values[k]); err != nil {
+			return nil, err
 		}
 	}
 	if _, hasRate := values["rate"]; !hasRate && r.schedule == nil {
@@ -213,10 +122,145 @@ func parseFaultRule(text string) (*faultRule, error) {
 	}
 	for _, a := range append(append([]*faultAction{}, r.kinds...), r.schedule...) {
 		if a != nil {
-			a.retry = retry
+			a.retry = st.retry
 		}
 	}
 	return r, nil
+}
+
+// splitFaultClauses reads "key=v1+v2, v3, key2=v" into each key's values
+// (lower-cased) in the order the keys were given.
+func splitFaultClauses(text string) (map[string][]string, []string, error) {
+	values := map[string][]string{}
+	var order []string
+	key := ""
+	for _, clause := range strings.Split(text, ",") {
+		clause = strings.TrimSpace(clause)
+		if clause == "" {
+			continue
+		}
+		if k, v, ok := strings.Cut(clause, "="); ok {
+			key = strings.ToLower(strings.TrimSpace(k))
+			if _, dup := values[key]; dup {
+				return nil, nil, &FaultSpecError{clause, fmt.Sprintf("%s is given twice", key)}
+			}
+			order = append(order, key)
+			values[key] = nil
+			clause = v
+		} else if key == "" {
+			return nil, nil, &FaultSpecError{clause, "expected key=value (rate=, kinds=, schedule=, on=, skip=, max=, above=, retry=)"}
+		}
+		for _, v := range strings.Split(clause, "+") {
+			if v = strings.TrimSpace(v); v != "" {
+				values[key] = append(values[key], strings.ToLower(v))
+			}
+		}
+	}
+	return values, order, nil
+}
+
+// faultRuleState is a rule being built from its clauses.
+type faultRuleState struct {
+	rule  *faultRule
+	retry time.Duration
+}
+
+// faultClauses handle each key of a fault rule.
+var faultClauses = map[string]func(st *faultRuleState, key string, vals []string) error{
+	"rate": func(st *faultRuleState, k string, vals []string) error {
+		v, err := oneFaultValue(k, vals)
+		if err != nil {
+			return err
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return &FaultSpecError{"rate=" + v, "rate is a probability between 0 and 1"}
+		}
+		st.rule.rate = f
+		return nil
+	},
+	"skip":  faultCount,
+	"max":   faultCount,
+	"above": faultCount,
+	"retry": func(st *faultRuleState, k string, vals []string) error {
+		v, err := oneFaultValue(k, vals)
+		if err != nil {
+			return err
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return &FaultSpecError{"retry=" + v, "needs a duration such as 2s or 500ms"}
+		}
+		st.retry = d
+		return nil
+	},
+	"on": func(st *faultRuleState, k string, vals []string) error {
+		st.rule.scope = 0
+		for _, v := range vals {
+			sc, ok := faultScopes[v]
+			if !ok {
+				return &FaultSpecError{"on=" + v, "scope must be upload, chunk, final, api, admin, search, delivery or all"}
+			}
+			st.rule.scope |= sc
+		}
+		if st.rule.scope == 0 {
+			return &FaultSpecError{"on=", "needs at least one scope"}
+		}
+		return nil
+	},
+	"kinds":    faultActions,
+	"schedule": faultActions,
+}
+
+func oneFaultValue(k string, vals []string) (string, error) {
+	if len(vals) != 1 {
+		return "", &FaultSpecError{k + "=" + strings.Join(vals, "+"), "needs exactly one value"}
+	}
+	return vals[0], nil
+}
+
+// faultCount handles skip=, max= and above=.
+func faultCount(st *faultRuleState, k string, vals []string) error {
+	v, err := oneFaultValue(k, vals)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return &FaultSpecError{k + "=" + v, "needs a whole number ≥ 0"}
+	}
+	switch k {
+	case "skip":
+		st.rule.skip = n
+	case "above":
+		st.rule.above = n
+	default:
+		st.rule.max = n
+	}
+	return nil
+}
+
+// faultActions handles kinds= and schedule= (where "ok" is a pass).
+func faultActions(st *faultRuleState, k string, vals []string) error {
+	if len(vals) == 0 {
+		return &FaultSpecError{k + "=", "needs at least one kind"}
+	}
+	for _, v := range vals {
+		if k == "schedule" && v == "ok" {
+			st.rule.schedule = append(st.rule.schedule, nil)
+			continue
+		}
+		a, err := parseFaultAction(v)
+		if err != nil {
+			return err
+		}
+		if k == "kinds" {
+			st.rule.kinds = append(st.rule.kinds, a)
+		} else {
+			st.rule.schedule = append(st.rule.schedule, a)
+		}
+	}
+	return nil
 }
 
 func parseFaultAction(v string) (*faultAction, error) {

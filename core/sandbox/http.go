@@ -145,6 +145,10 @@ func (s *Server) apiRoute(r *http.Request, segs []string) route {
 		return s.adminRoute(EndpointAdminPresets, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
 			return s.handlePresets(w, r, rest[1:])
 		})
+	case "transformations":
+		return s.adminRoute(EndpointAdminTransformations, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
+			return s.handleTransformations(w, r, rest[1:])
+		})
 	case "usage", "ping":
 		return s.adminRoute(EndpointAdminUsage, scopeAdmin, func(w http.ResponseWriter, r *http.Request) error {
 			return s.handleUsage(w, r, rest[0])

@@ -189,6 +189,9 @@ type Server struct {
 	bgMu      sync.Mutex
 	bgFirst   map[string]time.Time // background-removal derivation → first request
 	seedMu    sync.Mutex           // one SeedSamples at a time
+	videoMu   sync.Mutex           // one video transcoding at a time
+	namedOnce sync.Once
+	named     *namedStore // named transformations (named.go)
 }
 
 // Start opens (or creates) the sandbox account in cfg.Dir and starts

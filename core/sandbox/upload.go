@@ -199,167 +199,23 @@ func uploadParams(in uploadInput) url.Values {
 // commitUpload decides what a received file is and stores it with
 // Cloudinary's overwrite semantics.
 func (s *Server) commitUpload(ctx context.Context, in uploadInput) (putResult, error) {
-	p := uploadParams(in)
 	m, err := sniffMedia(ctx, in.path)
 	if err != nil {
 		return putResult{}, err
 	}
-	rt := in.rtPath
-	if rt == "auto" || rt == "" {
-		rt = p.Get("resource_type")
-	}
-	var interrupted *probeInterrupted
-	if rt != "raw" && errors.As(m.probeErr, &interrupted) {
-		// Not an *apiError: a chunked upload does not remember it as its
-		// answer, so sending the last chunk again (after a restart too)
-		// finishes the upload.
-		return putResult{}, interrupted
-	}
-	switch rt {
-	case "", "auto":
-		rt = m.kind
-		if rt == "video" && m.probeErr != nil {
-			// A weak signature (MPEG audio, transport stream) on bytes
-			// ffprobe cannot read: just a file.
-			rt, m = "raw", media{kind: "raw"}
-		}
-	case "image":
-		if m.kind != "image" {
-			return putResult{}, badRequest("Invalid image file")
-		}
-	case "video":
-		if m.kind != "video" || m.probeErr != nil {
-			return putResult{}, badRequest("Unsupported video format or file")
-		}
-	case "raw":
-		m = media{kind: "raw"}
-	default:
-		return putResult{}, badRequest("Invalid resource_type %q: use image, video, raw or auto", rt)
-	}
-	if max := s.limits.maxFor(rt); max >= 0 && in.size > max {
-		return putResult{}, badRequest("File size too large. Got %d. Maximum is %d.", in.size, max)
-	}
-	if px := int64(m.width) * int64(m.height); rt == "image" && s.limits.MaxImagePixels >= 0 && px > s.limits.MaxImagePixels {
-		// Cloudinary's answer; the dimensions come from the header only.
-		return putResult{}, badRequest("Resolution too large. Got %d. Maximum is %d.", px, s.limits.MaxImagePixels)
-	}
-	typ := p.Get("type")
-	switch typ {
-	case "":
-		typ = "upload"
-	case "upload", "private", "authenticated":
-	default:
-		return putResult{}, badRequest("Invalid type parameter value %q: use upload, private or authenticated", typ)
-	}
-
-	base, ext := splitName(in.filename)
-	if in.filename == "" {
-		base = "file"
-	}
-	if s := p.Get("filename_override"); s != "" {
-		base, ext = splitName(s)
-	}
-	if allowed := listParam(p, "allowed_formats"); len(allowed) > 0 {
-		format := m.format
-		if rt == "raw" {
-			format = ext
-		}
-		ok := false
-		for _, a := range allowed {
-			if strings.EqualFold(a, format) || (format == "jpg" && strings.EqualFold(a, "jpeg")) {
-				ok = true
-			}
-		}
-		if !ok {
-			what := map[string]string{"image": "Image", "video": "Video", "raw": "Raw"}[rt]
-			return putResult{}, badRequest("%s file format %s not allowed", what, format)
-		}
-	}
-
-	publicID, err := choosePublicID(p, base, ext, rt)
+	plan, err := planUpload(in, m, s.limits)
 	if err != nil {
 		return putResult{}, err
 	}
-	assetFolder := strings.Trim(p.Get("asset_folder"), "/")
-	if err := checkFolder("asset_folder", assetFolder); err != nil {
-		return putResult{}, err
-	}
-	tags, err := tagsParam(p, "tags")
-	if err != nil {
-		return putResult{}, err
-	}
-	custom, err := parseContext(p.Get("context"))
-	if err != nil {
-		return putResult{}, err
-	}
-	for k, v := range custom {
-		if v == "" {
-			delete(custom, k)
-		}
-	}
-	displayName := p.Get("display_name")
-	if displayName == "" {
-		if useName, _ := boolParam(p, "use_filename_as_display_name", false); useName && in.filename != "" {
-			displayName = base
-		} else {
-			displayName = publicID[strings.LastIndex(publicID, "/")+1:]
-		}
-	}
-	var eager []string
-	for _, e := range strings.Split(p.Get("eager"), "|") {
-		if e = strings.TrimSpace(e); e != "" {
-			eager = append(eager, e)
-		}
-	}
-	if err := s.checkEager(eager, rt); err != nil {
-		return putResult{}, err
-	}
-	// Signed uploads overwrite by default; unsigned ones only when their
-	// preset says so (the request itself may not ask, see checkUnsigned).
-	overwrite, err := boolParam(p, "overwrite", in.access.signed)
-	if err != nil {
-		return putResult{}, err
-	}
-	if pr := in.access.preset; pr != nil && pr.Settings["disallow_public_id"] == "true" && in.params.Get("public_id") != "" {
-		return putResult{}, badRequest("public_id parameter is not allowed: upload preset %s sets disallow_public_id", pr.Name)
-	}
-	original := base
-	if discard, _ := boolParam(p, "discard_original_filename", false); discard {
-		original = ""
-	}
-
 	now := s.now().UTC()
-	a := &asset{
-		AssetID:          randomHex(16),
-		ResourceType:     rt,
-		Type:             typ,
-		PublicID:         publicID,
-		Version:          now.Unix(),
-		VersionID:        randomHex(16),
-		Format:           m.format,
-		Bytes:            in.size,
-		Width:            m.width,
-		Height:           m.height,
-		Pages:            m.pages,
-		Duration:         m.duration,
-		Etag:             in.etag,
-		CreatedAt:        now,
-		UploadedAt:       now,
-		AssetFolder:      assetFolder,
-		DisplayName:      displayName,
-		OriginalFilename: original,
-		Tags:             tags,
-		Context:          custom,
-		Eager:            eager,
-		Media:            m.details,
-	}
+	a := plan.asset(now, in)
 	if a.Blob, err = s.placeBlob(in.path, a.VersionID); err != nil {
 		return putResult{}, err
 	}
 	if in.onStored != nil {
 		in.onStored()
 	}
-	res, err := s.store.put(ctx, a, overwrite)
+	res, err := s.store.put(ctx, a, plan.overwrite)
 	if err != nil || res.existing {
 		// Nothing refers to the new file.
 		s.removeBlob(a)
@@ -373,6 +229,189 @@ func (s *Server) commitUpload(ctx context.Context, in uploadInput) (putResult, e
 	}
 	s.renderEager(ctx, res.asset)
 	return res, nil
+}
+
+// uploadPlan is what an upload's parameters decide about the stored asset,
+// before anything is stored.
+type uploadPlan struct {
+	m                                  media
+	rt, typ, publicID                  string
+	assetFolder, displayName, original string
+	tags                               []string
+	custom                             map[string]string
+	eager                              []string
+	overwrite                          bool
+}
+
+// asset is the record the plan describes, created at now.
+func (pl uploadPlan) asset(now time.Time, in uploadInput) *asset {
+	return &asset{
+		AssetID:          randomHex(16),
+		ResourceType:     pl.rt,
+		Type:             pl.typ,
+		PublicID:         pl.publicID,
+		Version:          now.Unix(),
+		VersionID:        randomHex(16),
+		Format:           pl.m.format,
+		Bytes:            in.size,
+		Width:            pl.m.width,
+		Height:           pl.m.height,
+		Pages:            pl.m.pages,
+		Duration:         pl.m.duration,
+		Etag:             in.etag,
+		CreatedAt:        now,
+		UploadedAt:       now,
+		AssetFolder:      pl.assetFolder,
+		DisplayName:      pl.displayName,
+		OriginalFilename: pl.original,
+		Tags:             pl.tags,
+		Context:          pl.custom,
+		Eager:            pl.eager,
+		Media:            pl.m.details,
+	}
+}
+
+// planUpload applies an upload's parameters (with its preset's) to the
+// sniffed file m as Cloudinary does, rejecting what Cloudinary rejects. It
+// performs no I/O.
+func planUpload(in uploadInput, m media, limits Limits) (uploadPlan, error) {
+	p := uploadParams(in)
+	rt, m, err := uploadResourceType(in.rtPath, p.Get("resource_type"), m)
+	if err != nil {
+		return uploadPlan{}, err
+	}
+	pl := uploadPlan{rt: rt}
+	if max := limits.maxFor(rt); max >= 0 && in.size > max {
+		return pl, badRequest("File size too large. Got %d. Maximum is %d.", in.size, max)
+	}
+	if px := int64(m.width) * int64(m.height); rt == "image" && limits.MaxImagePixels >= 0 && px > limits.MaxImagePixels {
+		// Cloudinary's answer; the dimensions come from the header only.
+		return pl, badRequest("Resolution too large. Got %d. Maximum is %d.", px, limits.MaxImagePixels)
+	}
+	pl.m = m
+	pl.typ = p.Get("type")
+	switch pl.typ {
+	case "":
+		pl.typ = "upload"
+	case "upload", "private", "authenticated":
+	default:
+		return pl, badRequest("Invalid type parameter value %q: use upload, private or authenticated", pl.typ)
+	}
+
+	base, ext := splitName(in.filename)
+	if in.filename == "" {
+		base = "file"
+	}
+	if s := p.Get("filename_override"); s != "" {
+		base, ext = splitName(s)
+	}
+	if err := checkAllowedFormat(p, rt, m.format, ext); err != nil {
+		return pl, err
+	}
+	if pl.publicID, err = choosePublicID(p, base, ext, rt); err != nil {
+		return pl, err
+	}
+	pl.assetFolder = strings.Trim(p.Get("asset_folder"), "/")
+	if err := checkFolder("asset_folder", pl.assetFolder); err != nil {
+		return pl, err
+	}
+	if pl.tags, err = tagsParam(p, "tags"); err != nil {
+		return pl, err
+	}
+	if pl.custom, err = parseContext(p.Get("context")); err != nil {
+		return pl, err
+	}
+	for k, v := range pl.custom {
+		if v == "" {
+			delete(pl.custom, k)
+		}
+	}
+	pl.displayName = p.Get("display_name")
+	if pl.displayName == "" {
+		if useName, _ := boolParam(p, "use_filename_as_display_name", false); useName && in.filename != "" {
+			pl.displayName = base
+		} else {
+			pl.displayName = pl.publicID[strings.LastIndex(pl.publicID, "/")+1:]
+		}
+	}
+	for _, e := range strings.Split(p.Get("eager"), "|") {
+		if e = strings.TrimSpace(e); e != "" {
+			pl.eager = append(pl.eager, e)
+		}
+	}
+	if err := checkEager(pl.eager, rt); err != nil {
+		return pl, err
+	}
+	// Signed uploads overwrite by default; unsigned ones only when their
+	// preset says so (the request itself may not ask, see checkUnsigned).
+	if pl.overwrite, err = boolParam(p, "overwrite", in.access.signed); err != nil {
+		return pl, err
+	}
+	if pr := in.access.preset; pr != nil && pr.Settings["disallow_public_id"] == "true" && in.params.Get("public_id") != "" {
+		return pl, badRequest("public_id parameter is not allowed: upload preset %s sets disallow_public_id", pr.Name)
+	}
+	pl.original = base
+	if discard, _ := boolParam(p, "discard_original_filename", false); discard {
+		pl.original = ""
+	}
+	return pl, nil
+}
+
+// uploadResourceType settles the resource type from the URL's path segment,
+// the resource_type parameter and what the file is.
+func uploadResourceType(rtPath, param string, m media) (string, media, error) {
+	rt := rtPath
+	if rt == "auto" || rt == "" {
+		rt = param
+	}
+	var interrupted *probeInterrupted
+	if rt != "raw" && errors.As(m.probeErr, &interrupted) {
+		// Not an *apiError: a chunked upload does not remember it as its
+		// answer, so sending the last chunk again (after a restart too)
+		// finishes the upload.
+		return rt, m, interrupted
+	}
+	switch rt {
+	case "", "auto":
+		rt = m.kind
+		if rt == "video" && m.probeErr != nil {
+			// A weak signature (MPEG audio, transport stream) on bytes
+			// ffprobe cannot read: just a file.
+			rt, m = "raw", media{kind: "raw"}
+		}
+	case "image":
+		if m.kind != "image" {
+			return rt, m, badRequest("Invalid image file")
+		}
+	case "video":
+		if m.kind != "video" || m.probeErr != nil {
+			return rt, m, badRequest("Unsupported video format or file")
+		}
+	case "raw":
+		m = media{kind: "raw"}
+	default:
+		return rt, m, badRequest("Invalid resource_type %q: use image, video, raw or auto", rt)
+	}
+	return rt, m, nil
+}
+
+// checkAllowedFormat applies allowed_formats: raw files are judged by their
+// name's extension, media by what they are.
+func checkAllowedFormat(p url.Values, rt, format, ext string) error {
+	allowed := listParam(p, "allowed_formats")
+	if len(allowed) == 0 {
+		return nil
+	}
+	if rt == "raw" {
+		format = ext
+	}
+	for _, a := range allowed {
+		if strings.EqualFold(a, format) || (format == "jpg" && strings.EqualFold(a, "jpeg")) {
+			return nil
+		}
+	}
+	what := map[string]string{"image": "Image", "video": "Video", "raw": "Raw"}[rt]
+	return badRequest("%s file format %s not allowed", what, format)
 }
 
 // choosePublicID applies public_id, folder, public_id_prefix,

@@ -128,21 +128,39 @@ func publicIDsParam(p url.Values, max int) ([]string, error) {
 	return ids, nil
 }
 
-func (s *Server) handleTags(w http.ResponseWriter, r *http.Request, rt string) error {
+// bulkCall is what the bulk tags and context calls share: which assets,
+// of which delivery type, and the command.
+type bulkCall struct {
+	p       url.Values
+	ids     []string
+	typ     string
+	command string
+}
+
+// parseBulkCall reads a signed tags/context call's common parameters.
+func (s *Server) parseBulkCall(r *http.Request) (bulkCall, error) {
 	p, err := s.signedCall(r)
 	if err != nil {
-		return err
+		return bulkCall{}, err
 	}
 	ids, err := publicIDsParam(p, 1000)
 	if err != nil {
-		return err
+		return bulkCall{}, err
 	}
 	typ, err := deliveryType(p, "type")
 	if err != nil {
+		return bulkCall{}, err
+	}
+	return bulkCall{p: p, ids: ids, typ: typ, command: p.Get("command")}, nil
+}
+
+func (s *Server) handleTags(w http.ResponseWriter, r *http.Request, rt string) error {
+	bc, err := s.parseBulkCall(r)
+	if err != nil {
 		return err
 	}
-	command := p.Get("command")
-	tags, err := tagsParam(p, "tag")
+	ids, typ, command := bc.ids, bc.typ, bc.command
+	tags, err := tagsParam(bc.p, "tag")
 	if err != nil {
 		return err
 	}
@@ -202,23 +220,15 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request, rt string) e
 }
 
 func (s *Server) handleContext(w http.ResponseWriter, r *http.Request, rt string) error {
-	p, err := s.signedCall(r)
+	bc, err := s.parseBulkCall(r)
 	if err != nil {
 		return err
 	}
-	ids, err := publicIDsParam(p, 1000)
-	if err != nil {
-		return err
-	}
-	typ, err := deliveryType(p, "type")
-	if err != nil {
-		return err
-	}
-	command := p.Get("command")
+	ids, typ, command := bc.ids, bc.typ, bc.command
 	var add map[string]string
 	switch command {
 	case "add":
-		if add, err = parseContext(p.Get("context")); err != nil {
+		if add, err = parseContext(bc.p.Get("context")); err != nil {
 			return err
 		}
 		if len(add) == 0 {
@@ -287,7 +297,7 @@ func (s *Server) handleExplicit(w http.ResponseWriter, r *http.Request, rt strin
 			eager = append(eager, e)
 		}
 	}
-	if err := s.checkEager(eager, rt); err != nil {
+	if err := checkEager(eager, rt); err != nil {
 		return err
 	}
 	if af := p.Get("asset_folder"); af != "" {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cloudup/cloudup/core/account"
@@ -26,7 +30,12 @@ type Sandbox struct {
 	mu     sync.Mutex
 	srv    *sandbox.Server
 	closed bool
+	notice string
 }
+
+// portFile remembers the port the sandbox listens on in its folder, so links
+// copied from it keep working after a restart.
+const portFile = "port"
 
 // SandboxDir is where the embedded sandbox keeps its account:
 // paths.DataDir()/sandbox (CLOUDUP_DATA_DIR overrides the data dir).
@@ -82,7 +91,7 @@ func (s *Sandbox) start(ctx context.Context) (*sandbox.Server, error) {
 	}
 	// The server outlives the request that started it: it runs until Close,
 	// so it gets its own context rather than ctx.
-	srv, err := sandbox.Start(context.Background(), sandbox.Config{Addr: "127.0.0.1:0", Dir: s.dir})
+	srv, err := s.listen()
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the embedded sandbox in %s: %w", s.dir, err)
 	}
@@ -92,6 +101,46 @@ func (s *Sandbox) start(ctx context.Context) (*sandbox.Server, error) {
 	}
 	s.srv = srv
 	return srv, nil
+}
+
+// listen starts the server on the port this folder remembers; the first
+// start takes a free port and remembers it. When the remembered port is
+// taken, another is used for this run only, and Notice says so.
+func (s *Sandbox) listen() (*sandbox.Server, error) {
+	s.notice = ""
+	remembered := 0
+	if b, err := os.ReadFile(filepath.Join(s.dir, portFile)); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 && n < 65536 {
+			remembered = n
+		}
+	}
+	if remembered > 0 {
+		srv, err := sandbox.Start(context.Background(), sandbox.Config{Addr: "127.0.0.1:" + strconv.Itoa(remembered), Dir: s.dir})
+		if err == nil {
+			return srv, nil
+		}
+	}
+	srv, err := sandbox.Start(context.Background(), sandbox.Config{Addr: "127.0.0.1:0", Dir: s.dir})
+	if err != nil {
+		return nil, err
+	}
+	_, port, _ := net.SplitHostPort(srv.Addr())
+	if remembered > 0 {
+		s.notice = fmt.Sprintf("The sandbox's port %d is taken by another program, so it runs on %s until the next start; links copied before will open again once %d is free.", remembered, port, remembered)
+		return srv, nil
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, portFile), []byte(port+"\n"), 0o600); err != nil {
+		s.notice = "The sandbox cannot remember its port (" + err.Error() + "), so links copied from it break when Cloudup restarts."
+	}
+	return srv, nil
+}
+
+// Notice is what the user should know about the running sandbox's address
+// ("" when it runs where it always does).
+func (s *Sandbox) Notice() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notice
 }
 
 // Close stops the server, if it runs, and waits for it. Credentials fails

@@ -120,3 +120,46 @@ func TestEmbeddedSandboxStopsOnCloseAndKeepsItsAccountForTheNextStart(t *testing
 		t.Error("a restart in the same directory made a new account")
 	}
 }
+
+// Links copied from the embedded sandbox survive a restart: it comes back
+// on the port its folder remembers, and says so when that port is taken.
+func TestEmbeddedSandboxKeepsItsPortAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	start := func() (*Sandbox, string) {
+		sb := NewSandbox(dir)
+		if _, err := sb.Credentials(ctx, account.SandboxProfile()); err != nil {
+			t.Fatal(err)
+		}
+		return sb, sb.URL()
+	}
+	sb, first := start()
+	if sb.Notice() != "" {
+		t.Errorf("first start notice %q", sb.Notice())
+	}
+	sb.Close()
+	sb, again := start()
+	if again != first || sb.Notice() != "" {
+		t.Fatalf("restarted at %s (was %s), notice %q", again, first, sb.Notice())
+	}
+	sb.Close()
+
+	// Another program takes the port meanwhile.
+	u, _ := url.Parse(first)
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, moved := start()
+	_, port, _ := net.SplitHostPort(u.Host)
+	if moved == first || !strings.Contains(sb.Notice(), "port "+port+" is taken") {
+		t.Fatalf("with the port taken: %s, notice %q", moved, sb.Notice())
+	}
+	sb.Close()
+	ln.Close()
+	sb, back := start()
+	defer sb.Close()
+	if back != first {
+		t.Fatalf("once free again it runs at %s, want %s", back, first)
+	}
+}

@@ -13,7 +13,6 @@ package share
 import (
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -108,8 +107,10 @@ func plural(n int, one, many string) string {
 // Tracker gathers one engine's finished items into batches. Feed it every
 // event of a subscription (Event is safe from any goroutine).
 type Tracker struct {
-	format  effects.LinkFormat
-	onBatch func(Report)
+	format effects.LinkFormat
+	// templates are the profile's, for a template:NAME format.
+	templates []Template
+	onBatch   func(Report)
 
 	mu      sync.Mutex
 	working bool
@@ -122,16 +123,13 @@ type Tracker struct {
 type finished struct {
 	state transfer.State
 	name  string
-	link  string // the asset's link, if it has one
-	rt    string
+	asset *cloud.Asset // the engine's slim copy, shared, not copied
 	err   error
 }
 
 func finishedOf(st transfer.ItemStatus) finished {
 	f := finished{state: st.State, name: st.Name, err: st.Err}
-	if st.Asset != nil {
-		f.link, f.rt = st.Asset.Link(), st.Asset.ResourceType
-	}
+	f.asset = st.Asset
 	return f
 }
 
@@ -139,6 +137,13 @@ func finishedOf(st transfer.ItemStatus) finished {
 // with links in format.
 func NewTracker(format effects.LinkFormat, onBatch func(Report)) *Tracker {
 	return &Tracker{format: format, onBatch: onBatch, final: map[transfer.ItemID]finished{}}
+}
+
+// SetTemplates gives the tracker the profile's link templates.
+func (t *Tracker) SetTemplates(templates []Template) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.templates = templates
 }
 
 // Event takes one engine event.
@@ -189,9 +194,9 @@ func (t *Tracker) reportLocked() (Report, bool) {
 			} else {
 				r.Skipped++
 			}
-			if st.link != "" {
+			if st.asset != nil && st.asset.Link() != "" {
 				name := st.name
-				r.Links = append(r.Links, effects.Link(t.format, st.link, st.rt, strings.TrimSuffix(name, path.Ext(name))))
+				r.Links = append(r.Links, BatchLink(t.format, st.asset, name, t.templates))
 				r.Names = append(r.Names, name)
 			}
 		case transfer.Failed:

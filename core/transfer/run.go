@@ -298,7 +298,7 @@ func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
 	if maps.Equal(custom, o.Context) {
 		custom = o.Context
 	}
-	slim := &cloud.Asset{Tags: tags, Context: custom,
+	slim := &cloud.Asset{Tags: tags, Context: custom, DisplayName: a.DisplayName, OriginalFilename: a.OriginalFilename,
 		PublicID: a.PublicID, Version: a.Version, Format: a.Format, ResourceType: a.ResourceType, Type: a.Type,
 		Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: a.ETag,
 		SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,

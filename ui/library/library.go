@@ -33,6 +33,7 @@ import (
 	"github.com/cloudup/cloudup/ui/bridge"
 	"github.com/cloudup/cloudup/ui/dialogs"
 	"github.com/cloudup/cloudup/ui/preview"
+	"github.com/cloudup/cloudup/ui/studio"
 	"github.com/cloudup/cloudup/ui/words"
 )
 
@@ -60,6 +61,11 @@ func thumbPixels(scale float32) int {
 type View struct {
 	win   fyne.Window
 	tasks *bridge.Tasks
+
+	// StudioProfile, when set, gives the studio the profile's saved
+	// presets and templates and a way to save presets.
+	StudioProfile func() studio.Profile
+	studio        *studio.View
 
 	// PageSize is assets per Search API call (default 100).
 	PageSize int
@@ -110,6 +116,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 			v.Refresh()
 		}
 	}
+	v.preview.OnStudio = v.openStudio
 
 	v.search = dialogs.NewEntry() // Esc leaves it
 	v.search.SetPlaceHolder("Search names and tags (#tag for one exact tag)  Ctrl+F")
@@ -160,6 +167,9 @@ func (v *View) SetAccount(a Account) {
 	v.cancelFetches()
 	v.acct = a
 	v.preview.SetAccount(nil)
+	if v.studio != nil {
+		v.studio.SetAccount(nil, studio.Profile{})
+	}
 	v.browser = nil
 	if a != nil {
 		v.preview.SetAccount(a)

@@ -74,6 +74,9 @@ type View struct {
 	// OpenURL opens a link in the browser; nil means xdg-open through
 	// core/browser on Linux and the BSDs, the app's OpenURL elsewhere.
 	OpenURL func(*url.URL) error
+	// OnStudio, when set, adds "Tune in studio…", which calls it with the
+	// asset and the transformation shown.
+	OnStudio func(a cloud.Asset, transformation string)
 	// PollInterval is how long to wait between tries while the server is
 	// still making an image (423). Default 1 s.
 	PollInterval time.Duration
@@ -100,6 +103,7 @@ type View struct {
 	linkLabel               *widget.Label
 	copyURL, copyMD, copyHT *widget.Button
 	open, remove            *widget.Button
+	studioBtn               *widget.Button
 	details                 *widget.Label
 	status                  *widget.Label
 	content                 fyne.CanvasObject
@@ -158,7 +162,12 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		container.NewBorder(v.shownTitle, v.shownNote, nil, nil, v.noLarger(v.shown)),
 	)
 	linkRow := container.NewBorder(nil, nil, widget.NewLabel("Link:"), v.signed, v.linkLabel)
-	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, layoutSpacer(), v.edit, v.remove, closeBtn)
+	v.studioBtn = widget.NewButtonWithIcon("Tune in studio…", theme.ColorPaletteIcon(), func() {
+		if v.OnStudio != nil && v.asset.ResourceType != "raw" {
+			v.OnStudio(v.asset, v.preset.Transformation)
+		}
+	})
+	buttons := container.NewHBox(v.copyURL, v.copyMD, v.copyHT, v.open, v.studioBtn, layoutSpacer(), v.edit, v.remove, closeBtn)
 	bottom := container.NewVBox(linkRow, buttons, v.details, v.status)
 	v.content = container.NewBorder(v.presets, bottom, nil, nil, sides)
 	return v
@@ -209,6 +218,20 @@ func (v *View) Show(a cloud.Asset) {
 	}
 	v.signed.SetChecked(false)
 	v.details.SetText(detailsOf(a))
+	for _, p := range effects.Presets {
+		// Background removal and other image-only presets are not offered
+		// for a video.
+		if a.ResourceType == "video" && !p.ForVideo() {
+			v.presetButtons[p.Name].Hide()
+		} else {
+			v.presetButtons[p.Name].Show()
+		}
+	}
+	if v.OnStudio == nil || a.ResourceType == "raw" {
+		v.studioBtn.Hide()
+	} else {
+		v.studioBtn.Show()
+	}
 	def := v.acct.LinkFormat()
 	for f, b := range map[effects.LinkFormat]*widget.Button{effects.LinkURL: v.copyURL, effects.LinkMarkdown: v.copyMD, effects.LinkHTML: v.copyHT} {
 		b.Importance = widget.MediumImportance
@@ -522,7 +545,11 @@ func (v *View) Copy(format effects.LinkFormat) {
 	if v.link == "" {
 		return
 	}
-	text := effects.Link(format, v.link, v.asset.ResourceType, altText(v.asset))
+	alt := strings.TrimSpace(v.asset.Context["alt"]) // the asset's own alt text first
+	if alt == "" {
+		alt = altText(v.asset)
+	}
+	text := effects.Link(format, v.link, v.asset.ResourceType, alt)
 	fyne.CurrentApp().Clipboard().SetContent(text)
 	names := map[effects.LinkFormat]string{effects.LinkURL: "URL", effects.LinkMarkdown: "Markdown", effects.LinkHTML: "HTML"}
 	v.status.SetText("Copied the " + v.preset.Label + " link as " + names[format] + ".")

@@ -394,3 +394,39 @@ func TestPreviewShowsEveryPresetAndForgetsTheLastCopy(t *testing.T) {
 		t.Errorf("after another preset the status still says %q", fx.v.Status())
 	}
 }
+
+func TestVideoIsOfferedVideoPresetsOnly(t *testing.T) {
+	fx := newFixture(t)
+	fx.v.Show(cloud.Asset{PublicID: "clips/surf", ResourceType: "video", Type: "upload", Format: "mp4", Version: 1, Width: 640, Height: 360})
+	fx.tasks.Wait()
+	for name, want := range map[string]bool{"background-removal": false, "thumbnail": false, "sepia": false, "auto": true, "social": true, "original": true} {
+		if got := fx.v.presetButtons[name].Visible(); got != want {
+			t.Errorf("%s offered for a video: %v, want %v", name, got, want)
+		}
+	}
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	if !fx.v.presetButtons["background-removal"].Visible() {
+		t.Error("background removal is hidden for a photo after a video")
+	}
+	fx.v.Close()
+}
+
+func TestCopiesUseTheAssetsAltText(t *testing.T) {
+	fx := newFixture(t)
+	a := photo
+	a.Context = map[string]string{"alt": "Children building a sandcastle"}
+	fx.v.Show(a)
+	fx.tasks.Wait()
+	fx.v.Copy(effects.LinkHTML)
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.Contains(got, `alt="Children building a sandcastle"`) {
+		t.Errorf("copied %q", got)
+	}
+	fx.v.Show(photo)
+	fx.tasks.Wait()
+	fx.v.Copy(effects.LinkMarkdown)
+	if got := fyne.CurrentApp().Clipboard().Content(); !strings.HasPrefix(got, "![beach](") {
+		t.Errorf("without alt text the name stays: %q", got)
+	}
+	fx.v.Close()
+}

@@ -89,7 +89,7 @@ const autoConcurrency = "Automatic"
 var (
 	algorithmOptions  = []string{"SHA-1", "SHA-256"}
 	concurrencyChoice = []string{autoConcurrency, "1", "2", "3", "4", "6", "8", "12", "16"}
-	linkFormatOptions = []string{"URL", "Markdown", "HTML"}
+	linkFormatOptions = []string{"URL", "Markdown", "HTML", "Responsive <img srcset>", "<picture>"}
 )
 
 // Form is the dialog's content. Its fields are exported to tests in this
@@ -289,9 +289,8 @@ func (f *Form) load(p account.Profile) {
 	if p.Concurrency > 0 {
 		f.concurrency.SetSelected(strconv.Itoa(p.Concurrency))
 	}
-	f.linkFormat.SetSelected(map[account.LinkFormat]string{
-		account.LinkURL: "URL", account.LinkMarkdown: "Markdown", account.LinkHTML: "HTML",
-	}[p.LinkFormat])
+	f.linkFormat.Options = linkFormatChoices(p.LinkTemplates)
+	f.linkFormat.SetSelected(linkFormatLabel(p.LinkFormat))
 	switch p.Mode {
 	case account.Unsigned:
 		f.mode.SetSelected(ModeUnsigned)
@@ -435,7 +434,7 @@ func (f *Form) profile() (account.Profile, error) {
 		return p, &account.InvalidProfileError{Field: "max_files", Reason: err.Error()}
 	}
 	p.Concurrency, _ = strconv.Atoi(f.concurrency.Selected) // automatic: 0
-	p.LinkFormat = map[string]account.LinkFormat{"URL": account.LinkURL, "Markdown": account.LinkMarkdown, "HTML": account.LinkHTML}[f.linkFormat.Selected]
+	p.LinkFormat = linkFormatOf(f.linkFormat.Selected)
 	p.Sandbox = false
 	if f.sandbox {
 		// Only the defaults come from the form; the connection is the
@@ -718,4 +717,40 @@ func (f *Form) Hide() {
 	if f.dialog != nil {
 		f.dialog.Hide()
 	}
+}
+
+// Link formats as the select shows them; a profile's templates follow the
+// built-in formats as "Template: NAME".
+var linkFormatLabels = map[account.LinkFormat]string{
+	account.LinkURL: "URL", account.LinkMarkdown: "Markdown", account.LinkHTML: "HTML",
+	account.LinkSrcset: "Responsive <img srcset>", account.LinkPicture: "<picture>",
+}
+
+const templateLabel = "Template: "
+
+func linkFormatChoices(templates []account.LinkTemplate) []string {
+	out := append([]string(nil), linkFormatOptions...)
+	for _, t := range templates {
+		out = append(out, templateLabel+t.Name)
+	}
+	return out
+}
+
+func linkFormatLabel(f account.LinkFormat) string {
+	if name, ok := strings.CutPrefix(string(f), account.LinkTemplatePrefix); ok {
+		return templateLabel + name
+	}
+	return linkFormatLabels[f]
+}
+
+func linkFormatOf(label string) account.LinkFormat {
+	if name, ok := strings.CutPrefix(label, templateLabel); ok {
+		return account.LinkFormat(account.LinkTemplatePrefix + name)
+	}
+	for f, l := range linkFormatLabels {
+		if l == label {
+			return f
+		}
+	}
+	return ""
 }

@@ -39,6 +39,12 @@ func applyEffect(img *image.NRGBA, e Effect) *image.NRGBA {
 		return vignette(img, e.Level)
 	case "pixelate":
 		return pixelate(img, e.Level)
+	case "gamma":
+		if e.Level == 0 {
+			return img
+		}
+		// Level -50 darkens the mid-tones to gamma 0.5, 150 lifts them to 2.5.
+		return imaging.AdjustGamma(img, 1+float64(e.Level)/100)
 	case "improve":
 		return improve(img, e.Mode, e.Level)
 	case "background_removal":
@@ -104,6 +110,10 @@ func brightness(img *image.NRGBA, level int) *image.NRGBA {
 // adds the detail once, 2000 twenty times.
 func sharpen(img *image.NRGBA, level int) *image.NRGBA {
 	amount := float64(level) / 100
+	if img.Rect.Min != (image.Point{}) || img.Stride != 4*img.Rect.Dx() {
+		// A crop leaves a sub-image; the blur below is laid out from 0,0.
+		img = imaging.Clone(img)
+	}
 	blurred := imaging.Blur(img, 1)
 	out := &image.NRGBA{Pix: make([]uint8, len(img.Pix)), Stride: img.Stride, Rect: img.Rect}
 	for i := 0; i < len(img.Pix); i += 4 {

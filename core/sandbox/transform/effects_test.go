@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -226,5 +227,36 @@ func TestBackgroundRemovalClearsTheBackdropAndKeepsTheObject(t *testing.T) {
 	outside := 300*200 - int(math.Round(math.Pi*64*64))
 	if float64(clear) < 0.97*float64(outside) {
 		t.Errorf("%d of %d background pixels cleared, want nearly all", clear, outside)
+	}
+}
+
+// A crop leaves a sub-image whose pixels do not start at 0,0; sharpening it
+// used to index past the blurred copy and panic.
+func TestSharpenAfterACrop(t *testing.T) {
+	src := photo(300, 200)
+	for _, chain := range []string{"c_fill,ar_16:9,g_auto/e_sharpen:60", "c_crop,x_37,y_21,w_101,h_77/e_sharpen", "c_fill,g_auto,w_120,h_63/e_sharpen:2000"} {
+		out, _, _ := renderChain(t, src, "png", chain, "png", "")
+		if out.Rect.Dx() == 0 || stdLum(out) == 0 {
+			t.Errorf("%s rendered an empty image", chain)
+		}
+	}
+}
+
+func TestGammaLiftsOrDarkensMidTones(t *testing.T) {
+	src := solid(20, 20, color.NRGBA{128, 128, 128, 255})
+	lifted, _, _ := renderChain(t, src, "png", "e_gamma:100", "png", "")
+	darker, _, _ := renderChain(t, src, "png", "e_gamma:-50", "png", "")
+	same, _, _ := renderChain(t, src, "png", "e_gamma", "png", "")
+	if l := lum(px(lifted, 5, 5)); l <= 140 {
+		t.Errorf("e_gamma:100 mid-grey luminance %.0f, want above 140", l)
+	}
+	if l := lum(px(darker, 5, 5)); l >= 110 {
+		t.Errorf("e_gamma:-50 mid-grey luminance %.0f, want below 110", l)
+	}
+	if px(same, 5, 5) != px(src, 5, 5) {
+		t.Errorf("e_gamma (level 0) changed a pixel: %v", px(same, 5, 5))
+	}
+	if _, err := Parse("e_gamma:200"); err == nil || !strings.Contains(err.Error(), "-50 to 150") {
+		t.Errorf("e_gamma:200 error %v", err)
 	}
 }

@@ -603,6 +603,7 @@ var effectSpecs = map[string]effectSpec{
 	"brightness":         {true, -99, 100, 80},
 	"contrast":           {true, -100, 100, 0},
 	"saturation":         {true, -100, 100, 80},
+	"gamma":              {true, -50, 150, 0},
 	"improve":            {true, 0, 100, 100}, // the level is the blend with the original
 }
 

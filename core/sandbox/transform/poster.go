@@ -36,6 +36,12 @@ const maxFrameBytes = 256 << 20
 // on PATH, so the caller can show a Placeholder instead, and an error
 // wrapping ErrNoFrame when the file has no decodable video.
 func PosterFrame(ctx context.Context, videoPath string) (image.Image, error) {
+	return PosterFrameAt(ctx, videoPath, -1)
+}
+
+// PosterFrameAt is PosterFrame at second at (a trimmed video's first
+// frame); a negative at means the middle.
+func PosterFrameAt(ctx context.Context, videoPath string, at float64) (image.Image, error) {
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return nil, ErrNoFFmpeg
@@ -50,9 +56,11 @@ func PosterFrame(ctx context.Context, videoPath string) (image.Image, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("reading video: %w", err)
 	}
-	at := 0.0
-	if d, ok := videoDuration(ctx, abs); ok {
-		at = d / 2
+	if at < 0 {
+		at = 0
+		if d, ok := videoDuration(ctx, abs); ok {
+			at = d / 2
+		}
 	}
 	img, err := grabFrame(ctx, ffmpeg, abs, at)
 	if errors.Is(err, ErrNoFrame) && at > 0 && ctx.Err() == nil {
