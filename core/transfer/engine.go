@@ -80,6 +80,7 @@ type Engine struct {
 	batchBytes  int64 // BytesDone at the last tick
 	batchTotal  int64
 	batchFailed int64 // bytes of failed items, which count against Fraction
+	batchGuess  int64 // files not yet sized, guessed at the sized ones' mean, for the ETA
 	batchSpeed  float64
 
 	// Journal writes decided under mu, applied in order; the last failure

@@ -19,9 +19,11 @@ import (
 
 // existence caches what the account said, per resource type and public_id.
 type existence struct {
+	round   sync.Mutex // one round of questions at a time: the first asks for the rest
 	mu      sync.Mutex
 	lookups map[lookupKey]*lookup
-	calls   int // Admin API calls made, for tests and reports
+	asked   map[string]time.Time // paths whose history was read ahead, and when
+	calls   int                  // Admin API calls made, for tests and reports
 }
 
 type lookupKey struct{ rt, publicID string }
@@ -71,9 +73,18 @@ func (e *Engine) confirm(ctx context.Context, h *HistoryEntry) (*cloud.Asset, er
 	l := x.lookups[key]
 	if l == nil || l.stale(now) {
 		x.mu.Unlock()
-		e.lookUp(ctx, key)
+		x.round.Lock()
 		x.mu.Lock()
 		l = x.lookups[key]
+		if l == nil || l.stale(now) {
+			x.mu.Unlock()
+			e.lookUp(ctx, key)
+			x.mu.Lock()
+			l = x.lookups[key]
+		}
+		x.mu.Unlock()
+		x.round.Unlock()
+		x.mu.Lock()
 	}
 	x.mu.Unlock()
 	select {
@@ -113,7 +124,7 @@ func sameContent(a *cloud.Asset, h *HistoryEntry) bool {
 // assets the history names for the batch's other files.
 func (e *Engine) lookUp(ctx context.Context, key lookupKey) {
 	want := []lookupKey{key}
-	if ahead, err := e.journal.uploadsAt(ctx, e.client.Load().Account(), e.pendingPaths()); err == nil {
+	if ahead, err := e.journal.uploadsAt(ctx, e.client.Load().Account(), e.aheadPaths()); err == nil {
 		for _, h := range ahead {
 			want = append(want, lookupKey{rt: orImage(h.ResourceType), publicID: h.PublicID})
 		}
@@ -170,14 +181,39 @@ func (e *Engine) lookUp(ctx context.Context, key lookupKey) {
 	}
 }
 
-// pendingPaths are the files of the batch not yet finished.
-func (e *Engine) pendingPaths() []string {
+// aheadPaths are files of the batch not yet finished whose history has not
+// been read ahead before, in queue order, as many as one round asks about.
+func (e *Engine) aheadPaths() []string {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []string
+	var pending []string
 	for _, it := range e.order {
 		if !it.state.Final() && it.entry.Path != "" {
-			out = append(out, it.entry.Path)
+			pending = append(pending, it.entry.Path)
+		}
+	}
+	e.mu.Unlock()
+	x := &e.exist
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := time.Now()
+	if x.asked == nil || len(x.asked) > 4*len(pending)+lookupAhead {
+		// Forget what is long finished, so the map does not grow forever.
+		fresh := map[string]time.Time{}
+		for p, at := range x.asked {
+			if now.Sub(at) < lookupFresh {
+				fresh[p] = at
+			}
+		}
+		x.asked = fresh
+	}
+	var out []string
+	for _, p := range pending {
+		if len(out) == lookupAhead {
+			break
+		}
+		if at, ok := x.asked[p]; !ok || now.Sub(at) >= lookupFresh {
+			x.asked[p] = now
+			out = append(out, p)
 		}
 	}
 	return out

@@ -129,6 +129,11 @@ func TestBatchProgressFollowsWhatTheServerReceived(t *testing.T) {
 	e.Add(itemsFor(paths)...)
 	var worstLead, worstLag float64
 	samples := 0
+	type etaAt struct {
+		at  time.Time
+		eta time.Duration
+	}
+	var etas []etaAt
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		before := r.sb.BytesReceived() - base
@@ -147,9 +152,25 @@ func TestBatchProgressFollowsWhatTheServerReceived(t *testing.T) {
 			// Up to four requests' headers and form fields are not file bytes.
 			worstLead = max(worstLead, float64(b.BytesDone-after)/float64(b.BytesTotal))
 			worstLag = max(worstLag, float64(before-4*1024-b.BytesDone)/float64(b.BytesTotal))
+			if b.ETA > 0 {
+				etas = append(etas, etaAt{time.Now(), b.ETA})
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	end := time.Now()
+	var worstETA float64
+	var worstOff time.Duration
+	for _, s := range etas[min(len(etas), 20):] { // after the first second
+		left := end.Sub(s.at)
+		off := (s.eta - left).Abs()
+		worstOff = max(worstOff, off)
+		if left > 2*time.Second {
+			worstETA = max(worstETA, float64(off)/float64(left))
+		}
+	}
+	t.Logf("time left shown: worst %.0f %% off the time it really took (with over 2 s left), at most %s off",
+		100*worstETA, worstOff.Round(100*time.Millisecond))
 	b := e.Batch()
 	if b.Done != 6 || b.Fraction != 1 {
 		t.Fatalf("finished: %d done, %.3f", b.Done, b.Fraction)
