@@ -21,6 +21,10 @@ const autoStart = 4
 // over: fewer are too noisy to act on.
 const minWindow = 6
 
+// idleReset is how long without a request in flight starts a new
+// measurement.
+const idleReset = 2 * time.Second
+
 // capMemory is how long a level the account refused stays off limits; after
 // it the engine may probe past it again (a burst limit may have been lifted).
 const capMemory = 10 * time.Minute
@@ -49,6 +53,7 @@ type limiter struct {
 	slow     bool
 
 	took      time.Duration // a request's duration, smoothed
+	lastEnd   time.Time
 	winStart  time.Time
 	winBytes  int64
 	winCount  int
@@ -121,11 +126,15 @@ func (l *limiter) broadcastLocked() {
 func (l *limiter) begin() requestToken {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.inflight++
-	if l.winStart.IsZero() {
-		l.winStart = l.now()
+	now := l.now()
+	if l.inflight == 0 && (l.winStart.IsZero() || now.Sub(l.lastEnd) > idleReset) {
+		// A new batch after a pause: idle time is not a throughput sample,
+		// and the link may not be the one measured before.
+		l.resetWindowLocked(now)
+		l.bestRate, l.bestLimit = 0, 0
 	}
-	return requestToken{epoch: l.epoch, inflight: l.inflight, start: l.now()}
+	l.inflight++
+	return requestToken{epoch: l.epoch, inflight: l.inflight, start: now}
 }
 
 // end notes a request's outcome: bytes of the file it carried and its error.
@@ -136,6 +145,7 @@ func (l *limiter) end(t requestToken, bytes int64, err error) {
 	// end of its life.
 	t.inflight = max(t.inflight, l.inflight)
 	l.inflight--
+	l.lastEnd = l.now()
 	changed := false
 	if !l.pinned {
 		changed = l.feedbackLocked(t, bytes, err)
