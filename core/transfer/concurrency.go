@@ -31,9 +31,9 @@ const capMemory = 10 * time.Minute
 
 // limiter decides how many items upload at once (AIMD). Pinned, it is a
 // plain semaphore. Automatic, it starts at autoStart and, one window (about
-// one round trip's worth of completed requests) at a time, doubles while
-// throughput keeps rising by more than 10 %, then probes one more at a time;
-// when more in flight bought nothing it steps back to the best level. Refusals
+// two round trips' worth of completed requests) at a time, doubles while
+// throughput keeps rising, then probes one more at a time; when more in
+// flight bought nothing it steps back to the best level. Refusals
 // (420, 429, 503) halve it and remember the level the account refused, so it
 // never goes there again; timeouts, stalls and resets halve it too.
 type limiter struct {
@@ -216,9 +216,9 @@ func (l *limiter) feedbackLocked(t requestToken, bytes int64, err error) bool {
 		// The account refused this many in flight: stay below it from now on.
 		l.cap = max(1, min(l.cap, t.inflight-1))
 		l.capAt = now
-		l.backOffLocked(t, now, err)
+		l.backOffLocked(t, now)
 	case outcomeTrouble:
-		l.backOffLocked(t, now, err)
+		l.backOffLocked(t, now)
 	}
 	if l.limit > l.cap {
 		l.limit = l.cap
@@ -228,7 +228,7 @@ func (l *limiter) feedbackLocked(t requestToken, bytes int64, err error) bool {
 
 // backOffLocked halves the limit once per burst: requests sent before the
 // last back-off, or above the limit as it is now, do not halve it again.
-func (l *limiter) backOffLocked(t requestToken, now time.Time, err error) {
+func (l *limiter) backOffLocked(t requestToken, now time.Time) {
 	l.slow = false
 	if t.epoch != l.epoch || t.inflight > l.limit {
 		// Sent before the last back-off, or with more in flight than the
