@@ -101,9 +101,10 @@ func TestTeamBatchIsSignedAheadInAFewRequests(t *testing.T) {
 		}
 	}
 	// Without signing ahead, every round of uploads in flight waits for a
-	// request of its own (about n/concurrency of them).
+	// request of its own (20 to 34 of them for 60 files, measured); with it,
+	// 3 to 7: the first uploads start before the first batch is back.
 	t.Logf("%d sign requests for %d uploads", signRequests.Load(), n)
-	if r := signRequests.Load(); r > 6 {
+	if r := signRequests.Load(); r > 10 {
 		t.Errorf("%d sign requests to the service for %d uploads; want a few large batches", r, n)
 	}
 }

@@ -21,15 +21,19 @@ const autoStart = 4
 // over: fewer are too noisy to act on.
 const minWindow = 6
 
+// idleReset is how long without a request in flight starts a new
+// measurement.
+const idleReset = 2 * time.Second
+
 // capMemory is how long a level the account refused stays off limits; after
 // it the engine may probe past it again (a burst limit may have been lifted).
 const capMemory = 10 * time.Minute
 
 // limiter decides how many items upload at once (AIMD). Pinned, it is a
 // plain semaphore. Automatic, it starts at autoStart and, one window (about
-// one round trip's worth of completed requests) at a time, doubles while
-// throughput keeps rising by more than 10 %, then probes one more at a time;
-// when more in flight bought nothing it steps back to the best level. Refusals
+// two round trips' worth of completed requests) at a time, doubles while
+// throughput keeps rising, then probes one more at a time; when more in
+// flight bought nothing it steps back to the best level. Refusals
 // (420, 429, 503) halve it and remember the level the account refused, so it
 // never goes there again; timeouts, stalls and resets halve it too.
 type limiter struct {
@@ -49,6 +53,7 @@ type limiter struct {
 	slow     bool
 
 	took      time.Duration // a request's duration, smoothed
+	lastEnd   time.Time
 	winStart  time.Time
 	winBytes  int64
 	winCount  int
@@ -121,11 +126,15 @@ func (l *limiter) broadcastLocked() {
 func (l *limiter) begin() requestToken {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.inflight++
-	if l.winStart.IsZero() {
-		l.winStart = l.now()
+	now := l.now()
+	if l.inflight == 0 && (l.winStart.IsZero() || now.Sub(l.lastEnd) > idleReset) {
+		// A new batch after a pause: idle time is not a throughput sample,
+		// and the link may not be the one measured before.
+		l.resetWindowLocked(now)
+		l.bestRate, l.bestLimit = 0, 0
 	}
-	return requestToken{epoch: l.epoch, inflight: l.inflight, start: l.now()}
+	l.inflight++
+	return requestToken{epoch: l.epoch, inflight: l.inflight, start: now}
 }
 
 // end notes a request's outcome: bytes of the file it carried and its error.
@@ -136,6 +145,7 @@ func (l *limiter) end(t requestToken, bytes int64, err error) {
 	// end of its life.
 	t.inflight = max(t.inflight, l.inflight)
 	l.inflight--
+	l.lastEnd = l.now()
 	changed := false
 	if !l.pinned {
 		changed = l.feedbackLocked(t, bytes, err)
@@ -206,9 +216,9 @@ func (l *limiter) feedbackLocked(t requestToken, bytes int64, err error) bool {
 		// The account refused this many in flight: stay below it from now on.
 		l.cap = max(1, min(l.cap, t.inflight-1))
 		l.capAt = now
-		l.backOffLocked(t, now, err)
+		l.backOffLocked(t, now)
 	case outcomeTrouble:
-		l.backOffLocked(t, now, err)
+		l.backOffLocked(t, now)
 	}
 	if l.limit > l.cap {
 		l.limit = l.cap
@@ -218,7 +228,7 @@ func (l *limiter) feedbackLocked(t requestToken, bytes int64, err error) bool {
 
 // backOffLocked halves the limit once per burst: requests sent before the
 // last back-off, or above the limit as it is now, do not halve it again.
-func (l *limiter) backOffLocked(t requestToken, now time.Time, err error) {
+func (l *limiter) backOffLocked(t requestToken, now time.Time) {
 	l.slow = false
 	if t.epoch != l.epoch || t.inflight > l.limit {
 		// Sent before the last back-off, or with more in flight than the

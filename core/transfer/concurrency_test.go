@@ -220,11 +220,12 @@ func TestRetryAfterIsReadFromRateLimitsAnd503(t *testing.T) {
 // 8 or below.
 func TestEngineSettlesBelowTheAccountsConcurrencyLimit(t *testing.T) {
 	r := newRig(t, rigOptions{sandbox: sandbox.Config{
-		Latency: 20 * time.Millisecond,
+		Latency: 80 * time.Millisecond,
 		Faults:  "on=upload,above=8,rate=1,kinds=420,retry=1s",
 	}})
-	paths, sums := writeFiles(t, t.TempDir(), 120, 20<<10, ".bin")
-	e := r.engine(func(c *Config) { c.Options.ResourceType = "raw" })
+	paths, sums := writeFiles(t, t.TempDir(), 200, 20<<10, ".bin")
+	// The real clock: the Retry-After the sandbox sends is waited out.
+	e := r.engine(func(c *Config) { c.Options.ResourceType = "raw"; c.Clock = SystemClock{} })
 	e.Add(itemsFor(paths)...)
 	snap := finish(t, e, 3*time.Minute)
 	states := byState(snap)
@@ -251,6 +252,9 @@ func TestEngineSettlesBelowTheAccountsConcurrencyLimit(t *testing.T) {
 		}
 	}
 	refused := r.sb.Stats().Faults["420"]
+	if refused == 0 {
+		t.Errorf("the engine never tried more than 8 at once, so the limit was not put to the test")
+	}
 	limit, auto := e.Concurrency()
 	if !auto || limit > 8 || limit < 1 {
 		t.Errorf("settled at %d (auto %v), want 1..8", limit, auto)

@@ -23,7 +23,14 @@ type prepared struct {
 	rt       string
 	format   string
 	publicID string
+	at       time.Time // when it was signed
 }
+
+// preFresh is how long a signature made ahead is counted on: well inside the
+// hour Cloudinary accepts it for and the service client's own reuse window,
+// so a file that waited longer is signed again ahead rather than by its
+// worker.
+const preFresh = 30 * time.Minute
 
 // signAhead keeps the next queued files signed by a team service while
 // earlier uploads run: one round trip to the service signs many, so an
@@ -41,6 +48,10 @@ func (e *Engine) signAhead() error {
 		for i, it := range ahead {
 			if ready+len(todo) >= signAheadDepth || i >= 4*signAheadDepth {
 				break
+			}
+			if it.pre != nil && time.Since(it.pre.at) > preFresh {
+				// Waited long (a paused queue): sign it again before use.
+				it.pre, it.preTried = nil, false
 			}
 			switch {
 			case it.pre != nil:
@@ -139,7 +150,7 @@ func (e *Engine) plan(it *item, ent Entry, opts Options) *prepared {
 	if err != nil {
 		return nil
 	}
-	return &prepared{size: size, modTime: fi.ModTime(), md5: sum, rt: rt, format: format, publicID: id}
+	return &prepared{size: size, modTime: fi.ModTime(), md5: sum, rt: rt, format: format, publicID: id, at: time.Now()}
 }
 
 // preparedFor returns what signing ahead planned for the file, when the file
