@@ -64,6 +64,9 @@ func (m *MainWindow) installShortcuts() {
 	c := m.Window.Canvas()
 	paste := m.unlessDialog(m.Paste)
 	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { paste() })
+	// The drivers turn Ctrl+A into ShortcutSelectAll, not the menu's key.
+	selectAll := m.unlessDialog(m.selectAllInLibrary)
+	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) { selectAll() })
 	// Esc closes the dialog on top first (dialogs.HandleKeys), also when
 	// it arrives from a field inside it.
 	dialogs.HandleKeys(m.Window, m.typedKey)
