@@ -8,6 +8,14 @@ import (
 	"github.com/cloudup/cloudup/ui/dialogs"
 )
 
+// selectAllInLibrary selects every loaded asset when the Library shows (a
+// focused text field takes Ctrl+A for its own text first).
+func (m *MainWindow) selectAllInLibrary() {
+	if m.Tabs.Selected() == m.libraryItem {
+		m.library.SelectAll()
+	}
+}
+
 // installShortcuts binds the window's keys. Menu shortcuts work wherever
 // the focus is (Fyne's GLFW driver tries the main menu first), so the
 // ones that must never be lost live in the menu. Ctrl+V does not: a menu
@@ -48,6 +56,7 @@ func (m *MainWindow) installShortcuts() {
 		item("Library", theme.GridIcon(), func() { m.Tabs.Select(m.libraryItem) }, ctrl(fyne.KeyL)),
 		item("Search the library", theme.SearchIcon(), m.FocusSearch, ctrl(fyne.KeyF)),
 		item("Refresh the library", theme.ViewRefreshIcon(), m.library.Refresh, ctrl(fyne.KeyR)),
+		item("Select all in the library", theme.CheckButtonCheckedIcon(), m.selectAllInLibrary, ctrl(fyne.KeyA)),
 		fyne.NewMenuItemSeparator(),
 		m.compactMenuItem(),
 	)
@@ -55,6 +64,9 @@ func (m *MainWindow) installShortcuts() {
 	c := m.Window.Canvas()
 	paste := m.unlessDialog(m.Paste)
 	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { paste() })
+	// The drivers turn Ctrl+A into ShortcutSelectAll, not the menu's key.
+	selectAll := m.unlessDialog(m.selectAllInLibrary)
+	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) { selectAll() })
 	// Esc closes the dialog on top first (dialogs.HandleKeys), also when
 	// it arrives from a field inside it.
 	dialogs.HandleKeys(m.Window, m.typedKey)

@@ -77,12 +77,13 @@ func TestEscFromAFocusedFieldReachesTheWindow(t *testing.T) {
 	HandleKeys(win, func(ev *fyne.KeyEvent) { handed = append(handed, ev.Name) })
 	entry, pass, multi := NewEntry(), NewPasswordEntry(), NewMultiLineEntry()
 	sel := NewSelect([]string{"a", "b"}, nil)
+	suggest := NewSelectEntry([]string{"blog", "blog/2026"})
 	check := NewCheck("c", nil)
 	list := NewList(func() int { return 2 }, func() fyne.CanvasObject { return widget.NewLabel("row") }, func(widget.ListItemID, fyne.CanvasObject) {})
 	list.Resize(fyne.NewSize(100, 80))
-	fields := []fyne.Focusable{entry, pass, multi, sel, check, list}
+	fields := []fyne.Focusable{entry, pass, multi, sel, suggest, check, list}
 	box := widget.NewForm(widget.NewFormItem("e", entry), widget.NewFormItem("p", pass), widget.NewFormItem("m", multi),
-		widget.NewFormItem("s", sel), widget.NewFormItem("c", check), widget.NewFormItem("l", list))
+		widget.NewFormItem("s", sel), widget.NewFormItem("se", suggest), widget.NewFormItem("c", check), widget.NewFormItem("l", list))
 	for _, f := range fields {
 		d := dialog.NewCustom("Fields", "Close", box, win)
 		For(win).Show(d)

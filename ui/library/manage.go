@@ -435,7 +435,7 @@ func (v *View) askTag(add bool) {
 	if !add {
 		title, verb = "Remove a tag", "Remove"
 	}
-	entry := widget.NewSelectEntry(nil)
+	entry := dialogs.NewSelectEntry(nil)
 	entry.SetPlaceHolder("tag")
 	if m, ok := v.acct.(Manager); ok {
 		v.tasks.Go(func(ctx context.Context) func() {
@@ -479,7 +479,7 @@ func (v *View) askAlt() {
 }
 
 func (v *View) askMove() {
-	entry := widget.NewSelectEntry(nil)
+	entry := dialogs.NewSelectEntry(nil)
 	entry.SetText(v.folders.asked)
 	var opts []string
 	for _, f := range v.folders.subs {

@@ -180,7 +180,7 @@ func (v *View) buildDetailsBar() fyne.CanvasObject {
 
 // detailsForm is the open Details panel, for tests.
 type detailsForm struct {
-	folder, tags          *widget.SelectEntry
+	folder, tags          *dialogs.SelectEntry
 	alt, caption, display *dialogs.Entry
 	dialog                *dialog.FormDialog
 	folderChoices         []string // what the folder field offers now
@@ -196,7 +196,7 @@ func (v *View) showDetailsForm() *detailsForm {
 		return nil
 	}
 	f := &detailsForm{
-		folder: widget.NewSelectEntry(nil), tags: widget.NewSelectEntry(nil),
+		folder: dialogs.NewSelectEntry(nil), tags: dialogs.NewSelectEntry(nil),
 		alt: dialogs.NewEntry(), caption: dialogs.NewEntry(), display: dialogs.NewEntry(),
 	}
 	d := v.details
