@@ -7,7 +7,9 @@ package delivered
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	_ "image/gif" // decoders for the pixel size of what is delivered
@@ -62,10 +64,17 @@ func Probe(ctx context.Context, client *http.Client, url string) (Result, error)
 	mt, _, _ := mime.ParseMediaType(ct)
 	r := Result{ContentType: mt, Format: FormatName(mt)}
 	counter := &countReader{r: resp.Body}
-	br := bufio.NewReaderSize(counter, 64<<10)
-	if strings.HasPrefix(mt, "image/") {
+	br := bufio.NewReaderSize(counter, mp4Head)
+	switch {
+	case strings.HasPrefix(mt, "image/"):
 		if cfg, _, err := image.DecodeConfig(br); err == nil {
 			r.Width, r.Height = cfg.Width, cfg.Height
+		}
+	case mt == "video/mp4" || mt == "video/quicktime":
+		// The picture size is in the track header, at the start of files
+		// made for the web (moov first).
+		if head, _ := br.Peek(mp4Head); len(head) > 0 {
+			r.Width, r.Height = mp4Size(head)
 		}
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
@@ -162,5 +171,32 @@ func Saving(bytes, original int64) string {
 			return "slightly larger than the " + Size(original) + " original"
 		}
 		return fmt.Sprintf("%d %% larger than the %s original", pct, Size(original))
+	}
+}
+
+// mp4Head is how much of a video is searched for its track header.
+const mp4Head = 1 << 20
+
+// mp4Size reads the first video track's width and height (16.16 fixed
+// point) from its tkhd box; 0, 0 when head has none.
+func mp4Size(head []byte) (int, int) {
+	for off := 0; ; {
+		i := bytes.Index(head[off:], []byte("tkhd"))
+		if i < 0 {
+			return 0, 0
+		}
+		p := off + i + 4 // the version byte
+		at := p + 76
+		if p < len(head) && head[p] == 1 {
+			at = p + 88
+		}
+		if at+8 <= len(head) {
+			w := int(binary.BigEndian.Uint32(head[at:]) >> 16)
+			h := int(binary.BigEndian.Uint32(head[at+4:]) >> 16)
+			if w > 0 && h > 0 {
+				return w, h // audio tracks have 0×0
+			}
+		}
+		off = p
 	}
 }

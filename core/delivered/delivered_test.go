@@ -9,6 +9,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +129,39 @@ func TestDescribeAndSaving(t *testing.T) {
 		if got := Size(n); got != want {
 			t.Errorf("Size(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A transcoded video's picture size is read from its track header, and
+// agrees with ffprobe.
+func TestProbeReadsAVideosPictureSize(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	ctx := context.Background()
+	sb := sandboxtest.Start(t, sandbox.Config{})
+	out := filepath.Join(t.TempDir(), "clip.mp4")
+	cmd := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=10", "-f", "lavfi", "-i", "sine", "-t", "2", "-pix_fmt", "yuv420p", "-shortest", out)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, b)
+	}
+	data, _ := os.ReadFile(out)
+	a, err := sandboxtest.Client(t, sb).Upload(ctx, cloud.UploadRequest{ResourceType: "video", File: cloud.File{Name: "clip.mp4", Data: bytes.NewReader(data), Size: int64(len(data))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := effects.DeliveryFor(sb.Cloud(), sb.URL())
+	u, _ := d.URL(effects.Ref{PublicID: a.PublicID, ResourceType: "video", Version: a.Version}, "c_scale,w_320/f_auto,q_auto", "", false)
+	got, err := Probe(ctx, nil, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Format != "MP4" || got.Width != 320 || got.Height != 180 || got.Bytes <= 0 {
+		t.Errorf("probe %+v", got)
+	}
+	if line := got.Describe(a.Bytes); !strings.HasPrefix(line, "MP4 320×180 · ") {
+		t.Errorf("line %q", line)
 	}
 }

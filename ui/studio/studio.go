@@ -769,6 +769,10 @@ func (v *View) probeOriginal() {
 				v.original.SetText("Original: " + delivered.Size(a.Bytes))
 				return
 			}
+			if res.Width == 0 && a.Width > 0 {
+				// A video whose index is at its end: the upload said its size.
+				res.Width, res.Height = a.Width, a.Height
+			}
 			v.original.SetText("Original: " + res.Describe(0))
 		}
 	})

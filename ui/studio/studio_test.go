@@ -327,7 +327,7 @@ func TestVideoChainPlaysAndCopiesAsVideoTag(t *testing.T) {
 	if b := fx.v.Shown().Bounds(); b.Dx() != 320 || b.Dy() != 180 {
 		t.Errorf("video preview is %v, want 320×180", b)
 	}
-	if got := fx.v.Readers(); !strings.HasPrefix(got, "Readers download: MP4 · ") || !strings.Contains(got, "original") {
+	if got := fx.v.Readers(); !strings.HasPrefix(got, "Readers download: MP4 320×180 · ") || !strings.Contains(got, "original") {
 		t.Errorf("readers line %q", got)
 	}
 	fx.v.Copy("video")
