@@ -54,13 +54,17 @@ test: deps-build deps-test
 
 ## bench: upload benchmarks against the sandbox with a simulated WAN (the
 ## engine's own concurrency against the Node and Go SDKs, under a 420 limit,
-## a team profile against a local secret), and the sandbox's peak memory
-## under an image bomb and an unauthenticated flood.
+## a team profile against a local secret), the sandbox's peak memory under an
+## image bomb and an unauthenticated flood, and the window's peak memory with
+## 3,000 and 30,000 queued files.
 # The engine and the attacked sandbox run as the cloudup-cli built by `cli`,
 # so their peak RSS is their own.
 bench: cli
 	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/transfer/... ./core/watch/... ./core/session/ ./core/manage/... ./ui/...
 	CLOUDUP_BENCH_CLI=$(BUILD)/cloudup-cli CGO_ENABLED=0 $(GO) test -run '^$$' -bench HostileInput -benchtime 1x -timeout 10m ./core/sandbox/
+	@# The real window's peak RSS with 3,000 and 30,000 files (cgo, Xvfb).
+	$(MAKE) --no-print-directory deps-build deps-test
+	$(GO) test -run '^$$' -bench AppMemory -benchtime 1x -timeout 60m ./cmd/cloudup/
 
 ## race: the core and ui tests again under the race detector (cgo; slower,
 ## about 5 minutes). Run it after touching goroutines or fyne.Do paths.

@@ -84,6 +84,18 @@ func appMemoryRun(b *testing.B, display, withKeyring, folder string, n int) (pea
 		"XDG_CACHE_HOME=" + dirs["xdg-cache"], "XDG_RUNTIME_DIR=" + dirs["run"],
 		"CLOUDUP_CONFIG_DIR=" + dirs["config"], "CLOUDUP_DATA_DIR=" + dirs["data"], marker,
 	}
+	for _, k := range []string{"GODEBUG", "GOMEMLIMIT", "GOGC"} {
+		// Passed on to compare runtime settings (gctrace=1 goes to app.log).
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	if dir := os.Getenv("CLOUDUP_BENCH_APPLOG"); dir != "" {
+		defer func() {
+			data, _ := os.ReadFile(filepath.Join(root, "app.log"))
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("app-%d.log", n)), data, 0o644)
+		}()
+	}
 	log, _ := os.Create(filepath.Join(root, "app.log"))
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
