@@ -17,7 +17,9 @@ import (
 // FileName is the profiles file inside the config dir.
 const FileName = "profiles.json"
 
-const fileVersion = 1
+// fileVersion 2: concurrency 0 means "chosen automatically". Version 1
+// wrote its fixed default, 4, into every profile.
+const fileVersion = 2
 
 // file is what profiles.json holds.
 type file struct {
@@ -274,6 +276,16 @@ func decodeFile(data []byte) (*file, error) {
 	}
 	if f.Version > fileVersion {
 		return nil, corrupt("it was written by a newer Cloudup (format %d): update Cloudup", f.Version)
+	}
+	if f.Version < 2 {
+		// Version 1 wrote its fixed default (4) into every profile, and its
+		// Settings offered 4 first: a 4 there is a default nobody chose, and
+		// pinning it would keep these profiles from the automatic choice.
+		for i := range f.Profiles {
+			if f.Profiles[i].Concurrency == 4 {
+				f.Profiles[i].Concurrency = AutoConcurrency
+			}
+		}
 	}
 	f.Version = fileVersion
 	seen := map[string]bool{}

@@ -73,7 +73,7 @@ func TestStoreWritesAPrivateFileAndLeavesNoTemporaries(t *testing.T) {
 	}
 	var f file
 	data, _ := os.ReadFile(s.Path())
-	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 || len(f.Profiles) != 3 {
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != fileVersion || len(f.Profiles) != 3 {
 		t.Errorf("file content: %s (%v)", data, err)
 	}
 }
@@ -170,7 +170,7 @@ func TestStoreConcurrentPutsAllLand(t *testing.T) {
 
 func TestStoreRejectsFilesFromANewerVersionAndDuplicates(t *testing.T) {
 	for name, content := range map[string]string{
-		"newer":     `{"version":2,"profiles":[]}`,
+		"newer":     `{"version":3,"profiles":[]}`,
 		"duplicate": `{"version":1,"profiles":[{"name":"a","cloud":"c","api_key":"k"},{"name":"A","cloud":"c","api_key":"k"}]}`,
 		"invalid":   `{"version":1,"profiles":[{"name":"a","cloud":"bad cloud","api_key":"k"}]}`,
 		"trailing":  `{"version":1,"profiles":[]} {}`,
@@ -178,6 +178,30 @@ func TestStoreRejectsFilesFromANewerVersionAndDuplicates(t *testing.T) {
 		if _, err := decodeFile([]byte(content)); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: decodeFile = %v, want ErrCorrupt", name, err)
 		}
+	}
+}
+
+func TestStoreTurnsVersionOnesDefaultConcurrencyIntoAutomatic(t *testing.T) {
+	old := `{"version":1,"profiles":[{"name":"a","cloud":"c","api_key":"k","concurrency":4},{"name":"b","cloud":"c","api_key":"k","concurrency":8}]}`
+	f, err := decodeFile([]byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{f.Profiles[0].Concurrency, f.Profiles[1].Concurrency}; got[0] != AutoConcurrency || got[1] != 8 {
+		t.Errorf("concurrency after reading a version 1 file = %v, want [automatic 8]", got)
+	}
+	// Once written as version 2, a 4 is the user's choice and stays.
+	f.Profiles[0].Concurrency = 4
+	data, err := encodeFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := decodeFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Version != fileVersion || again.Profiles[0].Concurrency != 4 {
+		t.Errorf("re-read version %d concurrency %d, want version %d and 4 kept", again.Version, again.Profiles[0].Concurrency, fileVersion)
 	}
 }
 
