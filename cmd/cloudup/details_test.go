@@ -97,6 +97,13 @@ func TestAppUploadsWithDetailsAndTheLibraryShowsThem(t *testing.T) {
 	s.xdotool("type", "--delay", "15", folder)
 	s.xdotool("key", "Return")
 	s.saveWhenStill("36-library-folder.png")
+	// A click on the first cell (the grid starts below the search row,
+	// right of the folder list) opens the preview with the details.
+	before = s.screenshot()
+	s.xdotool("mousemove", "--window", wid, "--sync", "273", "312")
+	s.xdotool("click", "1")
+	s.waitForPixels("37-preview.png", before)
+	s.saveWhenStill("37-preview.png")
 	s.xdotool("key", "ctrl+q")
 	s.waitForExit()
 	if s.exitErr != nil {
