@@ -207,7 +207,8 @@ func (v *View) SetOpening(profile string) {
 // FocusSearch puts the cursor in the search box (Ctrl+F).
 func (v *View) FocusSearch() { v.win.Canvas().Focus(v.search) }
 
-// Refresh loads the current search again from the first page.
+// Refresh loads the current search again from the first page, and the
+// folder list: an upload or a move may have made a folder.
 func (v *View) Refresh() {
 	if v.browser == nil {
 		return
@@ -217,6 +218,7 @@ func (v *View) Refresh() {
 	v.grid.Refresh()
 	v.showState()
 	v.loadMore()
+	v.loadFolders(v.folders.asked)
 }
 
 // ClosePreview closes the preview (Esc) and reports whether it was open.

@@ -94,6 +94,26 @@ func TestLibraryFoldersAndNamesFromTheSandbox(t *testing.T) {
 	}
 }
 
+// A folder made after the Library loaded (an upload's, from the Details
+// panel) is listed once the Library refreshes, as it does when uploads end.
+func TestLibraryRefreshListsAFolderMadeMeanwhile(t *testing.T) {
+	_, client, acct := sandboxAccount(t, 3)
+	fx := newFixture(t, acct)
+	fx.tasks.Wait()
+	if _, err := client.CreateFolder(context.Background(), "e2e-trip"); err != nil {
+		t.Fatal(err)
+	}
+	fx.v.Refresh()
+	fx.tasks.Wait()
+	var names []string
+	for _, f := range fx.v.SubFolders() {
+		names = append(names, f.Path)
+	}
+	if !slices.Equal(names, []string{"e2e-trip", "team", "trips"}) {
+		t.Fatalf("root folders after a refresh %v", names)
+	}
+}
+
 func TestLibraryBulkActionsOnASelectionReportPartialFailures(t *testing.T) {
 	sb, client, acct := sandboxAccount(t, 6)
 	fx := newFixture(t, acct)

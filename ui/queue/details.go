@@ -245,6 +245,10 @@ func (v *View) showDetailsForm() *detailsForm {
 			v.SetDetails(f.values())
 		}
 	}, v.win)
+	// Return in a field applies, as in Settings.
+	submit := func(string) { f.dialog.Submit() }
+	f.folder.OnSubmitted, f.tags.OnSubmitted = submit, submit
+	f.alt.OnSubmitted, f.caption.OnSubmitted, f.display.OnSubmitted = submit, submit, submit
 	f.dialog.Resize(fyne.NewSize(560, 0))
 	if dialogs.For(v.win).Show(f.dialog) {
 		v.detailsOpen = f

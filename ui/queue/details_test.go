@@ -69,9 +69,11 @@ func TestDetailsPanelSetsMetadataOfTheNextUpload(t *testing.T) {
 	f.display.SetText("Summer team")
 	h.win.Resize(fyne.NewSize(900, 560))
 	test.AssertRendersToImage(t, "details_form.png", h.win.Canvas())
-	f.dialog.Submit()
+	// Return in a field applies, as Apply does.
+	h.win.Canvas().Focus(f.caption)
+	f.caption.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.tasks.Wait()
-	if h.v.Details().Folder != "trips/2026/beach" {
+	if d := h.v.Details(); d.Folder != "trips/2026/beach" || d.Caption != "Summer outing" {
 		t.Fatalf("details %+v", h.v.Details())
 	}
 	sub, err := client.Folders(ctx, "trips/2026")
