@@ -46,6 +46,23 @@ type folderPanel struct {
 	asked string // the folder whose list is on its way or shown
 }
 
+// setNote says something under Up, or takes the line away when there is
+// nothing to say (an empty label would still hold a gap there).
+func (fp *folderPanel) setNote(text string) {
+	fp.note.SetText(text)
+	if (text != "") == fp.note.Visible() {
+		return
+	}
+	if text != "" {
+		fp.note.Show()
+	} else {
+		fp.note.Hide()
+	}
+	if fp.box != nil {
+		fp.box.Refresh()
+	}
+}
+
 // bulkBar is the bar shown while assets are selected.
 type bulkBar struct {
 	count    *widget.Label
@@ -72,6 +89,7 @@ func (v *View) buildManage() (left, bottom, selection fyne.CanvasObject) {
 	fp.up = widget.NewButtonWithIcon("Up", theme.MoveUpIcon(), func() { v.OpenFolder(parentOf(v.folder.Text)) })
 	fp.note = widget.NewLabel("")
 	fp.note.Wrapping = fyne.TextWrapWord
+	fp.note.Hide()
 	fp.list = widget.NewList(
 		func() int { return len(fp.subs) },
 		func() fyne.CanvasObject {
@@ -164,14 +182,14 @@ func (v *View) loadFolders(folder string) {
 	f, ok := v.acct.(Folderer)
 	if !ok {
 		fp.subs = nil
-		fp.note.SetText("")
+		fp.setNote("")
 		fp.list.Refresh()
 		v.setVisible(fp.box, false)
 		return
 	}
 	v.setVisible(fp.box, true)
 	acct := v.acct
-	fp.note.SetText("Loading folders…")
+	fp.setNote("Loading folders…")
 	v.tasks.Go(func(ctx context.Context) func() {
 		subs, err := f.Folders(ctx, folder)
 		return func() {
@@ -183,11 +201,11 @@ func (v *View) loadFolders(folder string) {
 			fp.list.Refresh()
 			switch {
 			case err != nil:
-				fp.note.SetText("Folders did not load. " + words.Error(err).Text)
+				fp.setNote("Folders did not load. " + words.Error(err).Text)
 			case len(subs) == 0:
-				fp.note.SetText("No folders inside.")
+				fp.setNote("No folders inside.")
 			default:
-				fp.note.SetText("")
+				fp.setNote("")
 			}
 		}
 	})
