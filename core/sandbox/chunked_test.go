@@ -195,7 +195,18 @@ func TestFinalChunkWaitsForChunksStillArriving(t *testing.T) {
 		code, m := send(t, chunkRequest(t, s, "par-1", "bytes 1500-2499/2500", params, data[1500:]))
 		last <- answer{code, m}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Wait until the last chunk's bytes are stored while the first is still
+	// arriving (a fixed pause lost that race under load: the first chunk
+	// then finished alone and rightly got a progress answer).
+	for !chunkStored(s, "par-1", span{1500, 2499}) {
+		if time.Now().After(deadline) {
+			t.Fatal("the last chunk was never stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !chunkInFlight(s, "par-1") {
+		t.Fatal("the first chunk ended before the rest of its body was sent")
+	}
 	pw.Write(whole[len(whole)-700:])
 	pw.Close()
 	a, b := <-first, <-last
@@ -205,6 +216,19 @@ func TestFinalChunkWaitsForChunksStillArriving(t *testing.T) {
 	if b.m["etag"] != md5hex(data) || a.m["asset_id"] != b.m["asset_id"] {
 		t.Errorf("both chunks should get the final answer: %v / %v", a.m, b.m)
 	}
+}
+
+// chunkStored reports whether the bytes of sp are stored for upload id.
+func chunkStored(s *Server, id string, sp span) bool {
+	s.chunks.mu.Lock()
+	sess := s.chunks.open[id]
+	s.chunks.mu.Unlock()
+	if sess == nil {
+		return false
+	}
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	return sess.covers(sp)
 }
 
 func chunkInFlight(s *Server, id string) bool {

@@ -33,7 +33,13 @@ func (e *Engine) UploadAgain(id ItemID) error {
 	it.journaled = false
 	it.asset, it.attempt, it.resumed = nil, 0, false
 	it.sent.Store(0)
-	e.queue = append(e.queue, it)
+	if it.running {
+		// Skipped is said before its worker has settled the run: queued
+		// now, a second worker would run it beside the first.
+		it.againQueued = true
+	} else {
+		e.queue = append(e.queue, it)
+	}
 	e.setStateLocked(it, Queued, "queued (upload again)", nil)
 	e.wakeJournaler()
 	return nil

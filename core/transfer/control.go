@@ -239,7 +239,7 @@ func (e *Engine) dequeueLocked(it *item) {
 func (e *Engine) Wait(ctx context.Context) error {
 	for {
 		e.mu.Lock()
-		idle := len(e.queue) == 0 && len(e.active) == 0
+		idle := len(e.queue) == 0 && len(e.active) == 0 && e.running == 0
 		ch := e.changed
 		e.mu.Unlock()
 		if idle {

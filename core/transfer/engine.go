@@ -75,6 +75,7 @@ type Engine struct {
 	journalWake chan struct{}
 	paused      bool
 	halted      error
+	running     int // runs taken from the queue and not yet settled
 	holdUntil   time.Time
 	clockWarned bool
 	batchBytes  int64 // BytesDone at the last tick
@@ -110,6 +111,8 @@ type item struct {
 	ctx         context.Context
 	cancel      context.CancelCauseFunc
 	finished    chan struct{} // closed when a run of this item ends
+	running     bool          // a worker has it, until its run is settled
+	againQueued bool          // UploadAgain came while it was still settling
 	pre         *prepared     // signed ahead (signahead.go)
 	preTried    bool
 	speed       float64

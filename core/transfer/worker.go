@@ -37,6 +37,8 @@ func (e *Engine) next() *item {
 			it.ctx, it.cancel = context.WithCancelCause(e.ctx)
 			it.finished = make(chan struct{})
 			it.interrupted = false
+			it.running = true
+			e.running++
 			e.setStateLocked(it, Checking, "checking", nil)
 			e.mu.Unlock()
 			return it
@@ -115,9 +117,18 @@ func (e *Engine) settle(it *item, err error, cause error) {
 // each one's context, cancel func and channel would stay for nothing.
 func (e *Engine) endRunLocked(it *item) {
 	close(it.finished)
+	it.running = false
+	e.running--
+	if it.againQueued {
+		it.againQueued = false
+		if it.state == Queued && !it.removed { // not canceled or removed meanwhile
+			e.queue = append(e.queue, it)
+		}
+	}
 	if it.state.Final() {
 		it.ctx, it.cancel, it.finished = nil, nil, nil
 	}
+	e.signalLocked()
 }
 
 // failLocked records a final failure in memory, the journal and the history.

@@ -89,7 +89,9 @@ type Config struct {
 	// settler; more at once overflow into a rescan. Default 4096.
 	QueueSize int
 
-	// Decide is asked about every settled file; nil takes them all.
+	// Decide is asked about every settled file; nil takes each file once
+	// per state: a file handed over is not handed over again by a rescan
+	// until its size or modification time changes.
 	Decide func(File) Decision
 	// OnReady receives settled files to upload, in batches.
 	OnReady func([]File)
@@ -174,6 +176,17 @@ type Watcher struct {
 	dirs      map[string]bool
 	pending   map[string]*candidate
 	rootCheck time.Time
+	// handed is what was handed over, by path, when Config.Decide is nil.
+	handed map[string]File
+}
+
+// decideOnce is the Decide of a watcher without one: take a file unless it
+// was handed over as it is now. Runs on the loop goroutine, as handed.
+func (w *Watcher) decideOnce(f File) Decision {
+	if h, ok := w.handed[f.Path]; ok && h.Size == f.Size && h.ModTime.Equal(f.ModTime) {
+		return Known
+	}
+	return Take
 }
 
 // candidate is a file seen changing, waiting to settle.
@@ -214,9 +227,6 @@ func Start(ctx context.Context, cfg Config) (*Watcher, error) {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 4096
 	}
-	if cfg.Decide == nil {
-		cfg.Decide = func(File) Decision { return Take }
-	}
 	if cfg.OnReady == nil {
 		cfg.OnReady = func([]File) {}
 	}
@@ -225,6 +235,13 @@ func Start(ctx context.Context, cfg Config) (*Watcher, error) {
 		cfg: cfg, root: root, filter: filter, cancel: cancel, done: make(chan struct{}),
 		q: make(chan fsnotify.Event, cfg.QueueSize), wake: make(chan struct{}, 1),
 		status: Status{Dir: root, Phase: Starting},
+	}
+	if w.cfg.Decide == nil {
+		// Without an owner that remembers, the watcher does: otherwise
+		// every rescan (after an overflow, or the safety one) would hand
+		// over again each file still in the folder.
+		w.handed = map[string]File{}
+		w.cfg.Decide = w.decideOnce
 	}
 	go w.run(ctx)
 	return w, nil
@@ -508,6 +525,7 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 // when it was a folder.
 func (w *Watcher) forget(p string) {
 	delete(w.pending, p)
+	delete(w.handed, p)
 	if !w.dirs[p] {
 		return
 	}
@@ -523,6 +541,11 @@ func (w *Watcher) forget(p string) {
 	for f := range w.pending {
 		if strings.HasPrefix(f, prefix) {
 			delete(w.pending, f)
+		}
+	}
+	for f := range w.handed {
+		if strings.HasPrefix(f, prefix) {
+			delete(w.handed, f)
 		}
 	}
 }
@@ -541,6 +564,11 @@ func (w *Watcher) scan() error {
 		return w.describe(err)
 	}
 	w.walk(w.root, func(rel string, _ fs.FileInfo) { present[rel] = true })
+	for p, f := range w.handed {
+		if !present[f.Rel] {
+			delete(w.handed, p) // gone: a file landing there later is new
+		}
+	}
 	w.setStatus(func(s *Status) { s.Found = len(present); s.Polling = w.polling })
 	if w.cfg.OnScan != nil {
 		w.cfg.OnScan(present)
@@ -661,6 +689,9 @@ func (w *Watcher) check() {
 		case Take:
 			ready = append(ready, f)
 			delete(w.pending, p)
+			if w.handed != nil {
+				w.handed[p] = f
+			}
 		case Known:
 			delete(w.pending, p)
 		}
