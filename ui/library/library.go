@@ -313,6 +313,9 @@ func (v *View) loadMore() {
 			}
 			v.grid.Refresh()
 			v.showState()
+			// What is selected counts among the loaded assets: after a
+			// reload the bar says so again (it said 0 while it was empty).
+			v.showSelection()
 			if v.OnLoaded != nil {
 				v.OnLoaded(b.Len(), err)
 			}
