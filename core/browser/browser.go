@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -30,6 +31,19 @@ func Supported() bool {
 		return os.Getenv("FLATPAK_ID") == ""
 	}
 	return false
+}
+
+// OpenOr opens link with Open where Supported, else with fallback (the
+// toolkit's opener, which the other systems answer themselves).
+func OpenOr(ctx context.Context, link string, fallback func(*url.URL) error) error {
+	if Supported() {
+		return Open(ctx, link, 0)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return err
+	}
+	return fallback(u)
 }
 
 // Settle is how long Open waits for xdg-open to answer. Without a desktop

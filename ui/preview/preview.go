@@ -582,14 +582,11 @@ func (v *View) OpenInBrowser() {
 	v.status.SetText("Opening the browser…")
 	v.tasks.Go(func(ctx context.Context) func() {
 		var err error
-		switch {
-		case open != nil:
+		if open != nil {
 			err = open(u)
-		case browser.Supported():
-			// xdg-open, waited for: its failure is heard and shown.
-			err = browser.Open(ctx, link, 0)
-		default:
-			err = fyne.CurrentApp().OpenURL(u)
+		} else {
+			// xdg-open is waited for: its failure is heard and shown.
+			err = browser.OpenOr(ctx, link, fyne.CurrentApp().OpenURL)
 		}
 		return func() {
 			if v.dlg == nil || v.link != link {

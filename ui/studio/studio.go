@@ -893,18 +893,15 @@ func (v *View) Open() {
 	v.status.SetText("Opening…")
 	v.tasks.Go(func(ctx context.Context) func() {
 		l, err := link(ctx, tr, "")
-		if err == nil {
+		switch {
+		case err != nil:
+		case open != nil:
 			var u *url.URL
 			if u, err = url.Parse(l); err == nil {
-				switch {
-				case open != nil:
-					err = open(u)
-				case browser.Supported():
-					err = browser.Open(ctx, l, 0)
-				default:
-					err = fyne.CurrentApp().OpenURL(u)
-				}
+				err = open(u)
 			}
+		default:
+			err = browser.OpenOr(ctx, l, fyne.CurrentApp().OpenURL)
 		}
 		return func() {
 			if err != nil {
