@@ -223,16 +223,7 @@ func (s *Service) resource(w http.ResponseWriter, r *request, rt, typ, publicID 
 		segs[i] = url.PathEscape(seg)
 	}
 	path := "resources/" + url.PathEscape(rt) + "/" + url.PathEscape(typ) + "/" + strings.Join(segs, "/")
-	status, hdr, b, err := s.upstream(r.Context(), http.MethodGet, path, nil)
-	if err != nil {
-		return err
-	}
-	entry.Outcome = OutcomeAnswered
-	if status != http.StatusOK {
-		entry.Outcome = OutcomeFailed
-	}
-	s.record(r.Context(), entry)
-	return passOn(w, status, hdr, b)
+	return s.passOnAudited(w, r, entry, http.MethodGet, path, nil)
 }
 
 // gallery answers the web guides' /api/gallery: the editor's assets, newest
@@ -252,6 +243,21 @@ func (s *Service) gallery(w http.ResponseWriter, r *request) error {
 
 // upstream makes one Admin API call to Cloudinary with the account's key
 // and secret.
+// passOnAudited asks Cloudinary on the editor's behalf, records the
+// outcome in the audit and passes the answer on as it came.
+func (s *Service) passOnAudited(w http.ResponseWriter, r *request, entry AuditEntry, method, path string, body []byte) error {
+	status, hdr, b, err := s.upstream(r.Context(), method, path, body)
+	if err != nil {
+		return err
+	}
+	entry.Outcome = OutcomeAnswered
+	if status != http.StatusOK {
+		entry.Outcome = OutcomeFailed
+	}
+	s.record(r.Context(), entry)
+	return passOn(w, status, hdr, b)
+}
+
 func (s *Service) upstream(ctx context.Context, method, path string, body []byte) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

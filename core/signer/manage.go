@@ -100,16 +100,7 @@ func (s *Service) createFolder(w http.ResponseWriter, r *request, folder string)
 		s.record(r.Context(), entry)
 		return err
 	}
-	status, hdr, b, err := s.upstream(r.Context(), http.MethodPost, "folders/"+escapedPath(folder), nil)
-	if err != nil {
-		return err
-	}
-	entry.Outcome = OutcomeAnswered
-	if status != http.StatusOK {
-		entry.Outcome = OutcomeFailed
-	}
-	s.record(r.Context(), entry)
-	return passOn(w, status, hdr, b)
+	return s.passOnAudited(w, r, entry, http.MethodPost, "folders/"+escapedPath(folder), nil)
 }
 
 // updateFields are the Admin API update fields passed on; anything else
@@ -154,14 +145,5 @@ func (s *Service) updateResource(w http.ResponseWriter, r *request, rt, typ, pub
 		return err
 	}
 	out, _ := json.Marshal(body)
-	status, hdr, b, err := s.upstream(r.Context(), http.MethodPost, "resources/"+url.PathEscape(rt)+"/"+url.PathEscape(typ)+"/"+escapedPath(publicID), out)
-	if err != nil {
-		return err
-	}
-	entry.Outcome = OutcomeAnswered
-	if status != http.StatusOK {
-		entry.Outcome = OutcomeFailed
-	}
-	s.record(r.Context(), entry)
-	return passOn(w, status, hdr, b)
+	return s.passOnAudited(w, r, entry, http.MethodPost, "resources/"+url.PathEscape(rt)+"/"+url.PathEscape(typ)+"/"+escapedPath(publicID), out)
 }
