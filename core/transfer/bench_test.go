@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -68,9 +69,14 @@ func BenchmarkLargeFile500MB(b *testing.B) {
 	dir := b.TempDir()
 	file := filepath.Join(dir, "large", "video-master.bin")
 	writeLarge(b, file, size)
-	sb := benchSandbox(b, dir)
-	// One file: the engine uploads it alone, in 20 MB chunks; the ceiling is
-	// one raw POST of the whole file.
+	// One file: the engine uploads it alone, in chunks; the ceiling is one
+	// raw POST of the whole file. The latency is the link's here, half of it
+	// each way, so every answer and every next request pay a real round trip
+	// (a pause in the sandbox overlaps the body still streaming in, and
+	// made those round trips free); and the link as a whole carries no more
+	// than one connection does, so requests side by side cannot pass for a
+	// faster link.
+	sb := benchSandboxWAN(b, dir, wanLink{delay: benchLatency / 2, link: benchBandwidth})
 	runComparison(b, sb, dir, []string{file}, "raw", 1)
 }
 
@@ -133,14 +139,30 @@ func (n benchNet) cloudinaryURL() string {
 // delivers about 3.5 MB/s; the proxy below paces 32 KB at a time and
 // carries overshoot over.
 func benchSandbox(b *testing.B, dir string) benchNet {
+	return benchSandboxWAN(b, dir, wanLink{})
+}
+
+// wanLink is what the proxy adds to its per-connection rate: a one-way
+// delay each direction (the sandbox then answers at once rather than after
+// benchLatency) and a cap on all connections together; zero: none.
+type wanLink struct {
+	delay time.Duration
+	link  int64 // bytes/s each direction, all connections together
+}
+
+func benchSandboxWAN(b *testing.B, dir string, w wanLink) benchNet {
+	latency := benchLatency
+	if w.delay > 0 {
+		latency = 0
+	}
 	sb, err := sandbox.Start(context.Background(), sandbox.Config{
-		Dir: filepath.Join(dir, "sandbox"), Latency: benchLatency, Limits: sandbox.NoLimits(),
+		Dir: filepath.Join(dir, "sandbox"), Latency: latency, Limits: sandbox.NoLimits(),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { sb.Close() })
-	p, err := startWANProxy(sb.Addr(), benchBandwidth)
+	p, err := startWANProxy(sb.Addr(), benchBandwidth, w)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -149,23 +171,54 @@ func benchSandbox(b *testing.B, dir string) benchNet {
 }
 
 // wanProxy forwards TCP connections to a target, pacing each direction of
-// each connection to a byte rate.
+// each connection to a byte rate (and, with a wanLink, all of them together
+// too, and delivering every byte a one-way delay after it left).
 type wanProxy struct {
 	ln     net.Listener
 	target string
 	rate   int64
+	delay  time.Duration
+	link   [2]*pacer // per direction, shared by all connections; nil: none
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func startWANProxy(target string, rate int64) (*wanProxy, error) {
+// pacer schedules bytes at a rate; safe for concurrent use.
+type pacer struct {
+	mu   sync.Mutex
+	rate int64
+	next time.Time
+}
+
+// due books n bytes and says when they have left: scheduled from the
+// previous due time, not from now, so a late wake-up is made up by the
+// following reads; a pause banks at most 50 ms of credit, none when idle
+// (the bytes arrived after the link had run dry).
+func (p *pacer) due(n int, idle bool) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	credit := 50 * time.Millisecond
+	if idle {
+		credit = 0
+	}
+	if now := time.Now(); p.next.Before(now.Add(-credit)) {
+		p.next = now.Add(-credit)
+	}
+	p.next = p.next.Add(time.Duration(float64(n) / float64(p.rate) * float64(time.Second)))
+	return p.next
+}
+
+func startWANProxy(target string, rate int64, w wanLink) (*wanProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &wanProxy{ln: ln, target: target, rate: rate, ctx: ctx, cancel: cancel}
+	p := &wanProxy{ln: ln, target: target, rate: rate, delay: w.delay, ctx: ctx, cancel: cancel}
+	if w.link > 0 {
+		p.link = [2]*pacer{{rate: w.link}, {rate: w.link}}
+	}
 	p.wg.Go(p.serve)
 	return p, nil
 }
@@ -192,8 +245,8 @@ func (p *wanProxy) serve() {
 		}
 		stop := context.AfterFunc(p.ctx, func() { in.Close(); out.Close() })
 		var pair sync.WaitGroup
-		pair.Go(func() { p.pipe(out, in) })
-		pair.Go(func() { p.pipe(in, out) })
+		pair.Go(func() { p.pipe(out, in, p.link[0]) })
+		pair.Go(func() { p.pipe(in, out, p.link[1]) })
 		p.wg.Go(func() {
 			pair.Wait()
 			stop()
@@ -203,37 +256,76 @@ func (p *wanProxy) serve() {
 	}
 }
 
-// pipe copies src to dst at p.rate, then half-closes dst.
-func (p *wanProxy) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	next := time.Now()
-	for {
+// pipe copies src to dst at p.rate (and within the link's rate, if any),
+// each byte arriving p.delay after it left, then half-closes dst.
+func (p *wanProxy) pipe(dst, src net.Conn, link *pacer) {
+	type packet struct {
+		b  []byte
+		at time.Time // when it reaches dst
+	}
+	// What is on the wire: at most a delay's worth at the rate, and some.
+	wire := make(chan packet, 8+int(p.delay.Seconds()*float64(p.rate))/(32<<10))
+	var dead atomic.Bool
+	var deliver sync.WaitGroup
+	deliver.Go(func() {
+		defer func() {
+			if tc, ok := dst.(*net.TCPConn); ok {
+				tc.CloseWrite()
+			}
+		}()
+		for pk := range wire {
+			if dead.Load() || !p.sleepUntil(pk.at) {
+				dead.Store(true)
+				continue // drain: the reader never blocks on a dead connection
+			}
+			if _, err := dst.Write(pk.b); err != nil {
+				dead.Store(true)
+			}
+			packetBufs.Put(pk.b[:cap(pk.b)])
+		}
+	})
+	defer deliver.Wait()
+	defer close(wire)
+	conn := &pacer{rate: p.rate, next: time.Now()}
+	for !dead.Load() {
+		buf := packetBufs.Get().([]byte)
+		asked := time.Now()
 		n, err := src.Read(buf)
 		if n > 0 {
-			// Schedule from the previous due time, not from now, so a
-			// late wake-up is made up by the following reads; idle time
-			// banks at most 50 ms of credit.
-			if now := time.Now(); next.Before(now.Add(-50 * time.Millisecond)) {
-				next = now.Add(-50 * time.Millisecond)
-			}
-			next = next.Add(time.Duration(float64(n) / float64(p.rate) * float64(time.Second)))
-			if wait := time.Until(next); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-p.ctx.Done():
-					return
+			// With a delay (a modelled link), a read that waited found the
+			// link idle: bytes that were not there cannot have left earlier,
+			// so no credit; without, idle time banks up to 50 ms as before.
+			idle := p.delay > 0 && time.Since(asked) > 2*time.Millisecond
+			left := conn.due(n, idle)
+			if link != nil {
+				if l := link.due(n, idle); l.After(left) {
+					left = l
 				}
 			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				break
+			if !p.sleepUntil(left) {
+				return
 			}
+			wire <- packet{b: buf[:n], at: left.Add(p.delay)}
 		}
 		if err != nil {
-			break
+			return
 		}
 	}
-	if tc, ok := dst.(*net.TCPConn); ok {
-		tc.CloseWrite()
+}
+
+var packetBufs = sync.Pool{New: func() any { return make([]byte, 32<<10) }}
+
+// sleepUntil waits for t; false when the proxy closes first.
+func (p *wanProxy) sleepUntil(t time.Time) bool {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return true
+	}
+	select {
+	case <-time.After(wait):
+		return true
+	case <-p.ctx.Done():
+		return false
 	}
 }
 
