@@ -328,6 +328,51 @@ func (s *chunkSession) end(sp span, h hash.Hash, ok bool) {
 	s.notify()
 }
 
+// catchUp hashes from the data file the bytes that arrived out of order
+// (chunks sent side by side) and now continue the hashed ones, so the last
+// chunk's answer does not wait for a hash of most of the file.
+func (s *chunkSession) catchUp() {
+	s.mu.Lock()
+	from, state := s.m.Hashed, s.m.HashState
+	to := from
+	for _, h := range s.m.Have {
+		if h.Start <= from && h.End+1 > to {
+			to = h.End + 1
+		}
+	}
+	for sp, n := range s.inflight {
+		if n > 0 && sp.Start < to && sp.End >= from {
+			to = min(to, sp.Start) // being written again now
+		}
+	}
+	if s.hashing || s.m.Result != nil || to <= from || (from > 0 && len(state) == 0) {
+		s.mu.Unlock()
+		return
+	}
+	s.hashing = true
+	s.mu.Unlock()
+
+	h := md5.New()
+	ok := from == 0 || h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state) == nil
+	if ok {
+		f, err := os.Open(s.dataPath())
+		if ok = err == nil; ok {
+			_, err = io.Copy(h, io.NewSectionReader(f, from, to-from))
+			ok = err == nil
+			f.Close()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hashing = false
+	if ok && s.m.Hashed == from {
+		if st, err := h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
+			s.m.HashState, s.m.Hashed = st, to
+		}
+	}
+	s.notify()
+}
+
 // etag returns the hex MD5 of the whole file, hashing what the chunks did
 // not. Called by the finalizer only.
 func (s *chunkSession) etag(total int64) (string, error) {
@@ -430,6 +475,9 @@ func (c *chunkReceiver) end(ok bool) {
 	if c.began && !c.ended {
 		c.ended = true
 		c.sess.end(c.req.cr.span, c.h, ok)
+		if ok {
+			c.sess.catchUp()
+		}
 	}
 }
 

@@ -160,6 +160,46 @@ func TestChunksMayArriveOutOfOrderAndBeRetried(t *testing.T) {
 	}
 }
 
+// Chunks sent side by side arrive out of order: the running MD5 catches up
+// over them as soon as they continue the hashed bytes, so the last chunk's
+// answer does not wait for a hash of most of the file, and the etag is
+// still the file's MD5.
+func TestOutOfOrderChunksAreHashedAsTheyContinueTheHashedBytes(t *testing.T) {
+	s := startSandbox(t, Config{Limits: Limits{MinChunkBytes: 1000}})
+	data := make([]byte, 4500)
+	rand.New(rand.NewSource(2)).Read(data)
+	params := url.Values{"public_id": {"catchup.bin"}}
+	chunk := func(a, b int) *http.Request {
+		return chunkRequest(t, s, "catchup-1", fmt.Sprintf("bytes %d-%d/4500", a, b), params, data[a:b+1])
+	}
+	hashed := func() int64 {
+		sess, err := s.chunks.get("catchup-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		return sess.m.Hashed
+	}
+	for _, c := range []struct{ a, b, hashed int }{
+		{0, 999, 1000},     // in order: hashed as it streams
+		{2000, 2999, 1000}, // ahead of a gap: stored, not hashed yet
+		{3000, 3999, 1000},
+		{1000, 1999, 4000}, // fills the gap: everything up to 4000 hashed
+	} {
+		if code, m := send(t, chunk(c.a, c.b)); code != 200 || m["done"] != false {
+			t.Fatalf("chunk %d-%d: %d %v", c.a, c.b, code, m)
+		}
+		if got := hashed(); got != int64(c.hashed) {
+			t.Errorf("after chunk %d-%d the hash covers %d bytes, want %d", c.a, c.b, got, c.hashed)
+		}
+	}
+	code, m := send(t, chunk(4000, 4499))
+	if code != 200 || m["etag"] != md5hex(data) || m["bytes"] != float64(4500) {
+		t.Fatalf("last chunk: %d %v, want etag %s", code, m, md5hex(data))
+	}
+}
+
 func TestFinalChunkWaitsForChunksStillArriving(t *testing.T) {
 	s := startSandbox(t, Config{Limits: Limits{MinChunkBytes: 1000}})
 	data := make([]byte, 2500)

@@ -110,6 +110,14 @@ func (l *limiter) acquire(ctx context.Context) bool {
 	}
 }
 
+// spare says whether one more request fits under the limit, for a caller
+// with own requests running of which counted are already in flight here.
+func (l *limiter) spare(own, counted int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int64(l.inflight)-counted+own < int64(l.limit)
+}
+
 func (l *limiter) release() {
 	l.mu.Lock()
 	l.held--

@@ -118,8 +118,9 @@ type item struct {
 	speed       float64
 	rate        *rateWindow // while active
 	reported    int64
-	meter       *cloud.Meter // the running request's, read by the ticker
-	meterBase   int64        // the file offset the request starts at
+	meter       *cloud.Meter   // the running request's, read by the ticker
+	meterBase   int64          // the file offset the request starts at
+	meterMore   []*cloud.Meter // later chunks in flight or not yet recorded
 }
 
 // Reasons a running item is stopped, read back with context.Cause.

@@ -60,7 +60,11 @@ func (e *Engine) tick(now time.Time) {
 	for _, it := range e.active {
 		if it.meter != nil {
 			// What the server has taken, not what the kernel was handed.
-			it.sent.Store(it.meterBase + it.meter.Acked())
+			b := it.meterBase + it.meter.Acked()
+			for _, m := range it.meterMore {
+				b += m.Acked()
+			}
+			it.sent.Store(b)
 		}
 		b := it.sent.Load()
 		if it.rate == nil {

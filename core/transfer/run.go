@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudup/cloudup/core/cloud"
@@ -450,28 +451,38 @@ func (e *Engine) uploadWhole(ctx context.Context, it *item, ent *Entry, file clo
 }
 
 // uploadChunked sends the chunks from the first one the journal does not
-// have acknowledged. Each chunk is retried alone and recorded as soon as the
-// server acknowledges it. The last chunk is never recorded: its answer is
-// the asset, and a resume after losing it sends it again.
+// have acknowledged. Cloudinary takes the chunks between the first and the
+// last in any order: the first must arrive before any other, the last only
+// after every other one was answered (its guidelines for chunked uploads).
+// So while the middle chunks go, a second one is kept in flight when the
+// concurrency limit has room, and the link does not stand idle for a round
+// trip at every chunk. Each chunk is retried alone; a chunk is recorded
+// once it and every chunk before it are acknowledged, so a resume starts
+// after the last gapless one. The last chunk is never recorded: its answer
+// is the asset, and a resume after losing it sends it again.
 func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file cloud.File, params cloud.UploadParams) (*cloud.Asset, error) {
-	defer e.metered(it, nil, 0)
-	restarted := false
-	off := ent.Acked
-	if off >= file.Size {
-		off = (file.Size - 1) / ent.ChunkSize * ent.ChunkSize
-	}
-	for off < file.Size {
-		n := min(ent.ChunkSize, file.Size-off)
-		start := off
-		req := cloud.ChunkRequest{
+	defer e.meteredChunks(it, 0, nil)
+	lastStart := (file.Size - 1) / ent.ChunkSize * ent.ChunkSize
+	chunk := func(start int64) cloud.ChunkRequest {
+		return cloud.ChunkRequest{
 			UploadRequest: cloud.UploadRequest{File: file, Params: params, ResourceType: endpointType(it.opts),
 				Meter: &cloud.Meter{}},
-			UploadID: ent.UploadID, Offset: start, Length: n,
+			UploadID: ent.UploadID, Offset: start, Length: min(ent.ChunkSize, file.Size-start),
 		}
-		e.metered(it, req.Meter, start)
+	}
+	restarted := false
+	for {
+		if ent.Acked < lastStart {
+			asset, err := e.sendMiddleChunks(ctx, it, ent, lastStart, chunk)
+			if err != nil || asset != nil {
+				return asset, err // an asset: the upload was complete already
+			}
+		}
+		req := chunk(lastStart)
+		e.meteredChunks(it, lastStart, []*cloud.Meter{req.Meter})
 		var res *cloud.ChunkResult
 		err := e.withRetries(ctx, it, func(ctx context.Context) error {
-			it.sent.Store(start)
+			it.sent.Store(lastStart)
 			r, err := e.client.Load().UploadChunk(ctx, req)
 			res = r
 			return err
@@ -489,28 +500,131 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 				return nil, err
 			}
 			e.setState(it, Uploading, "uploading again (the server lost earlier chunks)", nil)
-			off = 0
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if res.Done {
-			return res.Asset, nil
-		}
-		if start+n == file.Size {
+		if !res.Done {
 			return nil, fmt.Errorf("%w (the last chunk's answer was not the asset)", cloud.ErrIncomplete)
 		}
-		if err := e.journal.ackChunk(context.WithoutCancel(ctx), ent.ID, ent.UploadID, start, start+n); err != nil {
-			return nil, err
-		}
-		ent.Acked = start + n
-		e.mu.Lock()
-		it.entry.Acked = ent.Acked
-		e.mu.Unlock()
-		off = start + n
+		return res.Asset, nil
 	}
-	return nil, fmt.Errorf("%w (no chunk left to send)", cloud.ErrIncomplete)
+}
+
+// chunksInFlight is how many middle chunks of one file may be on the wire
+// at once: two keep the link busy across each chunk's round trip; more
+// would only split the same link further.
+const chunksInFlight = 2
+
+// roomForChunk says whether an upload with own chunks running (counted of
+// them by the limiter for sure) may send one more: nothing queued waits for
+// a worker, and the requests on the wire stay below the concurrency limit
+// (so the account sees no more at once than from that many single uploads,
+// and a limit pinned to one keeps chunks strictly one after another).
+func (e *Engine) roomForChunk(own, counted int64) bool {
+	e.mu.Lock()
+	waiting := len(e.queue) > 0
+	e.mu.Unlock()
+	return !waiting && e.lim.spare(own, counted)
+}
+
+// sendMiddleChunks sends the chunks from ent.Acked up to lastStart and
+// records them in file order as they are acknowledged. The first chunk of
+// an upload goes alone; after it, up to chunksInFlight are on the wire when
+// roomForChunk allows. A non-nil asset: the server says the upload is
+// complete already (a run before lost the last answer).
+func (e *Engine) sendMiddleChunks(ctx context.Context, it *item, ent *Entry, lastStart int64, chunk func(int64) cloud.ChunkRequest) (*cloud.Asset, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	type outcome struct {
+		start int64
+		res   *cloud.ChunkResult
+		err   error
+	}
+	results := make(chan outcome, chunksInFlight)
+	type flight struct {
+		meter    *cloud.Meter
+		answered bool // waiting for the chunks before it to be recorded
+	}
+	// This upload's requests the limiter counts for sure (a subset of those
+	// it counts), so a chunk launched but not yet counted is not missed.
+	var onWire atomic.Int64
+	flights := map[int64]*flight{}
+	var starts []int64 // of flights, in file order
+	showMeters := func() {
+		ms := make([]*cloud.Meter, len(starts))
+		for i, s := range starts {
+			ms[i] = flights[s].meter
+		}
+		e.meteredChunks(it, ent.Acked, ms)
+	}
+	launch := func(start int64) {
+		req := chunk(start)
+		flights[start] = &flight{meter: req.Meter}
+		starts = append(starts, start)
+		showMeters()
+		go func() {
+			var res *cloud.ChunkResult
+			err := e.withRetriesCarrying(ctx, it, req.Length, func(ctx context.Context) error {
+				onWire.Add(1)
+				defer onWire.Add(-1)
+				r, err := e.client.Load().UploadChunk(ctx, req)
+				res = r
+				return err
+			})
+			results <- outcome{start: start, res: res, err: err}
+		}()
+	}
+	running := int64(0)
+	var firstErr error
+	var done *cloud.Asset
+	next := ent.Acked
+	for {
+		for firstErr == nil && done == nil && next < lastStart && running < chunksInFlight {
+			if running > 0 && (ent.Acked == 0 || !e.roomForChunk(running, onWire.Load())) {
+				break
+			}
+			launch(next)
+			next = min(next+ent.ChunkSize, lastStart)
+			running++
+		}
+		if running == 0 {
+			return done, firstErr
+		}
+		r := <-results
+		running--
+		switch {
+		case firstErr != nil || done != nil:
+			continue // winding down: the other chunk's outcome no longer matters
+		case r.err != nil:
+			firstErr = r.err
+			cancel(r.err) // the other chunk is sent again on the next try
+			continue
+		case r.res.Done:
+			done = r.res.Asset
+			cancel(errors.New("the upload is complete"))
+			continue
+		}
+		flights[r.start].answered = true
+		// Record the gapless run of answered chunks from the acknowledged
+		// offset on.
+		for len(starts) > 0 && flights[starts[0]].answered && starts[0] == ent.Acked {
+			end := min(starts[0]+ent.ChunkSize, lastStart)
+			if err := e.journal.ackChunk(context.WithoutCancel(ctx), ent.ID, ent.UploadID, starts[0], end); err != nil {
+				firstErr = err
+				cancel(err)
+				break
+			}
+			delete(flights, starts[0])
+			starts = starts[1:]
+			ent.Acked = end
+			e.mu.Lock()
+			it.entry.Acked = end
+			e.mu.Unlock()
+		}
+		showMeters()
+	}
 }
 
 // metered makes m (nil: none) the item's running request, whose file bytes
@@ -518,6 +632,17 @@ func (e *Engine) uploadChunked(ctx context.Context, it *item, ent *Entry, file c
 func (e *Engine) metered(it *item, m *cloud.Meter, base int64) {
 	e.mu.Lock()
 	it.meter, it.meterBase = m, base
+	e.mu.Unlock()
+}
+
+// meteredChunks makes ms (file order, the first starting at base) the
+// item's chunks in flight or answered but not yet recorded.
+func (e *Engine) meteredChunks(it *item, base int64, ms []*cloud.Meter) {
+	e.mu.Lock()
+	it.meterBase, it.meter, it.meterMore = base, nil, nil
+	if len(ms) > 0 {
+		it.meter, it.meterMore = ms[0], ms[1:]
+	}
 	e.mu.Unlock()
 }
 
@@ -651,6 +776,12 @@ func ctxErr(ctx context.Context) error {
 // limit holds back every worker, not just this one. A stale answer has
 // already corrected the client's clock; the request is signed again at once.
 func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Context) error) error {
+	return e.withRetriesCarrying(ctx, it, -1, send)
+}
+
+// withRetriesCarrying is withRetries for a request of n file bytes; n < 0:
+// what the item's sent count moved by (one request of the item at a time).
+func (e *Engine) withRetriesCarrying(ctx context.Context, it *item, n int64, send func(context.Context) error) error {
 	pol := e.cfg.Retry
 	start := e.clock.Now()
 	failures, staleRetries := 0, 0
@@ -667,7 +798,11 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 
 		tok, sentBefore := e.lim.begin(), it.sent.Load()
 		err := send(ctx)
-		e.lim.end(tok, it.sent.Load()-sentBefore, err)
+		carried := n
+		if carried < 0 {
+			carried = it.sent.Load() - sentBefore
+		}
+		e.lim.end(tok, carried, err)
 		if err == nil {
 			return nil
 		}
