@@ -193,15 +193,13 @@ type pacer struct {
 
 // due books n bytes and says when they have left: scheduled from the
 // previous due time, not from now, so a late wake-up is made up by the
-// following reads; a pause banks at most 50 ms of credit, none when idle
-// (the bytes arrived after the link had run dry).
-func (p *pacer) due(n int, idle bool) time.Time {
+// following reads. A pause banks at most 50 ms of credit, less the time
+// the reader waited for these bytes (they arrived after the link had run
+// dry; a read merely scheduled late loses little).
+func (p *pacer) due(n int, waited time.Duration) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	credit := 50 * time.Millisecond
-	if idle {
-		credit = 0
-	}
+	credit := max(0, 50*time.Millisecond-waited)
 	if now := time.Now(); p.next.Before(now.Add(-credit)) {
 		p.next = now.Add(-credit)
 	}
@@ -292,13 +290,17 @@ func (p *wanProxy) pipe(dst, src net.Conn, link *pacer) {
 		asked := time.Now()
 		n, err := src.Read(buf)
 		if n > 0 {
-			// With a delay (a modelled link), a read that waited found the
-			// link idle: bytes that were not there cannot have left earlier,
-			// so no credit; without, idle time banks up to 50 ms as before.
-			idle := p.delay > 0 && time.Since(asked) > 2*time.Millisecond
-			left := conn.due(n, idle)
+			// With a delay (a modelled link), time this read waited for
+			// bytes was idle link: bytes that were not there cannot have
+			// left earlier, so it comes off the credit; without, idle time
+			// banks up to 50 ms as before.
+			var waited time.Duration
+			if p.delay > 0 {
+				waited = time.Since(asked)
+			}
+			left := conn.due(n, waited)
 			if link != nil {
-				if l := link.due(n, idle); l.After(left) {
+				if l := link.due(n, waited); l.After(left) {
 					left = l
 				}
 			}
