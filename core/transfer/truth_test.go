@@ -26,11 +26,17 @@ const linkRate = 60_000 // bytes/s, the issue's slow link
 // traceUpload uploads one file of size bytes over a linkRate link and
 // compares, every 50 ms, the engine's figures with the sandbox's count.
 func traceUpload(t *testing.T, size int, mod func(*cloud.Config)) progressTrace {
+	return traceUploadChunks(t, size, 8<<20, mod)
+}
+
+// traceUploadChunks is traceUpload with files over chunk bytes sent in
+// chunks of that size.
+func traceUploadChunks(t *testing.T, size int, chunk int64, mod func(*cloud.Config)) progressTrace {
 	t.Helper()
 	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: linkRate}, clientMod: mod})
 	p := filepath.Join(r.dir, "in", "slow.bin")
 	writeFile(t, p, size)
-	e := r.engine(func(c *Config) { c.ChunkSize = 8 << 20; c.ProgressInterval = 50 * time.Millisecond })
+	e := r.engine(func(c *Config) { c.ChunkSize = chunk; c.ProgressInterval = 50 * time.Millisecond })
 	base := r.sb.BytesReceived()
 	id := e.Add(Item{Path: p})[0]
 	tr := progressTrace{size: int64(size)}
@@ -105,6 +111,27 @@ func traceUpload(t *testing.T, size int, mod func(*cloud.Config)) progressTrace 
 func TestProgressFollowsWhatTheServerReceived(t *testing.T) {
 	tr := traceUpload(t, 300_000, nil)
 	t.Logf("acknowledged bytes: %d samples, worst lead %.1f %%, worst lag %.1f %%, worst speed error %.1f %%",
+		tr.samples, 100*tr.worstLead, 100*tr.worstLag, 100*tr.worstSpeed)
+	if tr.samples < 20 {
+		t.Fatalf("only %d samples: the link was not slow", tr.samples)
+	}
+	if tr.worstLead > 0.05 || tr.worstLag > 0.05 {
+		t.Errorf("shown progress strayed from what the server received: lead %.1f %%, lag %.1f %%", 100*tr.worstLead, 100*tr.worstLag)
+	}
+	if tr.worstSpeed > 0.20 {
+		t.Errorf("shown speed was %.0f %% off what the server received per second", 100*tr.worstSpeed)
+	}
+	if tr.sawFull {
+		t.Error("the batch showed 100 % or an item uploaded before Cloudinary answered")
+	}
+}
+
+// In chunks, with two middle chunks on the wire at once, the figures still
+// follow what the server received: the item's count is what is recorded
+// plus what each chunk in flight has had acknowledged.
+func TestChunkedProgressFollowsWhatTheServerReceived(t *testing.T) {
+	tr := traceUploadChunks(t, 6*65536+1000, 65536, nil)
+	t.Logf("chunks of 64 KB: %d samples, worst lead %.1f %%, worst lag %.1f %%, worst speed error %.1f %%",
 		tr.samples, 100*tr.worstLead, 100*tr.worstLag, 100*tr.worstSpeed)
 	if tr.samples < 20 {
 		t.Fatalf("only %d samples: the link was not slow", tr.samples)
