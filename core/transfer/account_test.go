@@ -185,3 +185,47 @@ func TestSkippedFileUploadsAgainOnRequest(t *testing.T) {
 		t.Fatalf("the account holds %d assets, want 2", st.Assets)
 	}
 }
+
+// Items added together share one copy of their options (thirty thousand
+// copies add up), taken when they are added: the caller changing its
+// options afterwards, or one of them being uploaded again with Force, leaves
+// the others as they were.
+func TestItemsShareOptionsWithoutSharingChanges(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 2, 500, ".bin")
+	e := r.engine(nil)
+	opts := &Options{Folder: "trips"}
+	items := itemsFor(paths)
+	for i := range items {
+		items[i].Options = opts
+	}
+	ids := e.Add(items...)
+	opts.Folder = "elsewhere"
+	e.mu.Lock()
+	shared := e.items[ids[0]].opts == e.items[ids[1]].opts
+	e.mu.Unlock()
+	if !shared {
+		t.Error("two items added together keep two copies of the same options")
+	}
+	for _, st := range finish(t, e, time.Minute).Items {
+		if st.State != Done || !strings.HasPrefix(st.Asset.PublicID, "trips/") {
+			t.Fatalf("%s: %s (%s) %+v", st.Name, st.State, st.Words, st.Asset)
+		}
+	}
+	opts.Folder = "trips"
+	again := e.Add(items...)
+	finish(t, e, time.Minute)
+	if err := e.UploadAgain(again[0]); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, e, time.Minute)
+	e.mu.Lock()
+	forced, other := e.items[again[0]].opts.Force, e.items[again[1]].opts.Force
+	e.mu.Unlock()
+	if !forced || other {
+		t.Fatalf("after uploading one again: forced %v, the other forced %v", forced, other)
+	}
+	if st, _ := e.Item(again[1]); st.State != Skipped {
+		t.Fatalf("the other: %s (%s)", st.State, st.Words)
+	}
+}

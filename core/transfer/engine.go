@@ -97,7 +97,7 @@ type item struct {
 	sent atomic.Int64 // bytes the server has or is being sent
 
 	entry       Entry
-	opts        Options
+	opts        *Options // shared with entry.Options and other items; never changed in place
 	state       State
 	words       string
 	err         error
@@ -243,7 +243,7 @@ func (e *Engine) SetClient(c *cloud.Client) {
 }
 
 // itemKey is what makes two adds the same upload: the source and options.
-func itemKey(path, url string, o Options) string {
+func itemKey(path, url string, o *Options) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v\x00%v", path, url, o.Folder, o.PublicIDTemplate, o.Force, o.Overwrite)
 }
 
@@ -259,10 +259,19 @@ func (e *Engine) Add(items ...Item) []ItemID {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var added []ItemStatus
+	// Items added together share one copy of each distinct options value:
+	// the caller's may change after Add returns, the items' never do.
+	shared := map[*Options]*Options{}
 	for i, in := range items {
-		opts := e.cfg.Options
-		if in.Options != nil {
-			opts = *in.Options
+		src := in.Options
+		if src == nil {
+			src = &e.cfg.Options
+		}
+		opts := shared[src]
+		if opts == nil {
+			copied := *src
+			opts = &copied
+			shared[src] = opts
 		}
 		p := in.Path
 		if p != "" {

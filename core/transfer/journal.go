@@ -195,13 +195,15 @@ func (j *Journal) Close() error { return j.db.Close() }
 
 // Entry is one unfinished item as the journal keeps it.
 type Entry struct {
-	ID           ItemID
-	Profile      string
-	Path         string
-	URL          string
-	Name         string
-	Spool        bool
-	Options      Options
+	ID      ItemID
+	Profile string
+	Path    string
+	URL     string
+	Name    string
+	Spool   bool
+	// Options is shared by the items added together (read-only; thirty
+	// thousand copies of the same options add up).
+	Options      *Options
 	Size         int64
 	ModTime      time.Time
 	MD5          string
@@ -270,7 +272,8 @@ func scanEntry(s scanner) (Entry, error) {
 		e.ModTime = time.Unix(0, mtime)
 	}
 	e.Created, e.Updated = time.Unix(0, created), time.Unix(0, updated)
-	if err := json.Unmarshal([]byte(opts), &e.Options); err != nil {
+	e.Options = new(Options)
+	if err := json.Unmarshal([]byte(opts), e.Options); err != nil {
 		return e, fmt.Errorf("journal row %s has unreadable options: %w", id, err)
 	}
 	return e, nil
@@ -326,10 +329,14 @@ func (j *Journal) insertQueued(ctx context.Context, owner string, entries []*Ent
 	}
 	defer stmt.Close()
 	now := time.Now().UnixNano()
+	var lastOpts *Options // items added together share their options
+	var opts []byte
 	for _, e := range entries {
-		opts, err := json.Marshal(e.Options)
-		if err != nil {
-			return err
+		if opts == nil || e.Options != lastOpts {
+			if opts, err = json.Marshal(e.Options); err != nil {
+				return err
+			}
+			lastOpts = e.Options
 		}
 		if _, err := stmt.ExecContext(ctx, string(e.ID), e.Profile, owner, e.kind(), e.Path, e.URL, e.Name, e.Spool, string(opts),
 			string(e.State), e.Error, e.Resumable, now, now); err != nil {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unique"
 
 	"github.com/cloudup/cloudup/core/cloud"
 )
@@ -268,7 +269,7 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 	e.mu.Lock()
 	it.entry = *ent
 	it.entry.State = Done
-	it.asset = slimAsset(asset, it.opts)
+	it.asset = slimAsset(asset, it.opts, &it.entry)
 	h := e.historyFor(it, Done)
 	e.mu.Unlock()
 	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, h); err != nil {
@@ -285,9 +286,11 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 // slimAsset is what a finished item keeps of Cloudinary's answer: what
 // its row, its link and the CLI's record say. The rest (versions,
 // signature, names, dates) is in the history and on Cloudinary, and kept
-// for every item of a large batch it would add up. Tags and context the
-// options asked for share the options' copy.
-func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
+// for every item of a large batch it would add up. Strings equal to what
+// the item already holds (tags and context from the options, the planned
+// public id, the local MD5, its name) share that copy; the few words every
+// asset repeats ("image", "upload", "png") are kept once.
+func slimAsset(a *cloud.Asset, o *Options, ent *Entry) *cloud.Asset {
 	if a == nil {
 		return nil
 	}
@@ -298,15 +301,35 @@ func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
 	if maps.Equal(custom, o.Context) {
 		custom = o.Context
 	}
-	slim := &cloud.Asset{Tags: tags, Context: custom, DisplayName: a.DisplayName, OriginalFilename: a.OriginalFilename,
-		PublicID: a.PublicID, Version: a.Version, Format: a.Format, ResourceType: a.ResourceType, Type: a.Type,
-		Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: a.ETag,
-		SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,
+	slim := &cloud.Asset{Tags: tags, Context: custom, DisplayName: same(a.DisplayName, ent.Name), OriginalFilename: a.OriginalFilename,
+		PublicID: same(a.PublicID, ent.PublicID), Version: a.Version, Format: common(a.Format), ResourceType: common(a.ResourceType),
+		Type: common(a.Type), Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: same(a.ETag, ent.MD5),
+		SecureURL: a.SecureURL, AssetFolder: same(same(a.AssetFolder, o.AssetFolder), o.Folder), Existing: a.Existing, Overwritten: a.Overwritten,
+	}
+	if base := strings.TrimSuffix(ent.Name, path.Ext(ent.Name)); a.OriginalFilename == base {
+		slim.OriginalFilename = base
 	}
 	if slim.SecureURL == "" {
 		slim.URL = a.URL // the only link there is (Link prefers secure_url)
 	}
 	return slim
+}
+
+// same returns have when it equals want, else want: the copy kept is the
+// one already held elsewhere.
+func same(got, have string) string {
+	if got == have {
+		return have
+	}
+	return got
+}
+
+// common keeps one copy of a short word many assets repeat.
+func common(s string) string {
+	if len(s) > 16 {
+		return s
+	}
+	return unique.Make(s).Value()
 }
 
 // skipIfDuplicate skips a file whose content was already uploaded under this
@@ -406,7 +429,7 @@ func (e *Engine) saveEntry(ctx context.Context, it *item, ent *Entry) error {
 }
 
 // params are the upload fields for an item.
-func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
+func (e *Engine) params(o *Options, publicID, name string) cloud.UploadParams {
 	overwrite := o.Overwrite || o.Force
 	p := cloud.UploadParams{
 		PublicID: publicID, Folder: o.Folder, AssetFolder: o.AssetFolder, Tags: o.Tags, Context: o.Context,
@@ -424,7 +447,7 @@ func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
 	return p
 }
 
-func endpointType(o Options) string {
+func endpointType(o *Options) string {
 	if o.ResourceType == "" {
 		return "auto"
 	}
@@ -562,7 +585,9 @@ func (e *Engine) runRemote(ctx context.Context, it *item, ent Entry) error {
 // hashFile is the file's MD5 (Cloudinary's etag), read in a stream.
 func hashFile(ctx context.Context, f *os.File, size int64) (string, error) {
 	h := md5.New()
-	buf := make([]byte, 256<<10)
+	// A small file needs no 256 KB buffer: thirty uploads at once of
+	// thousands of thumbnails-sized files would keep megabytes of them.
+	buf := make([]byte, min(max(size+1, 512), 256<<10))
 	r := io.NewSectionReader(f, 0, size)
 	for {
 		if err := ctx.Err(); err != nil {
