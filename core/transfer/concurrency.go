@@ -91,6 +91,14 @@ func (l *limiter) current() (limit int, auto bool) {
 	return l.limit, !l.pinned
 }
 
+// refused reports whether the limit is held down because the account
+// refused more at once (420, 429, 503) and the engine still remembers it.
+func (l *limiter) refused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.pinned && l.cap < l.max && !l.capAt.IsZero() && l.now().Sub(l.capAt) <= capMemory
+}
+
 // acquire waits for a slot; false when ctx ended first.
 func (l *limiter) acquire(ctx context.Context) bool {
 	for {

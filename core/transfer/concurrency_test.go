@@ -98,6 +98,9 @@ func TestLimiterBacksOffAndNeverExceedsWhatTheAccountRefused(t *testing.T) {
 					return nil
 				}
 			}
+			if l.refused() {
+				t.Error("a fresh limiter says the account refused it")
+			}
 			var seen []int
 			for range 20 {
 				n, _ := l.current()
@@ -112,6 +115,13 @@ func TestLimiterBacksOffAndNeverExceedsWhatTheAccountRefused(t *testing.T) {
 					t.Errorf("limits %v: went past 8 again after the account refused the 9th", seen)
 					break
 				}
+			}
+			if !l.refused() {
+				t.Error("held below what the account refused, the limiter does not say so")
+			}
+			c.t = c.t.Add(capMemory + time.Second)
+			if l.refused() {
+				t.Error("the refusal is still reported after the limiter forgot it")
 			}
 		})
 	}
@@ -266,6 +276,9 @@ func TestEngineSettlesBelowTheAccountsConcurrencyLimit(t *testing.T) {
 	limit, auto := e.Concurrency()
 	if !auto || limit > 8 || limit < 1 {
 		t.Errorf("settled at %d (auto %v), want 1..8", limit, auto)
+	}
+	if !snap.Batch.ConcurrencyRefused {
+		t.Error("after 420s the batch does not say the account held the number down")
 	}
 	if snap.Batch.Concurrency != limit {
 		t.Errorf("the batch reports %d at once, the engine %d", snap.Batch.Concurrency, limit)

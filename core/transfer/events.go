@@ -106,6 +106,9 @@ type BatchStatus struct {
 	// ConcurrencyAuto is true when the engine chose it (nothing pinned it).
 	Concurrency     int
 	ConcurrencyAuto bool
+	// ConcurrencyRefused is true while Concurrency is held down because
+	// Cloudinary refused more uploads at once (420, 429, 503).
+	ConcurrencyRefused bool
 }
 
 // Finished reports whether nothing is left to do.

@@ -66,6 +66,7 @@ func (e *Engine) batchLocked() BatchStatus {
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
 	b.Concurrency, b.ConcurrencyAuto = e.lim.current()
+	b.ConcurrencyRefused = e.lim.refused()
 	b.Fraction = batchFraction(b, e.batchFailed)
 	if b.Speed > 1 && b.BytesTotal+e.batchGuess > b.BytesDone {
 		b.ETA = e.batchETALocked(b)

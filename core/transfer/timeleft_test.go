@@ -1,0 +1,129 @@
+package transfer
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cloudup/cloudup/core/sandbox"
+)
+
+// etaSample is the time left the batch showed at one moment.
+type etaSample struct {
+	at  time.Time
+	eta time.Duration // 0: none shown
+}
+
+// etaTrace is a batch's time-left figures against the time it really took.
+type etaTrace struct {
+	start, end time.Time
+	samples    []etaSample
+}
+
+// errors judges the figures shown between from and to (fractions of the
+// batch's length) with at least minLeft really left: the worst and the mean
+// relative error, and how many samples showed a figure of how many taken.
+func (tr etaTrace) errors(from, to float64, minLeft time.Duration) (worst, mean float64, shown, taken int) {
+	total := tr.end.Sub(tr.start)
+	var sum float64
+	for _, s := range tr.samples {
+		at := float64(s.at.Sub(tr.start)) / float64(total)
+		left := tr.end.Sub(s.at)
+		if at < from || at >= to || left < minLeft {
+			continue
+		}
+		taken++
+		if s.eta <= 0 {
+			continue
+		}
+		shown++
+		off := float64((s.eta - left).Abs()) / float64(left)
+		worst = max(worst, off)
+		sum += off
+	}
+	if shown > 0 {
+		mean = sum / float64(shown)
+	}
+	return worst, mean, shown, taken
+}
+
+func (tr etaTrace) String() string {
+	s := fmt.Sprintf("batch took %s;", tr.end.Sub(tr.start).Round(100*time.Millisecond))
+	for _, p := range []struct {
+		name     string
+		from, to float64
+	}{{"early", 0.1, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
+		worst, mean, shown, taken := tr.errors(p.from, p.to, timeLeftFloor)
+		s += fmt.Sprintf(" %s: worst %.0f %%, mean %.0f %% (%d of %d shown);", p.name, 100*worst, 100*mean, shown, taken)
+	}
+	return s
+}
+
+// timeLeftFloor is the least real time left a figure is judged at: under
+// it a tenth of a second of scheduling is a large part of the answer.
+const timeLeftFloor = 1500 * time.Millisecond
+
+// traceTimeLeft uploads n files of about size bytes, conc at a time, over a
+// link that carries bandwidth bytes/s per connection and answers after
+// latency, and notes the time left the batch shows every 100 ms.
+func traceTimeLeft(t *testing.T, n, size, conc int, bandwidth int64, latency time.Duration) etaTrace {
+	t.Helper()
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: bandwidth, Latency: latency}})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), n, size, ".bin")
+	e := r.engine(func(c *Config) {
+		c.ChunkSize = 8 << 20
+		c.Concurrency = conc
+		c.ProgressInterval = 100 * time.Millisecond
+		c.Options.ResourceType = "raw"
+	})
+	var tr etaTrace
+	e.Add(itemsFor(paths)...)
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		b := e.Batch()
+		now := time.Now()
+		if b.Finished() && b.Total == n {
+			tr.end = now
+			break
+		}
+		if now.After(deadline) {
+			t.Fatalf("the batch did not finish: %+v", b)
+		}
+		if tr.start.IsZero() && b.Active > 0 {
+			tr.start = now
+		}
+		if !tr.start.IsZero() {
+			tr.samples = append(tr.samples, etaSample{now, b.ETA})
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if b := e.Batch(); b.Done != n {
+		t.Fatalf("%d of %d uploaded (%d failed)", b.Done, n, b.Failed)
+	}
+	return tr
+}
+
+// With more files than upload slots, the time left holds from early in the
+// batch: once the first files have been answered, every figure shown is
+// within a third of the time the batch really took to finish (judged while
+// more than timeLeftFloor was left), and one is shown by a fifth of the way.
+func TestTimeLeftHoldsEarlyInABatchWithMoreFilesThanSlots(t *testing.T) {
+	// 32 files of 80–100 KB, 4 at a time, 100 KB/s per connection and 150 ms
+	// per answer: eight rounds, each about a second of bytes and a fifth of
+	// a second the link is idle for that file.
+	tr := traceTimeLeft(t, 32, 80_000, 4, 100_000, 150*time.Millisecond)
+	t.Log(tr)
+	if _, _, shown, taken := tr.errors(0.2, 0.25, 0); taken > 0 && shown == 0 {
+		t.Error("no time left was shown a fifth of the way into the batch")
+	}
+	for _, p := range []struct {
+		name     string
+		from, to float64
+	}{{"early", 0.2, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
+		worst, mean, _, _ := tr.errors(p.from, p.to, timeLeftFloor)
+		if worst > 1.0/3 {
+			t.Errorf("%s in the batch the time left was up to %.0f %% off (mean %.0f %%)", p.name, 100*worst, 100*mean)
+		}
+	}
+}
