@@ -99,6 +99,15 @@ func (l *limiter) refused() bool {
 	return !l.pinned && l.cap < l.max && !l.capAt.IsZero() && l.now().Sub(l.capAt) <= capMemory
 }
 
+// settled reports whether the limit has stopped doubling: pinned, past its
+// first rise, or as high as it may go. Until then throughput measured now
+// says little about the rest of the batch.
+func (l *limiter) settled() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pinned || !l.slow || l.limit >= min(l.cap, l.max)
+}
+
 // acquire waits for a slot; false when ctx ended first.
 func (l *limiter) acquire(ctx context.Context) bool {
 	for {

@@ -53,7 +53,7 @@ func (tr etaTrace) String() string {
 	for _, p := range []struct {
 		name     string
 		from, to float64
-	}{{"early", 0.1, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
+	}{{"early", 0, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
 		worst, mean, shown, taken := tr.errors(p.from, p.to, timeLeftFloor)
 		s += fmt.Sprintf(" %s: worst %.0f %%, mean %.0f %% (%d of %d shown);", p.name, 100*worst, 100*mean, shown, taken)
 	}
@@ -66,7 +66,8 @@ const timeLeftFloor = 1500 * time.Millisecond
 
 // traceTimeLeft uploads n files of about size bytes, conc at a time, over a
 // link that carries bandwidth bytes/s per connection and answers after
-// latency, and notes the time left the batch shows every 100 ms.
+// latency, and notes the time left the batch shows every 100 ms; conc 0
+// lets the engine choose.
 func traceTimeLeft(t *testing.T, n, size, conc int, bandwidth int64, latency time.Duration) etaTrace {
 	t.Helper()
 	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: bandwidth, Latency: latency}})
@@ -105,24 +106,47 @@ func traceTimeLeft(t *testing.T, n, size, conc int, bandwidth int64, latency tim
 }
 
 // With more files than upload slots, the time left holds from early in the
-// batch: once the first files have been answered, every figure shown is
-// within a third of the time the batch really took to finish (judged while
-// more than timeLeftFloor was left), and one is shown by a fifth of the way.
+// batch: judged against the time the batch really took to finish (while
+// more than timeLeftFloor was left), every figure shown from a sixth of the
+// way on is within timeLeftBound of it, and one is shown by a fifth of the
+// way. Counting the speed of the last seconds over the bytes left was up to
+// half off in the first third of this batch (the first files had not yet
+// paid their round trips), and a fifth short at its end (the last round
+// leaves slots idle).
 func TestTimeLeftHoldsEarlyInABatchWithMoreFilesThanSlots(t *testing.T) {
-	// 32 files of 80–100 KB, 4 at a time, 100 KB/s per connection and 150 ms
-	// per answer: eight rounds, each about a second of bytes and a fifth of
-	// a second the link is idle for that file.
-	tr := traceTimeLeft(t, 32, 80_000, 4, 100_000, 150*time.Millisecond)
+	// 60 files of 20–25 KB, 4 at a time, 100 KB/s per connection and 300 ms
+	// per answer: each file's round trip costs more than its bytes.
+	tr := traceTimeLeft(t, 60, 20_000, 4, 100_000, 300*time.Millisecond)
 	t.Log(tr)
-	if _, _, shown, taken := tr.errors(0.2, 0.25, 0); taken > 0 && shown == 0 {
-		t.Error("no time left was shown a fifth of the way into the batch")
+	judgeTimeLeft(t, tr, 1.0/6, 0.2)
+}
+
+// Choosing the concurrency itself, the engine says nothing while it is
+// still raising it (the speed then says little of the rest of the batch),
+// and once it says a time left it holds.
+func TestTimeLeftWaitsForTheEngineToSettleItsConcurrency(t *testing.T) {
+	tr := traceTimeLeft(t, 300, 40_000, 0, 100_000, 150*time.Millisecond)
+	t.Log(tr)
+	judgeTimeLeft(t, tr, 0, 0.6)
+}
+
+// timeLeftBound is how far off the real time left a figure may be: a
+// quarter, against the half the old figure was off by.
+const timeLeftBound = 0.25
+
+// judgeTimeLeft fails when a figure shown from the fraction from of the
+// batch on strays more than timeLeftBound, or none is shown by shownBy.
+func judgeTimeLeft(t *testing.T, tr etaTrace, from, shownBy float64) {
+	t.Helper()
+	if _, _, shown, taken := tr.errors(0, shownBy, 0); taken > 0 && shown == 0 {
+		t.Errorf("no time left was shown in the first %.0f %% of the batch", 100*shownBy)
 	}
 	for _, p := range []struct {
 		name     string
 		from, to float64
-	}{{"early", 0.2, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
+	}{{"early", from, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
 		worst, mean, _, _ := tr.errors(p.from, p.to, timeLeftFloor)
-		if worst > 1.0/3 {
+		if worst > timeLeftBound {
 			t.Errorf("%s in the batch the time left was up to %.0f %% off (mean %.0f %%)", p.name, 100*worst, 100*mean)
 		}
 	}
