@@ -69,7 +69,8 @@ func (e *Engine) batchLocked() BatchStatus {
 	b.ConcurrencyRefused = e.lim.refused()
 	b.Fraction = batchFraction(b, e.batchFailed)
 	if b.Active > 0 {
-		b.ETA = e.eta.eta // timeleft.go, worked out at every tick
+		// timeleft.go, worked out at every tick
+		b.ETA, b.Estimating = e.eta.eta, e.eta.end.IsZero() && !e.paused
 	}
 	return b
 }
@@ -111,7 +112,9 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 	case s == Checking && it.state != Checking:
 		it.etaStart = time.Now()
 	case s == Uploading && it.state == Checking:
+		// A resumed file starts with bytes Cloudinary already has.
 		it.etaFrom = it.sent.Load()
+		it.etaSent = it.etaFrom
 	case s == Done && it.state == Uploading:
 		e.eta.answered(it, time.Now())
 	}

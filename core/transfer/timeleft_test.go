@@ -13,6 +13,8 @@ import (
 type etaSample struct {
 	at  time.Time
 	eta time.Duration // 0: none shown
+	// estimating: no figure because too little was measured yet
+	estimating bool
 }
 
 // etaTrace is a batch's time-left figures against the time it really took.
@@ -95,7 +97,7 @@ func traceTimeLeft(t *testing.T, n, size, conc int, bandwidth int64, latency tim
 			tr.start = now
 		}
 		if !tr.start.IsZero() {
-			tr.samples = append(tr.samples, etaSample{now, b.ETA})
+			tr.samples = append(tr.samples, etaSample{now, b.ETA, b.Active > 0 && b.Estimating})
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -140,6 +142,16 @@ func judgeTimeLeft(t *testing.T, tr etaTrace, from, shownBy float64) {
 	t.Helper()
 	if _, _, shown, taken := tr.errors(0, shownBy, 0); taken > 0 && shown == 0 {
 		t.Errorf("no time left was shown in the first %.0f %% of the batch", 100*shownBy)
+	}
+	// Until the first figure, the batch says it is estimating.
+	for _, s := range tr.samples {
+		if s.eta > 0 {
+			break
+		}
+		if !s.estimating && s.at.Sub(tr.start) > 200*time.Millisecond {
+			t.Errorf("at %s no time left was shown and none was being estimated", s.at.Sub(tr.start).Round(time.Millisecond))
+			break
+		}
 	}
 	for _, p := range []struct {
 		name     string

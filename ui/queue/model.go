@@ -475,6 +475,8 @@ func batchWords(b transfer.BatchStatus) string {
 	}
 	if b.ETA > 0 && b.Active > 0 {
 		parts = append(parts, etaWords(b.ETA))
+	} else if b.Estimating && b.Active > 0 && !b.Paused {
+		parts = append(parts, "estimating time left")
 	}
 	if n := atOnce(b); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d at once", n))

@@ -803,6 +803,17 @@ func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
 	}
 }
 
+func TestFooterSaysTheTimeLeftIsBeingEstimated(t *testing.T) {
+	b := transfer.BatchStatus{Total: 10, Queued: 6, Active: 4, Speed: 1e6, Estimating: true, Concurrency: 4, ConcurrencyAuto: true}
+	if got, want := batchWords(b), "0 of 10 uploaded · 1.0 MB/s · estimating time left · 4 at once"; got != want {
+		t.Errorf("footer = %q, want %q", got, want)
+	}
+	b.Paused, b.Active, b.Queued = true, 0, 10
+	if got, want := batchWords(b), "0 of 10 uploaded · paused"; got != want {
+		t.Errorf("paused footer = %q, want %q", got, want)
+	}
+}
+
 func TestARetryingRowCountsDown(t *testing.T) {
 	h := newHarness(t, true)
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/a.jpg"})
