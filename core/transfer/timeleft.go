@@ -14,11 +14,11 @@ import (
 // every file costs besides its bytes (checking, signing, the round trip,
 // Cloudinary storing it), measured on the files answered so far.
 //
-// A batch-wide speed over the last seconds (what this replaces) was up to
-// half off early in a batch with more files than slots: it was measured
-// while every slot was sending, before any file had paid its fixed costs,
-// it had no idea the last round leaves slots idle, and it counted the
-// speed of a concurrency the engine was still raising.
+// Why not the batch's speed over the last seconds: with more files than
+// slots it was up to half off early in a batch (measured while every slot
+// was sending, before any file had paid its fixed costs), short at the end
+// (the last round leaves slots idle) and several times too long while the
+// engine was still raising how many run at once.
 
 // timeLeft is the estimator's state, guarded by Engine.mu.
 type timeLeft struct {
@@ -43,9 +43,9 @@ type costSample struct {
 }
 
 const (
-	sendMemory  = 20 * time.Second // how long a sending sample keeps half its weight… about
+	sendMemory  = 20 * time.Second // a sending sample's weight falls to 1/e after this long
 	doneMemory  = 32               // answered files the overhead is measured over
-	etaSmooth   = 2 * time.Second  // how fast the shown figure follows a new estimate
+	etaSmooth   = 1 * time.Second  // how fast the shown figure follows a new estimate
 	warmSending = time.Second      // slot-seconds of sending before a rate is trusted
 	warmBatch   = 3 * time.Second  // without an answered file, how long to measure first
 	simTail     = 512              // queued files simulated one by one; earlier ones in bulk

@@ -50,14 +50,52 @@ func (tr etaTrace) errors(from, to float64, minLeft time.Duration) (worst, mean 
 	return worst, mean, shown, taken
 }
 
+// lean says whether the figures between from and to were mostly too long
+// or too short.
+func (tr etaTrace) lean(from, to float64) string {
+	total := tr.end.Sub(tr.start)
+	long, short := 0, 0
+	for _, s := range tr.samples {
+		at := float64(s.at.Sub(tr.start)) / float64(total)
+		if at < from || at >= to || s.eta <= 0 {
+			continue
+		}
+		if s.eta > tr.end.Sub(s.at) {
+			long++
+		} else {
+			short++
+		}
+	}
+	if long >= short {
+		return "mostly long"
+	}
+	return "mostly short"
+}
+
+// jump is the most the figure moved, between two samples in a row, other
+// than by counting down the time between them: as a fraction of the figure
+// (of figures over timeLeftFloor).
+func (tr etaTrace) jump() float64 {
+	worst := 0.0
+	for i := 1; i < len(tr.samples); i++ {
+		a, b := tr.samples[i-1], tr.samples[i]
+		if a.eta < timeLeftFloor || b.eta <= 0 {
+			continue
+		}
+		moved := (b.eta - a.eta + b.at.Sub(a.at)).Abs()
+		worst = max(worst, float64(moved)/float64(a.eta))
+	}
+	return worst
+}
+
 func (tr etaTrace) String() string {
-	s := fmt.Sprintf("batch took %s;", tr.end.Sub(tr.start).Round(100*time.Millisecond))
+	s := fmt.Sprintf("batch took %s; figure moved by up to %.0f %% in a sample;", tr.end.Sub(tr.start).Round(100*time.Millisecond), 100*tr.jump())
 	for _, p := range []struct {
 		name     string
 		from, to float64
 	}{{"early", 0, 1.0 / 3}, {"mid", 1.0 / 3, 2.0 / 3}, {"late", 2.0 / 3, 1}} {
 		worst, mean, shown, taken := tr.errors(p.from, p.to, timeLeftFloor)
-		s += fmt.Sprintf(" %s: worst %.0f %%, mean %.0f %% (%d of %d shown);", p.name, 100*worst, 100*mean, shown, taken)
+		s += fmt.Sprintf(" %s: worst %.0f %%, mean %.0f %%, %s (%d of %d shown);", p.name, 100*worst, 100*mean, tr.lean(p.from, p.to), shown, taken)
 	}
 	return s
 }
@@ -136,12 +174,19 @@ func TestTimeLeftWaitsForTheEngineToSettleItsConcurrency(t *testing.T) {
 // quarter, against the half the old figure was off by.
 const timeLeftBound = 0.25
 
+// maxJump is the most the figure may move in 100 ms, beyond counting down.
+const maxJump = 0.2
+
 // judgeTimeLeft fails when a figure shown from the fraction from of the
-// batch on strays more than timeLeftBound, or none is shown by shownBy.
+// batch on strays more than timeLeftBound, or none is shown by shownBy, or
+// it jumps.
 func judgeTimeLeft(t *testing.T, tr etaTrace, from, shownBy float64) {
 	t.Helper()
 	if _, _, shown, taken := tr.errors(0, shownBy, 0); taken > 0 && shown == 0 {
 		t.Errorf("no time left was shown in the first %.0f %% of the batch", 100*shownBy)
+	}
+	if j := tr.jump(); j > maxJump {
+		t.Errorf("the time left jumped by %.0f %% from one sample to the next", 100*j)
 	}
 	// Until the first figure, the batch says it is estimating.
 	for _, s := range tr.samples {
