@@ -110,7 +110,7 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 	}
 	switch {
 	case s == Checking && it.state != Checking:
-		it.etaStart = time.Now()
+		it.etaStart = sinceEpoch(time.Now())
 	case s == Uploading && it.state == Checking:
 		// A resumed file starts with bytes Cloudinary already has.
 		it.etaFrom = it.sent.Load()

@@ -86,10 +86,10 @@ func (t *timeLeft) sample(now time.Time, active map[ItemID]*item) {
 
 // answered notes a file Cloudinary stored: how long it held its slot.
 func (t *timeLeft) answered(it *item, now time.Time) {
-	if it.etaStart.IsZero() {
+	if it.etaStart == 0 {
 		return
 	}
-	s := costSample{bytes: max(it.entry.Size-it.etaFrom, 0), seconds: now.Sub(it.etaStart).Seconds()}
+	s := costSample{bytes: max(it.entry.Size-it.etaFrom, 0), seconds: (sinceEpoch(now) - it.etaStart).Seconds()}
 	if len(t.done) == doneMemory {
 		copy(t.done, t.done[1:])
 		t.done = t.done[:doneMemory-1]
@@ -161,8 +161,8 @@ func (e *Engine) estimateLocked(now time.Time, slots int, settled bool) time.Dur
 		if it.state == Retrying && it.retryAt.After(now) {
 			need += it.retryAt.Sub(now).Seconds()
 		}
-		if !it.etaStart.IsZero() {
-			need = max(need, cost(it.entry.Size-it.etaFrom)-now.Sub(it.etaStart).Seconds())
+		if it.etaStart != 0 {
+			need = max(need, cost(it.entry.Size-it.etaFrom)-(sinceEpoch(now)-it.etaStart).Seconds())
 		}
 		t.rest = append(t.rest, need)
 	}
@@ -240,6 +240,12 @@ func (e *Engine) updateETALocked(now time.Time) {
 	}
 	t.eta = max(t.end.Sub(now), 0)
 }
+
+// etaEpoch is what items' slot times count from (monotonic).
+var etaEpoch = time.Now()
+
+// sinceEpoch is t as an item keeps it; never 0, which means "not started".
+func sinceEpoch(t time.Time) time.Duration { return max(t.Sub(etaEpoch), 1) }
 
 // slotHeap is the moments slots free up, earliest first.
 type slotHeap []float64
