@@ -176,6 +176,28 @@ func TestLimiterIgnoresRefusalsOfTheFileItselfAndCancellation(t *testing.T) {
 	}
 }
 
+// The time left waits while the limit may still double for files that are
+// queued, and only then.
+func TestLimiterSettledForTheQueuedFiles(t *testing.T) {
+	c := &simClock{t: time.Unix(1e9, 0)}
+	l := newLimiter(0, AutoCeiling, c.now)
+	// At 4, the first doubling comes after 6 uploads end: 6 queued files
+	// are all on their way by then, 7 are not.
+	if !l.settled(6) || l.settled(7) {
+		t.Errorf("fresh limiter: settled for 6 queued %v, for 7 %v; want true, false", l.settled(6), l.settled(7))
+	}
+	// Doubling while the link has room, until more buys nothing.
+	for range 10 {
+		runWindow(l, c, 40*time.Millisecond, 12, nil)
+	}
+	if n, _ := l.current(); !l.settled(1000) {
+		t.Errorf("at %d after more stopped paying, the limiter still says it is growing", n)
+	}
+	if !newLimiter(3, AutoCeiling, c.now).settled(1000) {
+		t.Error("a pinned limit says it may grow")
+	}
+}
+
 func TestLimiterPinnedNeverMoves(t *testing.T) {
 	c := &simClock{t: time.Unix(1e9, 0)}
 	l := newLimiter(3, AutoCeiling, c.now)

@@ -226,7 +226,7 @@ func (e *Engine) updateETALocked(now time.Time) {
 	}
 	t.sample(now, e.active)
 	slots, auto := e.lim.current()
-	raw := e.estimateLocked(now, slots, !auto || e.lim.settled())
+	raw := e.estimateLocked(now, slots, !auto || e.lim.settled(len(e.queue)))
 	switch {
 	case raw <= 0:
 		t.end, t.eta = time.Time{}, 0
