@@ -81,7 +81,6 @@ type Engine struct {
 	batchBytes  int64 // BytesDone at the last tick
 	batchTotal  int64
 	batchFailed int64 // bytes of failed items, which count against Fraction
-	batchGuess  int64 // files not yet sized, guessed at the sized ones' mean, for the ETA
 	batchSpeed  float64
 
 	// Journal writes decided under mu, applied in order; the last failure
@@ -89,6 +88,8 @@ type Engine struct {
 	ops           []func(context.Context) error
 	journalWarned string
 	batchRateWin  rateWindow
+
+	eta timeLeft // the batch's time left (timeleft.go), guarded by mu
 }
 
 // item is one queued upload. Fields below mu are guarded by Engine.mu.
@@ -120,6 +121,13 @@ type item struct {
 	reported    int64
 	meter       *cloud.Meter // the running request's, read by the ticker
 	meterBase   int64        // the file offset the request starts at
+
+	// For the batch's time left: when this run took its slot (since
+	// etaEpoch; 8 bytes where a time.Time takes 24, for every item of a
+	// large batch), the bytes already on Cloudinary when its upload began,
+	// and the bytes counted at the last tick.
+	etaStart         time.Duration
+	etaFrom, etaSent int64
 }
 
 // Reasons a running item is stopped, read back with context.Cause.
