@@ -666,6 +666,10 @@ func (e *Engine) withRetries(ctx context.Context, it *item, send func(context.Co
 		at := e.clock.Now().Add(delay)
 		e.mu.Lock()
 		it.retryAt = at
+		// Cloudinary keeps nothing of a failed request but the chunks it
+		// acknowledged: the row must not show the rest as sent meanwhile.
+		it.meter = nil
+		it.sent.Store(it.entry.Acked)
 		e.setStateLocked(it, Retrying, fmt.Sprintf("retrying in %s: %v", delay.Round(time.Second), err), err)
 		e.mu.Unlock()
 		if err := e.clock.Sleep(ctx, delay); err != nil {
