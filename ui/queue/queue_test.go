@@ -844,14 +844,8 @@ func TestARetryingRowCountsDown(t *testing.T) {
 // still running, and nothing is said once nothing runs.
 func TestFooterSaysHowManyUploadAtOnce(t *testing.T) {
 	h := newHarness(t, true)
-	var items []transfer.Item
-	for i := range 20 {
-		items = append(items, transfer.Item{URL: fmt.Sprintf("https://example.com/%02d.jpg", i)})
-	}
-	ids := h.eng.Add(items...)
-	for _, id := range ids[:12] {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Uploading, Words: "uploading"})
-	}
+	ids := h.addURLs(20)
+	h.setStates(ids[:12], transfer.Uploading)
 	h.eng.SetRate(2.4e6, 95*time.Second)
 	h.eng.SetConcurrency(12, false)
 	h.settle()
@@ -868,12 +862,8 @@ func TestFooterSaysHowManyUploadAtOnce(t *testing.T) {
 	if got := h.v.Summary(); !strings.HasSuffix(got, " · 12 at once") {
 		t.Errorf("with 12 running of 16 allowed the footer says %q", got)
 	}
-	for _, id := range ids[:17] {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Done, Words: "done"})
-	}
-	for _, id := range ids[17:] {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Uploading, Words: "uploading"})
-	}
+	h.setStates(ids[:17], transfer.Done)
+	h.setStates(ids[17:], transfer.Uploading)
 	h.settle()
 	if got := h.v.Summary(); !strings.HasSuffix(got, " · 3 at once") {
 		t.Errorf("with the last 3 running the footer says %q", got)
@@ -884,9 +874,7 @@ func TestFooterSaysHowManyUploadAtOnce(t *testing.T) {
 		t.Errorf("paused, the footer says %q", got)
 	}
 	h.eng.Resume()
-	for _, id := range ids[17:] {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Done, Words: "done"})
-	}
+	h.setStates(ids[17:], transfer.Done)
 	h.settle()
 	if got := h.v.Summary(); got != "20 of 20 uploaded" {
 		t.Errorf("finished, the footer says %q", got)
@@ -897,14 +885,8 @@ func TestFooterSaysHowManyUploadAtOnce(t *testing.T) {
 // sentence, shown on demand and gone once the batch ends.
 func TestFooterExplainsFewerAtOnceOnDemand(t *testing.T) {
 	h := newHarness(t, true)
-	var items []transfer.Item
-	for i := range 10 {
-		items = append(items, transfer.Item{URL: fmt.Sprintf("https://example.com/%02d.jpg", i)})
-	}
-	ids := h.eng.Add(items...)
-	for _, id := range ids[:6] {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Uploading, Words: "uploading"})
-	}
+	ids := h.addURLs(10)
+	h.setStates(ids[:6], transfer.Uploading)
 	h.eng.SetConcurrency(6, true)
 	h.settle()
 	if !h.v.whyBtn.Visible() || h.v.Why() != "" {
@@ -923,9 +905,7 @@ func TestFooterExplainsFewerAtOnceOnDemand(t *testing.T) {
 		t.Error("Hide left the line")
 	}
 	test.Tap(h.v.whyBtn)
-	for _, id := range ids {
-		h.eng.Set(transfer.ItemStatus{ID: id, State: transfer.Done, Words: "done"})
-	}
+	h.setStates(ids, transfer.Done)
 	h.settle()
 	if h.v.whyBtn.Visible() || h.v.Why() != "" {
 		t.Error("the explanation outlived the batch")
