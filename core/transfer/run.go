@@ -354,7 +354,8 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 		case <-done:
 		}
 	}
-	h, err := e.journal.FindDuplicate(ctx, e.client.Load().Account(), effectiveFolder(it.opts), ent.MD5)
+	account := e.client.Load().Account()
+	h, err := e.journal.FindDuplicate(ctx, account, e.cfg.Profile, effectiveFolder(it.opts), ent.MD5)
 	if err != nil {
 		return false, fmt.Errorf("reading the upload history: %w", err)
 	}
@@ -371,6 +372,9 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	if found == nil {
 		return false, nil
 	}
+	// A row of before history knew its account is this account's now. If
+	// that write fails the row is only confirmed again next time.
+	_ = e.journal.AdoptForAccount(context.WithoutCancel(ctx), h, account)
 	asset := &cloud.Asset{PublicID: h.PublicID, SecureURL: h.SecureURL, ETag: h.ETag, ResourceType: h.ResourceType, Bytes: h.Size}
 	if found.SecureURL != "" {
 		asset.SecureURL = found.SecureURL
