@@ -79,6 +79,7 @@ func run(args []string) int {
 	keychain.DisableBusAutolaunch()
 	// A large queue's garbage is collected before it doubles the app's size.
 	memlimit.Apply(memlimit.Window)
+	go trimCHeap(10 * time.Second)
 
 	// CLOUDINARY_URL carries the secret: read it once and take it out of
 	// the environment, so xdg-open, the browser and any other child the app

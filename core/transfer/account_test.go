@@ -110,9 +110,9 @@ func TestUnconfirmedDuplicateIsUploadedRatherThanSkipped(t *testing.T) {
 	}
 }
 
-// A journal written before the account column opens, keeps its history, and
-// its rows (no account) never make a file count as uploaded; a journal from
-// a newer Cloudup is refused in words.
+// A journal written before the account column opens and keeps its history;
+// its rows (no account) are candidates for their own profile only; a journal
+// from a newer Cloudup is refused in words.
 func TestJournalFromSchemaOneOpensAndNewerIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "journal.db")
@@ -142,8 +142,14 @@ func TestJournalFromSchemaOneOpensAndNewerIsRefused(t *testing.T) {
 	if err != nil || len(hist) != 1 || hist[0].PublicID != "a" || hist[0].Account != "" {
 		t.Fatalf("old history: %+v %v", hist, err)
 	}
-	if h, err := j.FindDuplicate(context.Background(), "cloud\x00key\x00https://api.cloudinary.com", "", "abc"); h != nil || err != nil {
-		t.Fatalf("an old row without an account must not be a duplicate: %+v %v", h, err)
+	// An old row has no account: it is a candidate for its own profile only
+	// (the engine confirms it on the account before skipping anything).
+	acct := "cloud\x00key\x00https://api.cloudinary.com"
+	if h, err := j.FindDuplicate(context.Background(), acct, "test", "", "abc"); err != nil || h == nil || h.PublicID != "a" {
+		t.Fatalf("an old row of this profile: %+v %v", h, err)
+	}
+	if h, err := j.FindDuplicate(context.Background(), acct, "other", "", "abc"); h != nil || err != nil {
+		t.Fatalf("an old row of another profile must not be a candidate: %+v %v", h, err)
 	}
 	j.Close()
 
@@ -183,5 +189,102 @@ func TestSkippedFileUploadsAgainOnRequest(t *testing.T) {
 	}
 	if st := r.sb.Stats(); st.Assets != 2 {
 		t.Fatalf("the account holds %d assets, want 2", st.Assets)
+	}
+}
+
+// Items added together share one copy of their options (thirty thousand
+// copies add up), taken when they are added: the caller changing its
+// options afterwards, or one of them being uploaded again with Force, leaves
+// the others as they were.
+func TestItemsShareOptionsWithoutSharingChanges(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 2, 500, ".bin")
+	e := r.engine(nil)
+	opts := &Options{Folder: "trips"}
+	items := itemsFor(paths)
+	for i := range items {
+		items[i].Options = opts
+	}
+	ids := e.Add(items...)
+	opts.Folder = "elsewhere"
+	e.mu.Lock()
+	shared := e.items[ids[0]].opts == e.items[ids[1]].opts
+	e.mu.Unlock()
+	if !shared {
+		t.Error("two items added together keep two copies of the same options")
+	}
+	for _, st := range finish(t, e, time.Minute).Items {
+		if st.State != Done || !strings.HasPrefix(st.Asset.PublicID, "trips/") {
+			t.Fatalf("%s: %s (%s) %+v", st.Name, st.State, st.Words, st.Asset)
+		}
+	}
+	opts.Folder = "trips"
+	again := e.Add(items...)
+	finish(t, e, time.Minute)
+	if err := e.UploadAgain(again[0]); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, e, time.Minute)
+	e.mu.Lock()
+	forced, other := e.items[again[0]].opts.Force, e.items[again[1]].opts.Force
+	e.mu.Unlock()
+	if !forced || other {
+		t.Fatalf("after uploading one again: forced %v, the other forced %v", forced, other)
+	}
+	if st, _ := e.Item(again[1]); st.State != Skipped {
+		t.Fatalf("the other: %s (%s)", st.State, st.Words)
+	}
+}
+
+// After an upgrade the history has no account on its rows: files uploaded
+// before are confirmed on the account (same public id, same bytes) and
+// skipped, not sent a second time, in one Admin call for the batch; the rows
+// are then this account's. One deleted on the account since is uploaded;
+// rows of another profile are not taken.
+func TestHistoryFromBeforeAccountsIsConfirmedNotSentAgain(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 6, 400, ".bin")
+	e := r.engine(nil)
+	e.Add(itemsFor(paths)...)
+	first := finish(t, e, time.Minute)
+	e.Close()
+	if err := r.client.Destroy(context.Background(), cloud.Ref{PublicID: first.Items[0].Asset.PublicID, ResourceType: first.Items[0].Asset.ResourceType}, false); err != nil {
+		t.Fatal(err)
+	}
+	// As a schema 1 journal left them: no account; two rows under another profile.
+	if _, err := r.journal.db.Exec(`UPDATE history SET account = ''`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.journal.db.Exec(`UPDATE history SET profile = 'elsewhere' WHERE path IN (?, ?)`, first.Items[4].Path, first.Items[5].Path); err != nil {
+		t.Fatal(err)
+	}
+
+	before, assets := r.sb.Stats().AdminCalls, r.sb.Stats().Assets
+	e2 := r.engine(nil)
+	e2.Add(itemsFor(paths)...)
+	again := finish(t, e2, time.Minute)
+	states := map[string]State{}
+	for _, it := range again.Items {
+		states[it.Path] = it.State
+	}
+	for i, it := range first.Items {
+		want := Skipped
+		if i == 0 || i >= 4 {
+			want = Done // deleted on the account; another profile's rows
+		}
+		if states[it.Path] != want {
+			t.Errorf("%s: %s, want %s", it.Name, states[it.Path], want)
+		}
+	}
+	if calls := r.sb.Stats().AdminCalls - before; calls != 1 {
+		t.Errorf("confirming the batch took %d Admin calls, want 1", calls)
+	}
+	if added := r.sb.Stats().Assets - assets; added != 1 {
+		t.Errorf("the account gained %d assets, want 1 (the deleted one; the others' ids exist)", added)
+	}
+	var adopted int
+	if err := r.journal.db.QueryRow(`SELECT count(*) FROM history WHERE account = ? AND outcome = 'done' AND item_id IN (?, ?, ?)`,
+		r.client.Account(), first.Items[1].ID, first.Items[2].ID, first.Items[3].ID).Scan(&adopted); err != nil || adopted != 3 {
+		t.Errorf("%d confirmed old rows now name the account (%v), want 3", adopted, err)
 	}
 }

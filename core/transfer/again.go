@@ -15,8 +15,9 @@ func (e *Engine) UploadAgain(id ItemID) error {
 	if it.state != Skipped {
 		return fmt.Errorf("%s is %s; only a file found already uploaded can be uploaded again", it.entry.Name, it.state)
 	}
-	opts := it.opts
-	opts.Force = true
+	forced := *it.opts // shared with other items: a copy of its own
+	forced.Force = true
+	opts := &forced
 	key := itemKey(it.entry.Path, it.entry.URL, opts)
 	if prev := e.byKey[key]; prev != nil && prev != it && !prev.state.Final() {
 		return nil // already on its way

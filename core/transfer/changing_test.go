@@ -110,3 +110,47 @@ func TestFileThatKeepsChangingFailsInWords(t *testing.T) {
 		t.Fatalf("%s: %q", it.State, it.Words)
 	}
 }
+
+// TestRefusedUploadWaitsWithNothingShownAsSent: Cloudinary keeps nothing of
+// a request it refused (420), so while the file waits to be sent again its
+// row and the batch must not show its bytes as taken.
+func TestRefusedUploadWaitsWithNothingShownAsSent(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Faults: "on=upload,rate=1,max=1,kinds=420,retry=1s"}})
+	p := filepath.Join(r.dir, "in", "photo.bin")
+	writeFile(t, p, 300_000)
+	e := r.engine(func(c *Config) { c.Clock = SystemClock{} })
+	sub := e.Subscribe()
+	var waiting []ItemStatus
+	var batches []BatchStatus
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range sub.C {
+			for _, st := range ev.Items {
+				if st.State == Retrying {
+					waiting = append(waiting, st)
+					batches = append(batches, ev.Batch)
+				}
+			}
+		}
+	}()
+	e.Add(Item{Path: p})
+	snap := finish(t, e, time.Minute)
+	sub.Close()
+	<-done
+	if st := snap.Items[0]; st.State != Done {
+		t.Fatalf("%s (%s)", st.State, st.Words)
+	}
+	if r.sb.Stats().Faults["420"] != 1 {
+		t.Fatalf("the sandbox refused %d uploads, want 1", r.sb.Stats().Faults["420"])
+	}
+	if len(waiting) == 0 {
+		t.Fatal("the refused upload was never seen waiting to be sent again")
+	}
+	for i, st := range waiting {
+		if st.BytesDone != 0 || batches[i].BytesDone != 0 || batches[i].Fraction != 0 {
+			t.Fatalf("while waiting after a 420: row %d of %d bytes, batch %d bytes (%.0f %%)",
+				st.BytesDone, st.BytesTotal, batches[i].BytesDone, 100*batches[i].Fraction)
+		}
+	}
+}

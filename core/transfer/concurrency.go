@@ -91,6 +91,25 @@ func (l *limiter) current() (limit int, auto bool) {
 	return l.limit, !l.pinned
 }
 
+// refused reports whether the limit is held down because the account
+// refused more at once (420, 429, 503) and the engine still remembers it.
+func (l *limiter) refused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.pinned && l.cap < l.max && !l.capAt.IsZero() && l.now().Sub(l.capAt) <= capMemory
+}
+
+// settled reports whether the limit has stopped doubling for the files
+// still queued: pinned, past its first rise, as high as it may go, or
+// growing only once more than queued uploads have ended (by then the queue
+// is empty). Until then throughput measured now says little about the rest
+// of the batch.
+func (l *limiter) settled(queued int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pinned || !l.slow || l.limit >= min(l.cap, l.max) || queued <= max(minWindow, l.limit)-l.winCount
+}
+
 // acquire waits for a slot; false when ctx ended first.
 func (l *limiter) acquire(ctx context.Context) bool {
 	for {

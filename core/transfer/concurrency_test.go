@@ -98,6 +98,9 @@ func TestLimiterBacksOffAndNeverExceedsWhatTheAccountRefused(t *testing.T) {
 					return nil
 				}
 			}
+			if l.refused() {
+				t.Error("a fresh limiter says the account refused it")
+			}
 			var seen []int
 			for range 20 {
 				n, _ := l.current()
@@ -112,6 +115,13 @@ func TestLimiterBacksOffAndNeverExceedsWhatTheAccountRefused(t *testing.T) {
 					t.Errorf("limits %v: went past 8 again after the account refused the 9th", seen)
 					break
 				}
+			}
+			if !l.refused() {
+				t.Error("held below what the account refused, the limiter does not say so")
+			}
+			c.t = c.t.Add(capMemory + time.Second)
+			if l.refused() {
+				t.Error("the refusal is still reported after the limiter forgot it")
 			}
 		})
 	}
@@ -163,6 +173,28 @@ func TestLimiterIgnoresRefusalsOfTheFileItselfAndCancellation(t *testing.T) {
 	}
 	if got, _ := l.current(); got != autoStart {
 		t.Errorf("limit %d after refusals of files, want %d", got, autoStart)
+	}
+}
+
+// The time left waits while the limit may still double for files that are
+// queued, and only then.
+func TestLimiterSettledForTheQueuedFiles(t *testing.T) {
+	c := &simClock{t: time.Unix(1e9, 0)}
+	l := newLimiter(0, AutoCeiling, c.now)
+	// At 4, the first doubling comes after 6 uploads end: 6 queued files
+	// are all on their way by then, 7 are not.
+	if !l.settled(6) || l.settled(7) {
+		t.Errorf("fresh limiter: settled for 6 queued %v, for 7 %v; want true, false", l.settled(6), l.settled(7))
+	}
+	// Doubling while the link has room, until more buys nothing.
+	for range 10 {
+		runWindow(l, c, 40*time.Millisecond, 12, nil)
+	}
+	if n, _ := l.current(); !l.settled(1000) {
+		t.Errorf("at %d after more stopped paying, the limiter still says it is growing", n)
+	}
+	if !newLimiter(3, AutoCeiling, c.now).settled(1000) {
+		t.Error("a pinned limit says it may grow")
 	}
 }
 
@@ -266,6 +298,9 @@ func TestEngineSettlesBelowTheAccountsConcurrencyLimit(t *testing.T) {
 	limit, auto := e.Concurrency()
 	if !auto || limit > 8 || limit < 1 {
 		t.Errorf("settled at %d (auto %v), want 1..8", limit, auto)
+	}
+	if !snap.Batch.ConcurrencyRefused {
+		t.Error("after 420s the batch does not say the account held the number down")
 	}
 	if snap.Batch.Concurrency != limit {
 		t.Errorf("the batch reports %d at once, the engine %d", snap.Batch.Concurrency, limit)

@@ -81,7 +81,6 @@ type Engine struct {
 	batchBytes  int64 // BytesDone at the last tick
 	batchTotal  int64
 	batchFailed int64 // bytes of failed items, which count against Fraction
-	batchGuess  int64 // files not yet sized, guessed at the sized ones' mean, for the ETA
 	batchSpeed  float64
 
 	// Journal writes decided under mu, applied in order; the last failure
@@ -89,6 +88,8 @@ type Engine struct {
 	ops           []func(context.Context) error
 	journalWarned string
 	batchRateWin  rateWindow
+
+	eta timeLeft // the batch's time left (timeleft.go), guarded by mu
 }
 
 // item is one queued upload. Fields below mu are guarded by Engine.mu.
@@ -97,7 +98,7 @@ type item struct {
 	sent atomic.Int64 // bytes the server has or is being sent
 
 	entry       Entry
-	opts        Options
+	opts        *Options // shared with entry.Options and other items; never changed in place
 	state       State
 	words       string
 	err         error
@@ -121,6 +122,13 @@ type item struct {
 	meter       *cloud.Meter   // the running request's, read by the ticker
 	meterBase   int64          // the file offset the request starts at
 	meterMore   []*cloud.Meter // later chunks in flight or not yet recorded
+
+	// For the batch's time left: when this run took its slot (since
+	// etaEpoch; 8 bytes where a time.Time takes 24, for every item of a
+	// large batch), the bytes already on Cloudinary when its upload began,
+	// and the bytes counted at the last tick.
+	etaStart         time.Duration
+	etaFrom, etaSent int64
 }
 
 // Reasons a running item is stopped, read back with context.Cause.
@@ -244,7 +252,7 @@ func (e *Engine) SetClient(c *cloud.Client) {
 }
 
 // itemKey is what makes two adds the same upload: the source and options.
-func itemKey(path, url string, o Options) string {
+func itemKey(path, url string, o *Options) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v\x00%v", path, url, o.Folder, o.PublicIDTemplate, o.Force, o.Overwrite)
 }
 
@@ -260,10 +268,19 @@ func (e *Engine) Add(items ...Item) []ItemID {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var added []ItemStatus
+	// Items added together share one copy of each distinct options value:
+	// the caller's may change after Add returns, the items' never do.
+	shared := map[*Options]*Options{}
 	for i, in := range items {
-		opts := e.cfg.Options
-		if in.Options != nil {
-			opts = *in.Options
+		src := in.Options
+		if src == nil {
+			src = &e.cfg.Options
+		}
+		opts := shared[src]
+		if opts == nil {
+			copied := *src
+			opts = &copied
+			shared[src] = opts
 		}
 		p := in.Path
 		if p != "" {

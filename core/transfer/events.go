@@ -95,7 +95,11 @@ type BatchStatus struct {
 	// BytesTotal counts the items whose size is known.
 	BytesTotal int64
 	Speed      float64
+	// ETA is the time left; 0 while unknown. Estimating says it is
+	// unknown because too little has been measured yet (or the engine is
+	// still raising how many run at once).
 	ETA        time.Duration
+	Estimating bool
 	// Fraction is the batch's progress, 0 to 1, for a bar: bytes the
 	// server has taken; never 1 while items are unfinished or failed.
 	Fraction float64
@@ -106,6 +110,9 @@ type BatchStatus struct {
 	// ConcurrencyAuto is true when the engine chose it (nothing pinned it).
 	Concurrency     int
 	ConcurrencyAuto bool
+	// ConcurrencyRefused is true while Concurrency is held down because
+	// Cloudinary refused more uploads at once (420, 429, 503).
+	ConcurrencyRefused bool
 }
 
 // Finished reports whether nothing is left to do.

@@ -124,7 +124,7 @@ func sameContent(a *cloud.Asset, h *HistoryEntry) bool {
 // assets the history names for the batch's other files.
 func (e *Engine) lookUp(ctx context.Context, key lookupKey) {
 	want := []lookupKey{key}
-	if ahead, err := e.journal.uploadsAt(ctx, e.client.Load().Account(), e.aheadPaths()); err == nil {
+	if ahead, err := e.journal.uploadsAt(ctx, e.client.Load().Account(), e.cfg.Profile, e.aheadPaths()); err == nil {
 		for _, h := range ahead {
 			want = append(want, lookupKey{rt: orImage(h.ResourceType), publicID: h.PublicID})
 		}

@@ -195,13 +195,15 @@ func (j *Journal) Close() error { return j.db.Close() }
 
 // Entry is one unfinished item as the journal keeps it.
 type Entry struct {
-	ID           ItemID
-	Profile      string
-	Path         string
-	URL          string
-	Name         string
-	Spool        bool
-	Options      Options
+	ID      ItemID
+	Profile string
+	Path    string
+	URL     string
+	Name    string
+	Spool   bool
+	// Options is shared by the items added together (read-only; thirty
+	// thousand copies of the same options add up).
+	Options      *Options
 	Size         int64
 	ModTime      time.Time
 	MD5          string
@@ -270,7 +272,8 @@ func scanEntry(s scanner) (Entry, error) {
 		e.ModTime = time.Unix(0, mtime)
 	}
 	e.Created, e.Updated = time.Unix(0, created), time.Unix(0, updated)
-	if err := json.Unmarshal([]byte(opts), &e.Options); err != nil {
+	e.Options = new(Options)
+	if err := json.Unmarshal([]byte(opts), e.Options); err != nil {
 		return e, fmt.Errorf("journal row %s has unreadable options: %w", id, err)
 	}
 	return e, nil
@@ -326,10 +329,14 @@ func (j *Journal) insertQueued(ctx context.Context, owner string, entries []*Ent
 	}
 	defer stmt.Close()
 	now := time.Now().UnixNano()
+	var lastOpts *Options // items added together share their options
+	var opts []byte
 	for _, e := range entries {
-		opts, err := json.Marshal(e.Options)
-		if err != nil {
-			return err
+		if opts == nil || e.Options != lastOpts {
+			if opts, err = json.Marshal(e.Options); err != nil {
+				return err
+			}
+			lastOpts = e.Options
 		}
 		if _, err := stmt.ExecContext(ctx, string(e.ID), e.Profile, owner, e.kind(), e.Path, e.URL, e.Name, e.Spool, string(opts),
 			string(e.State), e.Error, e.Resumable, now, now); err != nil {
@@ -570,20 +577,42 @@ func (j *Journal) liveOwners(ctx context.Context) (map[string]bool, error) {
 // account (cloud.Client.Account) and folder, or nil. Whatever the profile's
 // name: two profiles on one account share it, and a profile pointed at
 // another cloud does not.
-func (j *Journal) FindDuplicate(ctx context.Context, account, folder, md5 string) (*HistoryEntry, error) {
+//
+// Rows written before history knew the account (schema 1) carry none: for
+// profile they are returned when the account has no row, to be confirmed on
+// the account like any other (same public id, same bytes there) before a
+// file counts as uploaded; otherwise every file uploaded before an upgrade
+// would be sent again once. A confirmed one is adopted (AdoptForAccount).
+func (j *Journal) FindDuplicate(ctx context.Context, account, profile, folder, md5 string) (*HistoryEntry, error) {
 	if account == "" {
 		return nil, nil
 	}
-	row := j.db.QueryRowContext(ctx, `SELECT `+historyColumns+` FROM history
-		WHERE account = ? AND folder = ? AND md5 = ? AND outcome = 'done' ORDER BY at_ns DESC LIMIT 1`, account, folder, md5)
-	h, err := scanHistory(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	for _, owner := range [][2]string{{account, ""}, {"", profile}} {
+		// Each on the history_account index: this account's rows, then the
+		// profile's rows without an account.
+		row := j.db.QueryRowContext(ctx, `SELECT `+historyColumns+` FROM history
+			WHERE account = ? AND folder = ? AND md5 = ? AND outcome = 'done' AND (? = '' OR profile = ?)
+			ORDER BY at_ns DESC LIMIT 1`, owner[0], folder, md5, owner[1], owner[1])
+		h, err := scanHistory(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &h, nil
 	}
-	if err != nil {
-		return nil, err
+	return nil, nil
+}
+
+// AdoptForAccount gives a history row written before rows knew their
+// account (h.Account empty) the account the asset was just confirmed on.
+func (j *Journal) AdoptForAccount(ctx context.Context, h *HistoryEntry, account string) error {
+	if h.Account != "" || account == "" {
+		return nil
 	}
-	return &h, nil
+	_, err := j.db.ExecContext(ctx, `UPDATE history SET account = ? WHERE id = ? AND account = ''`, account, h.ID)
+	return err
 }
 
 const historyColumns = `id, item_id, profile, folder, path, url, name, size, md5, public_id, resource_type, secure_url, etag, at_ns, outcome, error, account`
@@ -706,21 +735,25 @@ func explainJournal(path string, err error) error {
 	return err
 }
 
-// uploadsAt returns the latest successful upload to account of each of
+// uploadsAt returns the latest successful upload to account (or, before
+// rows knew it, by profile) of each of
 // paths that has one: the assets a batch of those files will likely ask
 // about, so their existence is confirmed in a few calls rather than one per
 // file.
-func (j *Journal) uploadsAt(ctx context.Context, account string, paths []string) ([]HistoryEntry, error) {
+func (j *Journal) uploadsAt(ctx context.Context, account, profile string, paths []string) ([]HistoryEntry, error) {
 	var out []HistoryEntry
 	for len(paths) > 0 {
 		part := paths[:min(len(paths), 500)]
 		paths = paths[len(part):]
-		args := []any{account}
+		args := []any{account, profile}
 		for _, p := range part {
 			args = append(args, p)
 		}
-		rows, err := j.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM history WHERE account = ? AND outcome = 'done'
-			AND path IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY at_ns DESC`, args...)
+		// Rows of before the account was kept count for their profile, as
+		// in FindDuplicate; this account's own come first.
+		rows, err := j.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM history
+			WHERE account IN (?, '') AND (account != '' OR profile = ?) AND outcome = 'done'
+			AND path IN (?`+strings.Repeat(",?", len(part)-1)+`) ORDER BY account = '', at_ns DESC`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ import (
 
 func journalEntry(i int) *Entry {
 	return &Entry{ID: newItemID(), Profile: "p", Path: fmt.Sprintf("/photos/%04d-%s.jpg", i, strings.Repeat("x", 200)),
-		Name: "photo.jpg", State: Queued, Resumable: true, Options: Options{Folder: strings.Repeat("f", 500)}}
+		Name: "photo.jpg", State: Queued, Resumable: true, Options: &Options{Folder: strings.Repeat("f", 500)}}
 }
 
 // fillJournal saves entries until a save fails, and returns the error and

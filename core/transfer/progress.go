@@ -83,16 +83,7 @@ func (e *Engine) tick(now time.Time) {
 		}
 	}
 	var done, total, failed int64
-	sized, unsized := 0, 0
 	for _, it := range e.order {
-		switch it.state {
-		case Queued, Checking, Uploading, Retrying:
-			if it.entry.Size > 0 {
-				sized++
-			} else if it.entry.Path != "" {
-				unsized++
-			}
-		}
 		switch it.state {
 		case Failed:
 			failed += it.entry.Size
@@ -111,16 +102,9 @@ func (e *Engine) tick(now time.Time) {
 		e.batchSpeed = e.batchRateWin.add(now, done)
 	}
 	e.batchBytes, e.batchTotal, e.batchFailed = done, total, failed
-	e.batchGuess = 0
-	if sized > 0 && unsized > 0 {
-		var open int64
-		for _, it := range e.order {
-			if !it.state.Final() {
-				open += it.entry.Size
-			}
-		}
-		e.batchGuess = int64(unsized) * (open / int64(sized))
-	}
+	before := e.eta.eta
+	e.updateETALocked(now)
+	changed = changed || e.eta.eta != before
 	if changed {
 		e.publishLocked(Event{Kind: BatchChanged})
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/cloudup/cloudup/core/cloud"
 )
@@ -270,7 +271,7 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 	e.mu.Lock()
 	it.entry = *ent
 	it.entry.State = Done
-	it.asset = slimAsset(asset, it.opts)
+	it.asset = slimAsset(asset, it.opts, &it.entry)
 	h := e.historyFor(it, Done)
 	e.mu.Unlock()
 	if err := e.journal.finish(context.WithoutCancel(ctx), e.owner, ent, h); err != nil {
@@ -287,9 +288,11 @@ func (e *Engine) complete(ctx context.Context, it *item, ent *Entry, asset *clou
 // slimAsset is what a finished item keeps of Cloudinary's answer: what
 // its row, its link and the CLI's record say. The rest (versions,
 // signature, names, dates) is in the history and on Cloudinary, and kept
-// for every item of a large batch it would add up. Tags and context the
-// options asked for share the options' copy.
-func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
+// for every item of a large batch it would add up. Strings equal to what
+// the item already holds (tags and context from the options, the planned
+// public id, the local MD5, its name) share that copy; the few words every
+// asset repeats ("image", "upload", "png") are kept once.
+func slimAsset(a *cloud.Asset, o *Options, ent *Entry) *cloud.Asset {
 	if a == nil {
 		return nil
 	}
@@ -300,15 +303,35 @@ func slimAsset(a *cloud.Asset, o Options) *cloud.Asset {
 	if maps.Equal(custom, o.Context) {
 		custom = o.Context
 	}
-	slim := &cloud.Asset{Tags: tags, Context: custom, DisplayName: a.DisplayName, OriginalFilename: a.OriginalFilename,
-		PublicID: a.PublicID, Version: a.Version, Format: a.Format, ResourceType: a.ResourceType, Type: a.Type,
-		Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: a.ETag,
-		SecureURL: a.SecureURL, AssetFolder: a.AssetFolder, Existing: a.Existing, Overwritten: a.Overwritten,
+	slim := &cloud.Asset{Tags: tags, Context: custom, DisplayName: same(a.DisplayName, ent.Name), OriginalFilename: a.OriginalFilename,
+		PublicID: same(a.PublicID, ent.PublicID), Version: a.Version, Format: common(a.Format), ResourceType: common(a.ResourceType),
+		Type: common(a.Type), Bytes: a.Bytes, Width: a.Width, Height: a.Height, Duration: a.Duration, ETag: same(a.ETag, ent.MD5),
+		SecureURL: a.SecureURL, AssetFolder: same(same(a.AssetFolder, o.AssetFolder), o.Folder), Existing: a.Existing, Overwritten: a.Overwritten,
+	}
+	if base := strings.TrimSuffix(ent.Name, path.Ext(ent.Name)); a.OriginalFilename == base {
+		slim.OriginalFilename = base
 	}
 	if slim.SecureURL == "" {
 		slim.URL = a.URL // the only link there is (Link prefers secure_url)
 	}
 	return slim
+}
+
+// same returns have when it equals want, else want: the copy kept is the
+// one already held elsewhere.
+func same(got, have string) string {
+	if got == have {
+		return have
+	}
+	return got
+}
+
+// common keeps one copy of a short word many assets repeat.
+func common(s string) string {
+	if len(s) > 16 {
+		return s
+	}
+	return unique.Make(s).Value()
 }
 
 // skipIfDuplicate skips a file whose content was already uploaded under this
@@ -333,7 +356,8 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 		case <-done:
 		}
 	}
-	h, err := e.journal.FindDuplicate(ctx, e.client.Load().Account(), effectiveFolder(it.opts), ent.MD5)
+	account := e.client.Load().Account()
+	h, err := e.journal.FindDuplicate(ctx, account, e.cfg.Profile, effectiveFolder(it.opts), ent.MD5)
 	if err != nil {
 		return false, fmt.Errorf("reading the upload history: %w", err)
 	}
@@ -350,6 +374,9 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	if found == nil {
 		return false, nil
 	}
+	// A row of before history knew its account is this account's now. If
+	// that write fails the row is only confirmed again next time.
+	_ = e.journal.AdoptForAccount(context.WithoutCancel(ctx), h, account)
 	asset := &cloud.Asset{PublicID: h.PublicID, SecureURL: h.SecureURL, ETag: h.ETag, ResourceType: h.ResourceType, Bytes: h.Size}
 	if found.SecureURL != "" {
 		asset.SecureURL = found.SecureURL
@@ -408,7 +435,7 @@ func (e *Engine) saveEntry(ctx context.Context, it *item, ent *Entry) error {
 }
 
 // params are the upload fields for an item.
-func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
+func (e *Engine) params(o *Options, publicID, name string) cloud.UploadParams {
 	overwrite := o.Overwrite || o.Force
 	p := cloud.UploadParams{
 		PublicID: publicID, Folder: o.Folder, AssetFolder: o.AssetFolder, Tags: o.Tags, Context: o.Context,
@@ -426,7 +453,7 @@ func (e *Engine) params(o Options, publicID, name string) cloud.UploadParams {
 	return p
 }
 
-func endpointType(o Options) string {
+func endpointType(o *Options) string {
 	if o.ResourceType == "" {
 		return "auto"
 	}
@@ -842,6 +869,10 @@ func (e *Engine) withRetriesCarrying(ctx context.Context, it *item, n int64, sen
 		at := e.clock.Now().Add(delay)
 		e.mu.Lock()
 		it.retryAt = at
+		// Cloudinary keeps nothing of a failed request but the chunks it
+		// acknowledged: the row must not show the rest as sent meanwhile.
+		it.meter = nil
+		it.sent.Store(it.entry.Acked)
 		e.setStateLocked(it, Retrying, fmt.Sprintf("retrying in %s: %v", delay.Round(time.Second), err), err)
 		e.mu.Unlock()
 		if err := e.clock.Sleep(ctx, delay); err != nil {

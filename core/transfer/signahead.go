@@ -127,7 +127,7 @@ func (e *Engine) prepareBatch(items []*item) {
 // plan hashes a file and plans its public_id; nil when the file cannot be
 // read, is chunked (its chunks are signed as they go) or the plan fails
 // (the worker reports why).
-func (e *Engine) plan(it *item, ent Entry, opts Options) *prepared {
+func (e *Engine) plan(it *item, ent Entry, opts *Options) *prepared {
 	f, fi, err := openForUpload(ent.Path, ent.Name)
 	if err != nil {
 		return nil

@@ -66,29 +66,13 @@ func (e *Engine) batchLocked() BatchStatus {
 	}
 	b.Active = e.counts[Checking] + e.counts[Uploading] + e.counts[Retrying]
 	b.Concurrency, b.ConcurrencyAuto = e.lim.current()
+	b.ConcurrencyRefused = e.lim.refused()
 	b.Fraction = batchFraction(b, e.batchFailed)
-	if b.Speed > 1 && b.BytesTotal+e.batchGuess > b.BytesDone {
-		b.ETA = e.batchETALocked(b)
+	if b.Active > 0 {
+		// timeleft.go, worked out at every tick
+		b.ETA, b.Estimating = e.eta.eta, e.eta.end.IsZero() && !e.paused
 	}
 	return b
-}
-
-// batchETALocked is the time left: what is left (files not yet sized
-// guessed at the others' mean) at the batch's speed, but never less than
-// the slowest running file needs on its own connection.
-func (e *Engine) batchETALocked(b BatchStatus) time.Duration {
-	left := float64(b.BytesTotal + e.batchGuess - b.BytesDone)
-	eta := left / b.Speed
-	for _, it := range e.active {
-		speed := it.speed
-		if speed <= 1 && len(e.active) > 0 {
-			speed = b.Speed / float64(len(e.active))
-		}
-		if rest := float64(it.entry.Size - it.sent.Load()); rest > 0 && speed > 1 {
-			eta = max(eta, rest/speed)
-		}
-	}
-	return time.Duration(eta * float64(time.Second))
 }
 
 // batchFraction is how far the batch is, 0 to 1: bytes the server has taken
@@ -123,6 +107,16 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 	if it.state != s {
 		e.counts[it.state]--
 		e.counts[s]++
+	}
+	switch {
+	case s == Checking && it.state != Checking:
+		it.etaStart = sinceEpoch(time.Now())
+	case s == Uploading && it.state == Checking:
+		// A resumed file starts with bytes Cloudinary already has.
+		it.etaFrom = it.sent.Load()
+		it.etaSent = it.etaFrom
+	case s == Done && it.state == Uploading:
+		e.eta.answered(it, time.Now())
 	}
 	switch s {
 	case Checking, Uploading, Retrying:

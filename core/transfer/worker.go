@@ -164,7 +164,7 @@ func (e *Engine) historyFor(it *item, outcome State) HistoryEntry {
 }
 
 // effectiveFolder is where an item lands, for duplicate detection.
-func effectiveFolder(o Options) string {
+func effectiveFolder(o *Options) string {
 	if o.AssetFolder != "" {
 		return o.AssetFolder
 	}

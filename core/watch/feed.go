@@ -97,7 +97,7 @@ func StartFeed(ctx context.Context, cfg FeedConfig) (*Feed, error) {
 
 	ids, err := cfg.Engine.ResumeUnfinishedWhere(ctx, func(e transfer.Entry) bool {
 		_, ok := f.relOf(e.Path)
-		return ok && e.URL == "" && sameDestination(e.Options, cfg.Options)
+		return ok && e.URL == "" && e.Options != nil && sameDestination(*e.Options, cfg.Options)
 	})
 	if err != nil && cfg.OnProblem != nil {
 		cfg.OnProblem(fmt.Errorf("the unfinished uploads of %s could not be resumed: %w", dir, err))

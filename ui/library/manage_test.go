@@ -15,6 +15,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/effects"
@@ -217,6 +218,12 @@ func TestPreviewEditRenamesMovesAndSetsMetadataWithTheNewLinkShown(t *testing.T)
 	if !strings.HasPrefix(p.Status(), "Saved. The link is ") {
 		t.Fatalf("status %q", p.Status())
 	}
+	if !shows(fx.win.Canvas().Overlays().Top(), "Team photo") || shows(fx.win.Canvas().Overlays().Top(), "Beach day 01") {
+		t.Error("the preview's title does not say the new name (or still says the old one)")
+	}
+	if n := len(fx.win.Canvas().Overlays().List()); n != 1 {
+		t.Errorf("%d dialogs open after the rename, want the preview alone", n)
+	}
 	info, err := sb.Asset(ctx, "image", "campaign/team-photo")
 	if err != nil {
 		t.Fatal(err)
@@ -235,4 +242,14 @@ func TestPreviewEditRenamesMovesAndSetsMetadataWithTheNewLinkShown(t *testing.T)
 	if p.Status() != "Not renamed. Another asset already has that public ID: choose another one." {
 		t.Fatalf("status %q", p.Status())
 	}
+}
+
+// shows reports whether a label in o says text.
+func shows(o fyne.CanvasObject, text string) bool {
+	for _, c := range test.LaidOutObjects(o) {
+		if l, ok := c.(*widget.Label); ok && l.Text == text {
+			return true
+		}
+	}
+	return false
 }

@@ -108,6 +108,7 @@ type View struct {
 	status                  *widget.Label
 	content                 fyne.CanvasObject
 	dlg                     *dialog.CustomDialog
+	dlgTitle                string // what dlg says at its top
 	holders                 map[*canvas.Image]*fyne.Container
 	confirm                 *dialog.ConfirmDialog
 	fallback                dialog.Dialog
@@ -243,13 +244,26 @@ func (v *View) Show(a cloud.Asset) {
 	v.original.Image, v.shown.Image = nil, nil
 	v.Apply("original")
 	v.loadOriginal()
+	renamed := v.dlg != nil && v.dlgTitle != altText(a)
+	if renamed {
+		// Fyne's dialogs have no title setter, so the preview opens again
+		// under its new name (the old one closes quietly: it is no longer
+		// v.dlg when its OnClosed runs).
+		old := v.dlg
+		v.dlg = nil
+		old.Hide()
+	}
 	if v.dlg == nil {
 		// Its display name: what people named the file (a public_id may be
 		// Cloudinary's random letters).
-		d := dialog.NewCustomWithoutButtons(altText(a), v.content, v.win)
+		v.dlgTitle = altText(a)
+		d := dialog.NewCustomWithoutButtons(v.dlgTitle, v.content, v.win)
 		size := v.win.Canvas().Size()
 		d.Resize(fyne.NewSize(max(size.Width*0.92, 760), max(size.Height*0.92, 600)))
-		if !dialogs.For(v.win).Show(d) {
+		switch {
+		case renamed:
+			dialogs.For(v.win).ShowOver(d) // in its own place, whatever else is open
+		case !dialogs.For(v.win).Show(d):
 			return
 		}
 		v.dlg = d

@@ -88,14 +88,17 @@ func TestDetailsPanelSetsMetadataOfTheNextUpload(t *testing.T) {
 	for {
 		h.tasks.Drain()
 		h.v.sync()
-		if h.v.Len() == 1 && h.v.Row(0).State == transfer.Done {
+		_, thumbed := h.v.thumbs.Peek(p) // made off the UI goroutine: the golden has it
+		if h.v.Len() == 1 && h.v.Row(0).State == transfer.Done && thumbed {
+			h.tasks.Drain()
+			h.v.sync()
 			break
 		}
 		if h.v.Len() == 1 && h.v.Row(0).State == transfer.Failed {
 			t.Fatalf("failed: %v", h.v.Row(0).Err)
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("not uploaded after 60 s")
+			t.Fatal("not uploaded and its thumbnail not shown after 60 s")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

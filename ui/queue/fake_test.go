@@ -31,6 +31,10 @@ type FakeEngine struct {
 	added   []transfer.Item
 	// Unfinished is how many items ResumeUnfinished brings back.
 	Unfinished int
+
+	// What the batch says of uploads at once (SetConcurrency).
+	concurrency int
+	refused     bool
 }
 
 // NewFakeEngine returns an empty fake.
@@ -84,7 +88,8 @@ func (f *FakeEngine) emit(ev transfer.Event) {
 }
 
 func (f *FakeEngine) batch() transfer.BatchStatus {
-	b := transfer.BatchStatus{Total: len(f.items), Paused: f.paused, Speed: f.speed, ETA: f.eta}
+	b := transfer.BatchStatus{Total: len(f.items), Paused: f.paused, Speed: f.speed, ETA: f.eta,
+		Concurrency: f.concurrency, ConcurrencyAuto: true, ConcurrencyRefused: f.refused}
 	for _, it := range f.items {
 		switch it.State {
 		case transfer.Queued:
@@ -186,6 +191,15 @@ func (f *FakeEngine) SetRate(speed float64, eta time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.speed, f.eta = speed, eta
+	f.emit(transfer.Event{Kind: transfer.BatchChanged})
+}
+
+// SetConcurrency sets how many uploads the batch allows at once, and
+// whether Cloudinary's refusals hold that number down.
+func (f *FakeEngine) SetConcurrency(n int, refused bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.concurrency, f.refused = n, refused
 	f.emit(transfer.Event{Kind: transfer.BatchChanged})
 }
 

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -114,4 +115,20 @@ func (h *harness) row(id transfer.ItemID) *row {
 	}
 	h.t.Fatalf("no row shows %s", id)
 	return nil
+}
+
+// addURLs queues n remote images on the fake engine.
+func (h *harness) addURLs(n int) []transfer.ItemID {
+	items := make([]transfer.Item, n)
+	for i := range items {
+		items[i] = transfer.Item{URL: fmt.Sprintf("https://example.com/%02d.jpg", i)}
+	}
+	return h.eng.Add(items...)
+}
+
+// setStates puts the fake engine's items in state s, in the engine's words.
+func (h *harness) setStates(ids []transfer.ItemID, s transfer.State) {
+	for _, id := range ids {
+		h.eng.Set(transfer.ItemStatus{ID: id, State: s, Words: string(s)})
+	}
 }

@@ -289,12 +289,17 @@ func (v *View) rowsPastSight() int {
 // setBelow shows or hides the footer's "N new below" button.
 func (v *View) setBelow(n int) {
 	v.below = n
+	shown := v.belowBtn.Visible()
 	if n == 0 {
 		v.belowBtn.Hide()
-		return
+	} else {
+		v.belowBtn.SetText(plural(n, "new row below", "new rows below"))
+		v.belowBtn.Show()
 	}
-	v.belowBtn.SetText(plural(n, "new row below", "new rows below"))
-	v.belowBtn.Show()
+	if shown != v.belowBtn.Visible() {
+		// Show and Hide leave the buttons beside it where they were.
+		v.footer.Refresh()
+	}
 }
 
 // ShowNewRows scrolls to the end of the queue (the "new below" button).
@@ -470,6 +475,11 @@ func batchWords(b transfer.BatchStatus) string {
 	}
 	if b.ETA > 0 && b.Active > 0 {
 		parts = append(parts, etaWords(b.ETA))
+	} else if b.Estimating && b.Active > 0 && !b.Paused {
+		parts = append(parts, "estimating time left")
+	}
+	if n := atOnce(b); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d at once", n))
 	}
 	if b.Failed > 0 {
 		parts = append(parts, plural(b.Failed, "failed", "failed"))
@@ -481,6 +491,25 @@ func batchWords(b transfer.BatchStatus) string {
 		parts = append(parts, "stopped: "+strings.TrimSuffix(words.Error(b.Halted).Text, "."))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// atOnce is how many uploads run at once now: the number the engine
+// allows, or fewer when fewer are left; 0 while nothing runs (or the
+// engine does not say).
+func atOnce(b transfer.BatchStatus) int {
+	if b.Paused || b.Halted != nil || b.Concurrency <= 0 || b.Active <= 0 {
+		return 0
+	}
+	return min(b.Concurrency, b.Active)
+}
+
+// refusedWords says why fewer uploads run at once while Cloudinary holds
+// the number down; "" when it does not or nothing runs.
+func refusedWords(b transfer.BatchStatus) string {
+	if !b.ConcurrencyRefused || atOnce(b) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Cloudinary turned some uploads away as too many at once, so Cloudup sends at most %d at a time for a while; nothing needs doing.", b.Concurrency)
 }
 
 func speedWords(bps float64) string { return transfer.HumanBytes(int64(bps)) + "/s" }

@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -203,6 +204,12 @@ type View struct {
 	detailsLabel *widget.Label
 	detailsOpen  *detailsForm
 	top          *fyne.Container // notice bar and details line
+
+	// whyBtn offers, on demand, why fewer uploads run at once (Cloudinary
+	// refused more); whyLine is that explanation.
+	whyBtn  *widget.Button
+	whyLine *widget.Label
+	whyOpen bool
 }
 
 // New builds the Upload tab. It does no I/O.
@@ -403,6 +410,12 @@ func (v *View) build() {
 	v.overall.TextFormatter = noText
 	v.summary = widget.NewLabel("")
 	v.summary.Truncation = fyne.TextTruncateEllipsis
+	v.whyBtn = widget.NewButtonWithIcon("Why?", theme.InfoIcon(), v.toggleWhy)
+	v.whyBtn.Importance = widget.LowImportance
+	v.whyBtn.Hide()
+	v.whyLine = widget.NewLabel("")
+	v.whyLine.Wrapping = fyne.TextWrapWord
+	v.whyLine.Hide()
 	v.pauseBtn = widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), v.togglePause)
 	v.compactCheck = widget.NewCheck("Compact rows", v.SetCompact)
 	v.belowBtn = widget.NewButtonWithIcon("", theme.MoveDownIcon(), v.ShowNewRows)
@@ -410,9 +423,12 @@ func (v *View) build() {
 	v.belowBtn.Hide()
 	v.clearBtn = widget.NewButtonWithIcon("Clear finished", theme.ContentClearIcon(), v.ClearFinished)
 	v.retryBtn = widget.NewButtonWithIcon("Retry failed", theme.ViewRefreshIcon(), v.RetryFailed)
+	// The totals line spans the footer: beside the buttons it was cut off
+	// before it said how many run at once.
 	v.footer = container.NewVBox(widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, v.whyBtn, v.summary), v.whyLine,
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.belowBtn, v.compactCheck, widget.NewButtonWithIcon("Details…", theme.DocumentCreateIcon(), v.ShowDetails), v.pauseBtn, v.clearBtn, v.retryBtn),
-			container.NewVBox(v.summary, v.overall)))
+			container.NewVBox(layout.NewSpacer(), v.overall, layout.NewSpacer())))
 
 	v.body = container.NewStack(v.empty)
 	v.top = container.NewVBox(v.noticeBar, v.buildDetailsBar())
@@ -468,6 +484,7 @@ func (v *View) render() {
 		}
 	}))
 	v.summary.SetText(batchWords(b))
+	v.renderWhy(b)
 	if b.Paused {
 		v.pauseBtn.SetText("Resume all")
 		v.pauseBtn.SetIcon(theme.MediaPlayIcon())
@@ -481,6 +498,54 @@ func (v *View) render() {
 	setEnabled(v.clearBtn, b.Done+b.Skipped+b.Canceled > 0)
 	setEnabled(v.retryBtn, b.Failed > 0 && len(v.retryable()) > 0)
 	v.list.Refresh()
+}
+
+// renderWhy offers the reason fewer uploads run at once while Cloudinary
+// holds the number down, and shows it once asked.
+func (v *View) renderWhy(b transfer.BatchStatus) {
+	why := refusedWords(b)
+	if why == "" {
+		v.whyOpen = false
+	}
+	if (why != "") != v.whyBtn.Visible() {
+		if why != "" {
+			v.whyBtn.Show()
+		} else {
+			v.whyBtn.Hide()
+		}
+	}
+	label := "Why?"
+	if v.whyOpen {
+		label = "Hide"
+		if v.whyLine.Text != why {
+			v.whyLine.SetText(why)
+		}
+	}
+	if v.whyBtn.Text != label {
+		v.whyBtn.SetText(label)
+	}
+	if v.whyOpen != v.whyLine.Visible() {
+		if v.whyOpen {
+			v.whyLine.Show()
+		} else {
+			v.whyLine.Hide()
+		}
+		v.content.Refresh() // the footer changed height
+	}
+}
+
+// toggleWhy shows or hides why fewer uploads run at once.
+func (v *View) toggleWhy() {
+	v.whyOpen = !v.whyOpen
+	v.renderWhy(v.batch)
+}
+
+// Why is the footer's explanation line while it is shown ("" otherwise).
+func (v *View) Why() string {
+	if !v.whyLine.Visible() {
+		return ""
+	}
+	return v.whyLine.Text
 }
 
 func setEnabled(b *widget.Button, on bool) {

@@ -803,6 +803,17 @@ func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
 	}
 }
 
+func TestFooterSaysTheTimeLeftIsBeingEstimated(t *testing.T) {
+	b := transfer.BatchStatus{Total: 10, Queued: 6, Active: 4, Speed: 1e6, Estimating: true, Concurrency: 4, ConcurrencyAuto: true}
+	if got, want := batchWords(b), "0 of 10 uploaded · 1.0 MB/s · estimating time left · 4 at once"; got != want {
+		t.Errorf("footer = %q, want %q", got, want)
+	}
+	b.Paused, b.Active, b.Queued = true, 0, 10
+	if got, want := batchWords(b), "0 of 10 uploaded · paused"; got != want {
+		t.Errorf("paused footer = %q, want %q", got, want)
+	}
+}
+
 func TestARetryingRowCountsDown(t *testing.T) {
 	h := newHarness(t, true)
 	ids := h.eng.Add(transfer.Item{URL: "https://example.com/a.jpg"})
@@ -825,5 +836,78 @@ func TestARetryingRowCountsDown(t *testing.T) {
 	h.settle()
 	if h.v.stopCountdown != nil {
 		t.Error("the countdown goes on with nothing retrying")
+	}
+}
+
+// While a batch runs the footer says how many upload at once, following
+// the engine as it changes the number; the tail of a batch shows the fewer
+// still running, and nothing is said once nothing runs.
+func TestFooterSaysHowManyUploadAtOnce(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.addURLs(20)
+	h.setStates(ids[:12], transfer.Uploading)
+	h.eng.SetRate(2.4e6, 95*time.Second)
+	h.eng.SetConcurrency(12, false)
+	h.settle()
+	if got, want := h.v.Summary(), "0 of 20 uploaded · 2.4 MB/s · 2 min left · 12 at once"; got != want {
+		t.Errorf("footer = %q, want %q", got, want)
+	}
+	if h.v.whyBtn.Visible() {
+		t.Error("Why? is offered while nothing held the number down")
+	}
+	test.AssertRendersToImage(t, "at_once.png", h.win.Canvas())
+
+	h.eng.SetConcurrency(16, false)
+	h.settle()
+	if got := h.v.Summary(); !strings.HasSuffix(got, " · 12 at once") {
+		t.Errorf("with 12 running of 16 allowed the footer says %q", got)
+	}
+	h.setStates(ids[:17], transfer.Done)
+	h.setStates(ids[17:], transfer.Uploading)
+	h.settle()
+	if got := h.v.Summary(); !strings.HasSuffix(got, " · 3 at once") {
+		t.Errorf("with the last 3 running the footer says %q", got)
+	}
+	h.eng.Pause()
+	h.settle()
+	if got := h.v.Summary(); strings.Contains(got, "at once") {
+		t.Errorf("paused, the footer says %q", got)
+	}
+	h.eng.Resume()
+	h.setStates(ids[17:], transfer.Done)
+	h.settle()
+	if got := h.v.Summary(); got != "20 of 20 uploaded" {
+		t.Errorf("finished, the footer says %q", got)
+	}
+}
+
+// When Cloudinary refused more at once, the footer offers why in one calm
+// sentence, shown on demand and gone once the batch ends.
+func TestFooterExplainsFewerAtOnceOnDemand(t *testing.T) {
+	h := newHarness(t, true)
+	ids := h.addURLs(10)
+	h.setStates(ids[:6], transfer.Uploading)
+	h.eng.SetConcurrency(6, true)
+	h.settle()
+	if !h.v.whyBtn.Visible() || h.v.Why() != "" {
+		t.Fatalf("Why? visible %v, line %q: want the button alone", h.v.whyBtn.Visible(), h.v.Why())
+	}
+	test.Tap(h.v.whyBtn)
+	h.settle()
+	want := "Cloudinary turned some uploads away as too many at once, so Cloudup sends at most 6 at a time for a while; nothing needs doing."
+	if got := h.v.Why(); got != want {
+		t.Errorf("why = %q, want %q", got, want)
+	}
+	test.AssertRendersToImage(t, "at_once_refused.png", h.win.Canvas())
+	test.Tap(h.v.whyBtn)
+	h.settle()
+	if h.v.Why() != "" {
+		t.Error("Hide left the line")
+	}
+	test.Tap(h.v.whyBtn)
+	h.setStates(ids, transfer.Done)
+	h.settle()
+	if h.v.whyBtn.Visible() || h.v.Why() != "" {
+		t.Error("the explanation outlived the batch")
 	}
 }

@@ -104,45 +104,66 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	st := v.items[v.ids[i]]
 	r.id = st.ID
-	r.name.SetText(displayName(st))
+	// The list asks for every visible row ten times a second while a batch
+	// runs; only what changed is set, so unchanged text is not shaped and
+	// laid out again each time (with thousands of rows that churn was most
+	// of the window's work and garbage).
+	setText(r.name, displayName(st))
 	text, failure := rowWords(st, time.Now())
-	r.detail.SetText(text)
 	failed := st.State == transfer.Failed
+	importance, truncation, wrapping := widget.MediumImportance, fyne.TextTruncateEllipsis, fyne.TextWrapOff
 	if failed {
-		r.detail.Importance = widget.DangerImportance
-		r.detail.Truncation, r.detail.Wrapping = fyne.TextTruncateOff, fyne.TextWrapWord
-	} else {
-		r.detail.Importance = widget.MediumImportance
-		r.detail.Truncation, r.detail.Wrapping = fyne.TextTruncateEllipsis, fyne.TextWrapOff
+		importance, truncation, wrapping = widget.DangerImportance, fyne.TextTruncateOff, fyne.TextWrapWord
 	}
-	r.detail.Refresh()
-	r.bar.SetValue(itemFraction(st))
+	if r.detail.Text != text || r.detail.Importance != importance || r.detail.Truncation != truncation || r.detail.Wrapping != wrapping {
+		r.detail.Text, r.detail.Importance, r.detail.Truncation, r.detail.Wrapping = text, importance, truncation, wrapping
+		r.detail.Refresh()
+	}
+	if f := itemFraction(st); r.bar.Value != f {
+		r.bar.SetValue(f)
+	}
 	skipped := st.State == transfer.Skipped
-	show(r.bar, !failed && !skipped)
-	show(r.again, skipped)
-	r.rate.SetText(rateWords(st))
-	show(r.rate, r.rate.Text != "") // the bar alone sits in the middle
-	r.action.SetText(failure.Action.Label())
-	show(r.action, failed && failure.Action != words.NoAction)
-	show(r.details, failed && failure.Details != "")
-	show(r.retry, st.State == transfer.Canceled)
-	show(r.cancel, !st.State.Final())
-	show(r.remove, !failed || failure.Action != words.Remove)
-	v.showThumb(r, st)
-	r.box.Refresh() // lay the row out again: its buttons came and went
+	moved := show(r.bar, !failed && !skipped)
+	moved = show(r.again, skipped) || moved
+	setText(r.rate, rateWords(st))
+	moved = show(r.rate, r.rate.Text != "") || moved // the bar alone sits in the middle
+	if label := failure.Action.Label(); r.action.Text != label {
+		r.action.SetText(label)
+	}
+	moved = show(r.action, failed && failure.Action != words.NoAction) || moved
+	moved = show(r.details, failed && failure.Details != "") || moved
+	moved = show(r.retry, st.State == transfer.Canceled) || moved
+	moved = show(r.cancel, !st.State.Final()) || moved
+	moved = show(r.remove, !failed || failure.Action != words.Remove) || moved
+	moved = v.showThumb(r, st) || moved
+	if moved {
+		r.box.Refresh() // lay the row out again: its buttons came and went
+	}
 }
 
-func show(o fyne.CanvasObject, on bool) {
+// setText sets a label's text if it differs (SetText always redraws).
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
+}
+
+// show shows or hides o and says whether that changed anything.
+func show(o fyne.CanvasObject, on bool) bool {
+	if o.Visible() == on {
+		return false
+	}
 	if on {
 		o.Show()
 	} else {
 		o.Hide()
 	}
+	return true
 }
 
 // showThumb puts the cached thumbnail in the row, or a type icon while it is
 // made (off the UI goroutine) or when there is none to make.
-func (v *View) showThumb(r *row, st transfer.ItemStatus) {
+func (v *View) showThumb(r *row, st transfer.ItemStatus) (moved bool) {
 	var img = r.thumb.Image
 	r.thumb.Image = nil
 	if st.Path != "" && localthumb.Decodable(st.Path) {
@@ -155,8 +176,10 @@ func (v *View) showThumb(r *row, st transfer.ItemStatus) {
 	if r.thumb.Image != img {
 		r.thumb.Refresh()
 	}
-	r.icon.SetResource(typeIcon(st))
-	show(r.icon, r.thumb.Image == nil)
+	if res := typeIcon(st); r.icon.Resource != res {
+		r.icon.SetResource(res)
+	}
+	return show(r.icon, r.thumb.Image == nil)
 }
 
 func (v *View) wantThumb(path string) {
