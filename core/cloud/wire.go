@@ -52,6 +52,14 @@ func dialMetered(d *net.Dialer) func(ctx context.Context, network, addr string) 
 		if err != nil {
 			return nil, err
 		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			// An upload stopped halfway (Pause, Cancel, Quit) must stop
+			// there: a plain close lets the kernel go on sending what it
+			// holds, megabytes on a slow link, and Cloudinary could still
+			// store a file the user paused. A reset drops it. The transport
+			// only closes a connection between requests or to abandon one.
+			tc.SetLinger(0)
+		}
 		return &meteredConn{Conn: c}, nil
 	}
 }

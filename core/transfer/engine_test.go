@@ -631,3 +631,27 @@ func TestEngineRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// Pause stops the bytes where they are: what the kernel still held of a
+// paused upload is dropped, not delivered later, so Cloudinary never stores
+// a file the user paused. (With a plain close the rest of a small file sat
+// in socket buffers and the slow server stored it seconds after Pause.)
+func TestPausedUploadIsNotDeliveredLater(t *testing.T) {
+	// 100 KB/s: the server reads the 400 KB file for about 4 s, while the
+	// client has handed most of it to the kernel at once.
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: 100_000}})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 1, 400_000, ".bin")
+	e := r.engine(func(c *Config) { c.Concurrency = 1; c.ChunkSize = 1 << 20 })
+	id := e.Add(itemsFor(paths)...)[0]
+	waitFor(t, func() bool { it, _ := e.Item(id); return it.State == Uploading && it.BytesDone > 0 })
+	e.Pause()
+	waitFor(t, func() bool { b := e.Snapshot().Batch; return b.Active == 0 && b.Paused })
+	time.Sleep(6 * time.Second) // longer than the server needs to read the whole file
+	if n := r.sb.Stats().Assets; n != 0 {
+		t.Fatalf("the account holds %d assets after the upload was paused, want 0", n)
+	}
+	e.Resume()
+	if snap := finish(t, e, time.Minute); snap.Batch.Done != 1 || r.sb.Stats().Assets != 1 {
+		t.Fatalf("after resuming: %+v, %d assets", snap.Batch, r.sb.Stats().Assets)
+	}
+}
