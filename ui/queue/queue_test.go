@@ -154,7 +154,7 @@ func TestAFailureRetryCannotMendOffersNoRetry(t *testing.T) {
 	h.settle()
 
 	big := h.row(ids[0])
-	if !strings.Contains(big.detail.Text, "145 MB is over this account's 100 MB limit for videos") || big.action.Text != "Remove" || big.retry.Visible() || big.remove.Visible() {
+	if !strings.Contains(big.detail.Text, "152.0 MB is over this account's 100 MB limit for videos") || big.action.Text != "Remove" || big.retry.Visible() || big.remove.Visible() {
 		t.Errorf("over the limit: %q, action %q, retry %v, remove icon %v", big.detail.Text, big.action.Text, big.retry.Visible(), big.remove.Visible())
 	}
 	net := h.row(ids[1])

@@ -87,7 +87,7 @@ func Failure(st transfer.ItemStatus) Message {
 			size = st.BytesTotal
 		}
 		if size > 0 {
-			m.Text = fmt.Sprintf("%s is over this account's %s limit for %s.", accountMB(size), accountMB(tl.Limit), kindPlural(st.ResourceType))
+			m.Text = fmt.Sprintf("%s is over this account's %s limit for %s.", transfer.HumanBytes(size), accountMB(tl.Limit), kindPlural(st.ResourceType))
 		} else {
 			m.Text = fmt.Sprintf("The file is over this account's %s limit for %s.", accountMB(tl.Limit), kindPlural(st.ResourceType))
 		}
@@ -375,9 +375,10 @@ func kindPlural(resourceType string) string {
 	return "this kind of file"
 }
 
-// accountMB writes a size the way Cloudinary states its plans' limits
-// (104,857,600 bytes is its "100 MB"), so that the file and the limit are
-// in the same unit.
+// accountMB writes a limit the way Cloudinary states its plans' limits
+// (104,857,600 bytes is its "100 MB"). The file's own size is written as
+// its row writes it (1 MB is 1,000,000 bytes): a row saying 23.5 MB and its
+// message saying 22 MB read as two different files.
 func accountMB(n int64) string { return mb(float64(n) / (1 << 20)) }
 
 // profileMB writes a size the way Settings takes limits (1 MB is

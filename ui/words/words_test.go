@@ -66,10 +66,10 @@ func TestRemoteURLNotFoundSaysSoAndNotTheCloudName(t *testing.T) {
 	noEngineerTalk(t, "404 URL", m.Text)
 }
 
-func TestAccountLimitSaysBothSizesInMBAndDoesNotOfferRetry(t *testing.T) {
+func TestAccountLimitSaysTheFileSizeAsItsRowDoesAndDoesNotOfferRetry(t *testing.T) {
 	err := &cloud.TooLargeError{RequestError: cloud.RequestError{Status: 400, Message: "File size too large. Got 151968510. Maximum is 104857600.", Kind: cloud.ErrTooLarge}, Size: 151968510, Limit: 104857600}
 	m := Failure(transfer.ItemStatus{State: transfer.Failed, ResourceType: transfer.Video, BytesTotal: 151968510, Err: err})
-	if m.Text != "145 MB is over this account's 100 MB limit for videos." {
+	if m.Text != "152.0 MB is over this account's 100 MB limit for videos." {
 		t.Errorf("text = %q", m.Text)
 	}
 	if m.Action == Retry {
