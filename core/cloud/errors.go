@@ -463,3 +463,12 @@ func parseTryAgainOn(message string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// TooLarge is the refusal Cloudinary gives a file of size bytes over limit,
+// made without sending it (the limit is known from an earlier refusal);
+// note tells the details so.
+func TooLarge(size, limit int64, note string) *TooLargeError {
+	msg := fmt.Sprintf("File size too large. Got %d. Maximum is %d.", size, limit)
+	re := RequestError{Status: http.StatusBadRequest, Message: msg + " " + note, Hint: hintFor(http.StatusBadRequest, msg), Kind: ErrTooLarge}
+	return &TooLargeError{RequestError: re, Size: size, Limit: limit}
+}

@@ -3,6 +3,8 @@ package transfer
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudup/cloudup/core/cloud"
 	"github.com/cloudup/cloudup/core/sandbox"
 )
 
@@ -152,5 +155,70 @@ func TestRefusedUploadWaitsWithNothingShownAsSent(t *testing.T) {
 			t.Fatalf("while waiting after a 420: row %d of %d bytes, batch %d bytes (%.0f %%)",
 				st.BytesDone, st.BytesTotal, batches[i].BytesDone, 100*batches[i].Fraction)
 		}
+	}
+}
+
+// Once Cloudinary has said how large a file of a kind the account takes,
+// the batch's other files of that kind over it fail at once, in the same
+// words, without being sent; files under it and of other kinds still go.
+func TestFilesOverALimitCloudinaryStatedAreNotSent(t *testing.T) {
+	r := newRig(t, rigOptions{}) // the free plan: raw files up to 10 MB
+	dir := filepath.Join(r.dir, "in")
+	var items []Item
+	for i, size := range []int{11 << 20, 12 << 20, 100_000, 13 << 20} {
+		p := filepath.Join(dir, fmt.Sprintf("dump-%d.bin", i))
+		writeFile(t, p, size)
+		items = append(items, Item{Path: p})
+	}
+	e := r.engine(func(c *Config) { c.Concurrency = 1; c.ChunkSize = 20 << 20 })
+	ids := e.Add(items...)
+	snap := finish(t, e, 2*time.Minute)
+	byID := map[ItemID]ItemStatus{}
+	for _, st := range snap.Items {
+		byID[st.ID] = st
+	}
+	for i, id := range ids {
+		st := byID[id]
+		var tl *cloud.TooLargeError
+		switch {
+		case i == 2 && st.State != Done:
+			t.Errorf("the small file: %s (%v)", st.State, st.Err)
+		case i != 2 && (st.State != Failed || !errors.As(st.Err, &tl) || tl.Limit != 10<<20 || tl.Size != sizeOf(t, items[i].Path)):
+			t.Errorf("file %d: %s (%v)", i, st.State, st.Err)
+		}
+	}
+	// The first large file was sent and refused; the two after it were not sent.
+	if n := r.sb.Stats().Requests[sandbox.EndpointUpload]; n != 2 {
+		t.Errorf("%d upload requests, want 2 (the first large file and the small one)", n)
+	}
+}
+
+func sizeOf(t *testing.T, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// A larger file of the same kind already on its way when Cloudinary states
+// the limit is stopped then, not sent to the end for the same refusal.
+func TestUploadOverAStatedLimitIsStoppedOnItsWay(t *testing.T) {
+	r := newRig(t, rigOptions{sandbox: sandbox.Config{Bandwidth: 20 << 20}}) // the free plan: raw up to 10 MB
+	dir := filepath.Join(r.dir, "in")
+	small, big := filepath.Join(dir, "a.bin"), filepath.Join(dir, "b.bin")
+	writeFile(t, small, 11<<20) // refused after about half a second
+	writeFile(t, big, 60<<20)   // would take three
+	e := r.engine(func(c *Config) { c.Concurrency = 2; c.ChunkSize = 80 << 20 })
+	ids := e.Add(Item{Path: small}, Item{Path: big})
+	snap := finish(t, e, 2*time.Minute)
+	for i, st := range snap.Items {
+		var tl *cloud.TooLargeError
+		if st.ID != ids[i] || st.State != Failed || !errors.As(st.Err, &tl) || tl.Limit != 10<<20 {
+			t.Fatalf("%s: %s (%v)", st.Name, st.State, st.Err)
+		}
+	}
+	if msg := snap.Items[1].Err.Error(); !strings.Contains(msg, "Stopped") {
+		t.Errorf("the large file was sent to the end: %s", msg)
 	}
 }

@@ -67,8 +67,9 @@ type Engine struct {
 	order       []*item
 	queue       []*item
 	active      map[ItemID]*item
-	byKey       map[string]*item // unfinished items by source and options, to merge re-adds
-	content     map[string]*item // folder+MD5 → the item uploading it now
+	byKey       map[string]*item      // unfinished items by source and options, to merge re-adds
+	limits      map[string]knownLimit // size limits Cloudinary stated, by account and type (limits.go)
+	content     map[string]*item      // folder+MD5 → the item uploading it now
 	counts      map[State]int
 	subs        map[*Subscription]struct{}
 	changed     chan struct{}

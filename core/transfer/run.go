@@ -160,6 +160,9 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 	if err := checkLimits(e.cfg.Limits, ent.Name, rt, format, size); err != nil {
 		return err
 	}
+	if err := e.overKnownLimit(rt, size); err != nil {
+		return err
+	}
 
 	// Keep the plan from the journal when the file is the one it was made
 	// for; otherwise everything (and any acknowledged chunk) starts over.
@@ -240,6 +243,7 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 		asset, err = e.uploadWhole(ctx, it, &ent, file, params)
 	}
 	if err != nil {
+		e.learnLimit(it, rt, err)
 		return err
 	}
 	if changedSince(ent.Path, fi) {

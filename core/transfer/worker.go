@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/cloudup/cloudup/core/cloud"
 )
 
 // worker takes queued items until the engine closes, each while holding
@@ -105,8 +107,12 @@ func (e *Engine) settle(it *item, err error, cause error) {
 		it.interrupted = true
 		e.setStateLocked(it, Queued, "interrupted; resume later", nil)
 	default:
-		if e.halted != nil && errors.Is(cause, ErrHalted) {
+		var tl *cloud.TooLargeError
+		switch {
+		case e.halted != nil && errors.Is(cause, ErrHalted):
 			err = e.halted
+		case errors.As(cause, &tl) && !errors.As(err, new(*cloud.TooLargeError)):
+			err = cause // stopped: another file showed it is over the limit (limits.go)
 		}
 		e.failLocked(it, err)
 	}
