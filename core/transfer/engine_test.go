@@ -646,6 +646,9 @@ func TestPausedUploadIsNotDeliveredLater(t *testing.T) {
 	waitFor(t, func() bool { it, _ := e.Item(id); return it.State == Uploading && it.BytesDone > 0 })
 	e.Pause()
 	waitFor(t, func() bool { b := e.Snapshot().Batch; return b.Active == 0 && b.Paused })
+	if st, _ := e.Item(id); st.BytesDone != 0 || st.Words != "paused; it will be sent again from the start" {
+		t.Errorf("paused halfway through a whole upload: %d bytes shown, %q", st.BytesDone, st.Words)
+	}
 	time.Sleep(6 * time.Second) // longer than the server needs to read the whole file
 	if n := r.sb.Stats().Assets; n != 0 {
 		t.Fatalf("the account holds %d assets after the upload was paused, want 0", n)

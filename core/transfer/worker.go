@@ -94,9 +94,19 @@ func (e *Engine) settle(it *item, err error, cause error) {
 		// run already recorded Done or Skipped.
 	case errors.Is(cause, causeRemoved) || it.removed:
 	case errors.Is(cause, causePaused):
+		// Cloudinary keeps only whole chunks it acknowledged: say what a
+		// paused file loses rather than let its bar drop unexplained.
+		words := "paused"
+		if it.sent.Load() > it.entry.Acked {
+			if it.entry.Acked == 0 {
+				words = "paused; it will be sent again from the start"
+			} else {
+				words = "paused; it will go on from " + HumanBytes(it.entry.Acked)
+			}
+		}
 		it.sent.Store(it.entry.Acked)
 		e.queue = append([]*item{it}, e.queue...)
-		e.setStateLocked(it, Queued, "paused", nil)
+		e.setStateLocked(it, Queued, words, nil)
 		e.journalStateLocked(it.id, Queued, "", true)
 	case errors.Is(cause, causeCanceled):
 		e.setStateLocked(it, Canceled, "canceled", nil)
