@@ -194,7 +194,9 @@ func (v *View) flush(gen int) {
 	v.notifyWhenFinished()
 	v.countDownRetries()
 	v.render()
-	if p.reset == nil {
+	if p.reset == nil && before > 0 {
+		// Rows that fill an empty list arrive with it, not below it: the
+		// scroll bar says there are more.
 		v.followNewRows(len(v.ids)-before, follow)
 	}
 }

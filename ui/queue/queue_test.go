@@ -773,6 +773,15 @@ func TestRowsAddedBelowTheFoldAreAnnouncedOrFollowed(t *testing.T) {
 		h.eng.Add(items...)
 		h.settle()
 	}
+	add(40) // an empty list filled at once (a resume): nothing arrived below what is seen
+	if h.v.NewBelow() != 0 || h.v.belowBtn.Visible() {
+		t.Fatalf("the first rows announced as below: %d", h.v.NewBelow())
+	}
+	h.eng.ClearFinished()
+	for _, st := range h.eng.Items() {
+		h.eng.Remove(st.ID)
+	}
+	h.settle()
 	add(3) // all in sight: nothing to say
 	if h.v.NewBelow() != 0 || h.v.belowBtn.Visible() {
 		t.Fatalf("rows in sight announced as below: %d", h.v.NewBelow())
