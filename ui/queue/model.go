@@ -486,6 +486,9 @@ func batchWords(b transfer.BatchStatus) string {
 	if b.Failed > 0 {
 		parts = append(parts, plural(b.Failed, "failed", "failed"))
 	}
+	if b.Canceled > 0 { // else "41 of 50 uploaded" leaves one unaccounted for
+		parts = append(parts, plural(b.Canceled, "canceled", "canceled"))
+	}
 	if b.Paused {
 		parts = append(parts, "paused")
 	}

@@ -812,6 +812,14 @@ func TestFooterSaysWhyTheBatchStoppedInWords(t *testing.T) {
 	}
 }
 
+// Every file is accounted for: what did not upload says why.
+func TestFooterCountsCanceledFiles(t *testing.T) {
+	b := transfer.BatchStatus{Total: 50, Done: 48, Failed: 1, Canceled: 1}
+	if got, want := batchWords(b), "48 of 50 uploaded · 1 failed · 1 canceled"; got != want {
+		t.Errorf("footer = %q, want %q", got, want)
+	}
+}
+
 func TestFooterSaysTheTimeLeftIsBeingEstimated(t *testing.T) {
 	b := transfer.BatchStatus{Total: 10, Queued: 6, Active: 4, Speed: 1e6, Estimating: true, Concurrency: 4, ConcurrencyAuto: true}
 	if got, want := batchWords(b), "0 of 10 uploaded · 1.0 MB/s · estimating time left · 4 at once"; got != want {
