@@ -707,7 +707,10 @@ func (v *View) deleteNow(a cloud.Asset) {
 // detailsOf is the details line: what, how big, tags, when.
 func detailsOf(a cloud.Asset) string {
 	var parts []string
-	parts = append(parts, a.Name(), a.PublicID)
+	parts = append(parts, a.Name())
+	if a.PublicID != a.Name() { // a name taken from the id says it once
+		parts = append(parts, a.PublicID)
+	}
 	kind := a.ResourceType
 	if a.Format != "" {
 		kind = strings.ToUpper(a.Format) + " " + kind

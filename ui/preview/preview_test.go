@@ -430,3 +430,14 @@ func TestCopiesUseTheAssetsAltText(t *testing.T) {
 	}
 	fx.v.Close()
 }
+
+func TestDetailsNameTheAssetOnce(t *testing.T) {
+	for a, want := range map[*cloud.Asset]string{
+		{PublicID: "photo-08_mrrh2x", ResourceType: "image", Format: "png"}:                             "photo-08_mrrh2x · PNG image",
+		{PublicID: "trips/photo-08_mrrh2x", DisplayName: "Beach", ResourceType: "image", Format: "png"}: "Beach · trips/photo-08_mrrh2x · PNG image",
+	} {
+		if got := strings.SplitN(detailsOf(*a), "\n", 2)[0]; got != want {
+			t.Errorf("details start %q, want %q", got, want)
+		}
+	}
+}
