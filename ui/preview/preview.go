@@ -367,6 +367,10 @@ func (v *View) Apply(name string) {
 		v.setImage(v.shown, v.shownNote, img)
 		return
 	}
+	// The last preset's picture under this one's heading would say it is
+	// this one: the pane stays empty until it arrives.
+	v.shown.Image = nil
+	v.shown.Refresh()
 	if p.Slow {
 		v.shownNote.SetText("Working… " + p.Label + " takes a few seconds on the server.")
 	} else {

@@ -140,9 +140,13 @@ func TestPreviewKeepsPollingWhileBackgroundRemovalIsProcessing(t *testing.T) {
 	fx := newFixture(t)
 	fx.fake.Busy["e_background_removal"] = 3
 	fx.v.Show(photo)
+	fx.tasks.Wait() // the original preset's picture is shown
 	fx.v.Apply("background-removal")
 	if !strings.HasPrefix(fx.v.shownNote.Text, "Working…") {
 		t.Fatalf("note while processing: %q", fx.v.shownNote.Text)
+	}
+	if fx.v.shown.Image != nil {
+		t.Error("the previous preset's picture stays under the new one's heading while it is made")
 	}
 	fx.tasks.Wait()
 	if fx.v.shown.Image == nil {
