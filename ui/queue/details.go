@@ -207,6 +207,7 @@ func (v *View) showDetailsForm() *detailsForm {
 	f.alt.SetText(d.Alt)
 	f.alt.SetPlaceHolder("what the image shows, for people who cannot see it")
 	f.caption.SetText(d.Caption)
+	f.caption.SetPlaceHolder("a line to show with it, e.g. where and when")
 	f.display.SetText(d.DisplayName)
 	f.display.SetPlaceHolder("the file's name (applies when one file is added)")
 	if c, ok := v.acct.(Catalog); ok {

@@ -161,7 +161,7 @@ func New(win fyne.Window, tasks *bridge.Tasks) *View {
 		v.controlsChanged()
 	})
 	v.customAR = widget.NewEntry()
-	v.customAR.SetPlaceHolder("W:H, e.g. 3:2")
+	v.customAR.SetPlaceHolder("e.g. 3:2")
 	v.customAR.Disable()
 	v.customAR.OnChanged = func(string) { v.controlsChanged() }
 	v.gravity = widget.NewRadioGroup([]string{"auto", "faces", "center"}, func(string) { v.controlsChanged() })
