@@ -196,7 +196,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		img.SetMinSize(fyne.NewSquareSize(32))
 		logo = img
 	}
-	left := container.NewHBox(logo, widget.NewLabelWithStyle("Profile", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.switcher)
+	left := container.NewHBox(logo, widget.NewLabelWithStyle("Profile", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	buttons := container.NewHBox(
 		widget.NewButtonWithIcon("Add files", theme.FileIcon(), m.AddFiles),
 		widget.NewButtonWithIcon("Add folder", theme.FolderIcon(), m.AddFolder),
@@ -205,7 +205,7 @@ func New(a fyne.App, deps Deps) *MainWindow {
 		widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), m.Paste),
 		widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.ShowSettings),
 	)
-	header := container.NewVBox(container.NewBorder(nil, nil, left, buttons), m.summary)
+	header := container.NewVBox(container.NewBorder(nil, nil, left, buttons, container.New(upTo{width: 300}, m.switcher)), m.summary)
 
 	m.bannerText = widget.NewLabel("")
 	m.bannerText.Wrapping = fyne.TextWrapWord
@@ -386,4 +386,24 @@ func layoutSpacer() fyne.CanvasObject {
 	r := canvas.NewRectangle(nil)
 	r.SetMinSize(fyne.NewSquareSize(0))
 	return r
+}
+
+// upTo lays out one object as wide as there is room for, but no wider than
+// width: the profile switcher shows long profile names whole where the
+// window has room, without stretching across a wide one.
+type upTo struct{ width float32 }
+
+func (l upTo) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	if len(objects) == 0 {
+		return fyne.Size{}
+	}
+	return objects[0].MinSize()
+}
+
+func (l upTo) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		w := max(min(size.Width, l.width), o.MinSize().Width)
+		o.Resize(fyne.NewSize(w, size.Height))
+		o.Move(fyne.NewPos(0, 0))
+	}
 }
