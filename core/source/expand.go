@@ -213,7 +213,11 @@ func (w *walker) input(in Input) {
 	if err != nil || !fi.IsDir() {
 		// A file named explicitly is always queued, even when it is missing
 		// or unreadable: the engine says why it fails, next to the others.
-		w.add(transfer.Item{Path: in.Path})
+		it := transfer.Item{Path: in.Path}
+		if err == nil && fi.Mode().IsRegular() {
+			it.Size = fi.Size()
+		}
+		w.add(it)
 		return
 	}
 	w.sum.Folders++
@@ -295,7 +299,14 @@ func (w *walker) walk(in Input, dir, rel string, ancestors []string, seen map[st
 			w.sum.Folders++
 			w.walk(in, full, relPath, append(ancestors, id), seen)
 		case typ.IsRegular() || (fi != nil && fi.Mode().IsRegular()):
-			w.add(transfer.Item{Path: full})
+			it := transfer.Item{Path: full}
+			if fi == nil {
+				fi, _ = de.Info() // its size shows while it waits; unknown is fine
+			}
+			if fi != nil {
+				it.Size = fi.Size()
+			}
+			w.add(it)
 		default:
 			// Sockets, devices and pipes are not media.
 		}

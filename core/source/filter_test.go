@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,5 +86,28 @@ func TestPastedSentenceIsNotAFile(t *testing.T) {
 	}
 	if msg := problems[0].Error(); msg != `"Here is the photo from yesterday" is neither a file path nor a link; ignored` {
 		t.Errorf("words: %s", msg)
+	}
+}
+
+// Files found carry their size, so a queued row can say it before the
+// engine checks the file.
+func TestFoundFilesCarryTheirSize(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "dir")
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "a.jpg"), make([]byte, 1234), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "b.jpg"), make([]byte, 56), 0o644)
+	os.WriteFile(filepath.Join(root, "c.jpg"), make([]byte, 7), 0o644)
+	x, err := Expand(context.Background(), []Input{{Kind: LocalPath, Path: dir}, {Kind: LocalPath, Path: filepath.Join(root, "c.jpg")}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _, _, _ := x.Collect()
+	sizes := map[string]int64{}
+	for _, it := range items {
+		sizes[filepath.Base(it.Path)] = it.Size
+	}
+	if len(items) != 3 || sizes["a.jpg"] != 1234 || sizes["b.jpg"] != 56 || sizes["c.jpg"] != 7 {
+		t.Fatalf("%d items, sizes %v: want a.jpg 1234, b.jpg 56 (in the folder), c.jpg 7 (named)", len(items), sizes)
 	}
 }

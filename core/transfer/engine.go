@@ -296,6 +296,9 @@ func (e *Engine) Add(items ...Item) []ItemID {
 		}
 		it := &item{id: newItemID(), opts: opts, state: Queued, words: "queued"}
 		it.entry = Entry{ID: it.id, Profile: e.cfg.Profile, Path: p, URL: in.URL, Name: displayName(in), Spool: in.Spool, Options: opts, State: Queued, Resumable: true}
+		if p != "" && in.Size > 0 {
+			it.entry.Size = in.Size // until the file is checked
+		}
 		switch {
 		case (p == "") == (in.URL == ""):
 			e.rejectLocked(it, &RejectedError{Kind: ErrNotFound, Reason: "an item needs exactly one of a file path or a URL"})

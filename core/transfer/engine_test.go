@@ -658,3 +658,21 @@ func TestPausedUploadIsNotDeliveredLater(t *testing.T) {
 		t.Fatalf("after resuming: %+v, %d assets", snap.Batch, r.sb.Stats().Assets)
 	}
 }
+
+// A queued file shows the size it was found with; once checked, its own.
+func TestQueuedFileShowsTheSizeItWasFoundWith(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	paths, _ := writeFiles(t, filepath.Join(r.dir, "in"), 1, 700, ".bin")
+	e := r.engine(nil)
+	e.Pause()
+	id := e.Add(Item{Path: paths[0], Size: 650})[0] // it changed since it was found
+	if st, _ := e.Item(id); st.BytesTotal != 650 {
+		t.Fatalf("queued: the row says %d bytes; want 650", st.BytesTotal)
+	}
+	waitFor(t, func() bool { return e.Batch().BytesTotal == 650 }) // counted at the next tick
+	e.Resume()
+	finish(t, e, time.Minute)
+	if st, _ := e.Item(id); st.State != Done || st.BytesTotal != sizeOf(t, paths[0]) {
+		t.Fatalf("done: %s, %d bytes; want %d", st.State, st.BytesTotal, sizeOf(t, paths[0]))
+	}
+}

@@ -46,6 +46,9 @@ type Item struct {
 	// Spool marks Path as a copy the engine may delete once the item is done
 	// and cleared.
 	Spool bool
+	// Size is the file's size when it was found (0: not known). It is shown
+	// and counted until the engine checks the file itself.
+	Size int64
 	// Options overrides the engine's default options for this item.
 	Options *Options
 }
