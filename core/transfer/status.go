@@ -79,6 +79,11 @@ func (e *Engine) batchLocked() BatchStatus {
 // of the bytes known, failed files' bytes included (items when no size is
 // known yet). It reaches 1 only when nothing is left to do and nothing failed.
 func batchFraction(b BatchStatus, failedBytes int64) float64 {
+	if b.Total > 0 && b.Queued+b.Active == 0 && b.Failed == 0 && b.Done+b.Skipped > 0 {
+		// Every file is there. The counts are live; the bytes are summed
+		// at the next tick and would show 99.7 % until then.
+		return 1
+	}
 	var f float64
 	switch {
 	case b.BytesTotal+failedBytes > 0:

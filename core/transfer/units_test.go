@@ -274,3 +274,23 @@ func toStrings(states []State) []string {
 	}
 	return out
 }
+
+// The batch is whole exactly when every file is there: at once, though the
+// bytes behind the bar are summed a tick later; never with one failed or
+// one left.
+func TestBatchFractionIsWholeExactlyWhenEveryFileIsThere(t *testing.T) {
+	for _, c := range []struct {
+		b    BatchStatus
+		want func(float64) bool
+	}{
+		{BatchStatus{Total: 1, Done: 1, BytesDone: 997, BytesTotal: 1000}, func(f float64) bool { return f == 1 }},
+		{BatchStatus{Total: 3, Done: 1, Skipped: 1, Canceled: 1, BytesDone: 10, BytesTotal: 20}, func(f float64) bool { return f == 1 }},
+		{BatchStatus{Total: 2, Done: 1, Failed: 1, BytesDone: 1000, BytesTotal: 1000}, func(f float64) bool { return f <= maxUnfinished }},
+		{BatchStatus{Total: 2, Done: 1, Queued: 1, BytesDone: 1000, BytesTotal: 1000}, func(f float64) bool { return f <= maxUnfinished }},
+		{BatchStatus{Total: 1, Canceled: 1}, func(f float64) bool { return f == 0 }},
+	} {
+		if f := batchFraction(c.b, 0); !c.want(f) {
+			t.Errorf("%+v: fraction %.3f", c.b, f)
+		}
+	}
+}
