@@ -120,16 +120,21 @@ type Tracker struct {
 
 // finished is what a report needs of a finished item: a batch of thirty
 // thousand keeps this, not every item's whole status.
+// finished is what the report needs of one file. Its link is made when the
+// file ends: keeping the asset instead would hold every asset of a batch of
+// thousands until it ends (a plain link is the asset's own string).
 type finished struct {
 	state transfer.State
 	name  string
-	asset *cloud.Asset // the engine's slim copy, shared, not copied
+	link  string
 	err   error
 }
 
-func finishedOf(st transfer.ItemStatus) finished {
+func (t *Tracker) finishedOf(st transfer.ItemStatus) finished {
 	f := finished{state: st.State, name: st.Name, err: st.Err}
-	f.asset = st.Asset
+	if st.Asset != nil && st.Asset.Link() != "" {
+		f.link = BatchLink(t.format, st.Asset, st.Name, t.templates)
+	}
 	return f
 }
 
@@ -157,7 +162,7 @@ func (t *Tracker) Event(ev transfer.Event) {
 				if _, seen := t.final[st.ID]; !seen {
 					t.order = append(t.order, st.ID)
 				}
-				t.final[st.ID] = finishedOf(st)
+				t.final[st.ID] = t.finishedOf(st)
 			} else if _, seen := t.final[st.ID]; seen {
 				delete(t.final, st.ID) // retried within the batch
 			}
@@ -194,10 +199,9 @@ func (t *Tracker) reportLocked() (Report, bool) {
 			} else {
 				r.Skipped++
 			}
-			if st.asset != nil && st.asset.Link() != "" {
-				name := st.name
-				r.Links = append(r.Links, BatchLink(t.format, st.asset, name, t.templates))
-				r.Names = append(r.Names, name)
+			if st.link != "" {
+				r.Links = append(r.Links, st.link)
+				r.Names = append(r.Names, st.name)
 			}
 		case transfer.Failed:
 			r.Failed++

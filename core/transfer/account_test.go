@@ -226,7 +226,7 @@ func TestItemsShareOptionsWithoutSharingChanges(t *testing.T) {
 	}
 	finish(t, e, time.Minute)
 	e.mu.Lock()
-	forced, other := e.items[again[0]].opts.Force, e.items[again[1]].opts.Force
+	forced, other := e.items[again[0]].options().Force, e.items[again[1]].options().Force
 	e.mu.Unlock()
 	if !forced || other {
 		t.Fatalf("after uploading one again: forced %v, the other forced %v", forced, other)

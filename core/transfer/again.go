@@ -13,8 +13,9 @@ func (e *Engine) UploadAgain(id ItemID) error {
 		return fmt.Errorf("no upload %s in the queue", id)
 	}
 	if it.state != Skipped {
-		return fmt.Errorf("%s is %s; only a file found already uploaded can be uploaded again", it.entry.Name, it.state)
+		return fmt.Errorf("%s is %s; only a file found already uploaded can be uploaded again", it.name(), it.state)
 	}
+	e.reviveLocked(it)
 	forced := *it.opts // shared with other items: a copy of its own
 	forced.Force = true
 	opts := &forced

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 )
 
 // ResumeUnfinished re-queues this profile's items that a previous run left
@@ -37,7 +36,7 @@ func (e *Engine) ResumeUnfinishedWhere(ctx context.Context, keep func(Entry) boo
 			continue
 		}
 		ent.State, ent.Error, ent.Resumable = Queued, "", true
-		it := &item{id: ent.ID, entry: ent, opts: ent.Options, state: Queued, words: "queued (resumed)", resumed: true, journaled: true}
+		it := &item{id: ent.ID, state: Queued, words: "queued (resumed)", itemLive: &itemLive{entry: ent, opts: ent.Options, resumed: true, journaled: true}}
 		it.sent.Store(ent.Acked)
 		e.items[it.id] = it
 		e.order = append(e.order, it)
@@ -64,9 +63,7 @@ func (e *Engine) Pause() {
 	}
 	e.paused = true
 	for _, it := range e.active {
-		if it.cancel != nil {
-			it.cancel(causePaused)
-		}
+		it.stopRun(causePaused)
 	}
 	e.publishLocked(Event{Kind: BatchChanged})
 	e.signalLocked()
@@ -99,8 +96,8 @@ func (e *Engine) Cancel(id ItemID) error {
 		e.setStateLocked(it, Canceled, "canceled", nil)
 		it.entry.State = Canceled
 		e.journalStateLocked(it.id, Canceled, "", false)
-	case !it.state.Final() && it.cancel != nil:
-		it.cancel(causeCanceled)
+	case !it.state.Final() && it.running:
+		it.stopRun(causeCanceled)
 	}
 	return nil
 }
@@ -114,7 +111,7 @@ func (e *Engine) Retry(id ItemID) error {
 		return fmt.Errorf("no upload %s in the queue", id)
 	}
 	if it.state != Failed && it.state != Canceled {
-		return fmt.Errorf("%s is %s; only failed or canceled uploads can be retried", it.entry.Name, it.state)
+		return fmt.Errorf("%s is %s; only failed or canceled uploads can be retried", it.name(), it.state)
 	}
 	e.halted = nil
 	e.requeueLocked(it)
@@ -137,7 +134,7 @@ func (e *Engine) RetryFailed() int {
 }
 
 func (e *Engine) requeueLocked(it *item) {
-	it.err, it.attempt, it.retryAt = nil, 0, time.Time{}
+	it.err, it.attempt = nil, 0
 	key := it.key()
 	if prev := e.byKey[key]; prev != nil && prev != it && !prev.state.Final() {
 		return // the same file is already queued again
@@ -187,15 +184,18 @@ func (e *Engine) removeLocked(gone []*item) {
 	for _, it := range gone {
 		drop[it.id] = true
 		ids = append(ids, it.id)
+		e.counts[it.state]--
+		delete(e.items, it.id)
+		if it.done != nil {
+			continue // retired: not queued, running or keyed
+		}
 		it.removed = true
 		if it.state == Queued {
 			e.dequeueLocked(it)
 		}
-		if !it.state.Final() && it.cancel != nil {
-			it.cancel(causeRemoved)
+		if !it.state.Final() {
+			it.stopRun(causeRemoved)
 		}
-		e.counts[it.state]--
-		delete(e.items, it.id)
 		delete(e.active, it.id)
 		if key := it.key(); e.byKey[key] == it {
 			delete(e.byKey, key)

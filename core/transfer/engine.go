@@ -93,40 +93,56 @@ type Engine struct {
 	eta timeLeft // the batch's time left (timeleft.go), guarded by mu
 }
 
-// item is one queued upload. Fields below mu are guarded by Engine.mu.
+// item is one upload. Its fields are guarded by Engine.mu (sent is atomic).
+// A file uploaded or found already there keeps only what its row and link
+// need (retire.go): itemLive goes and done comes, so a batch of thirty
+// thousand does not keep thirty thousand upload records.
 type item struct {
-	id   ItemID
+	id    ItemID
+	state State
+	words string
+	*itemLive
+	done *doneItem // once retired; itemLive is nil then
+}
+
+// itemLive is an item that is not retired: queued, running, failed or
+// canceled, or finished but kept whole (a spooled copy to delete, a run
+// still settling).
+type itemLive struct {
 	sent atomic.Int64 // bytes the server has or is being sent
 
 	entry       Entry
 	opts        *Options // shared with entry.Options and other items; never changed in place
-	state       State
-	words       string
 	err         error
 	attempt     int
-	retryAt     time.Time
 	asset       *cloud.Asset
+	run         *itemRun  // while a worker has it
+	pre         *prepared // signed ahead (signahead.go)
 	resumed     bool
 	journaled   bool
 	removed     bool
 	interrupted bool
-	ctx         context.Context
-	cancel      context.CancelCauseFunc
-	finished    chan struct{} // closed when a run of this item ends
-	running     bool          // a worker has it, until its run is settled
-	againQueued bool          // UploadAgain came while it was still settling
-	pre         *prepared     // signed ahead (signahead.go)
+	running     bool // a worker has it, until its run is settled
+	againQueued bool // UploadAgain came while it was still settling
 	preTried    bool
-	speed       float64
-	rate        *rateWindow // while active
-	reported    int64
-	meter       *cloud.Meter   // the running request's, read by the ticker
-	meterBase   int64          // the file offset the request starts at
-	meterMore   []*cloud.Meter // later chunks in flight or not yet recorded
+}
+
+// itemRun is what only a run of an item needs: a queued item (thirty
+// thousand of them, in a large batch) does without.
+type itemRun struct {
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	finished  chan struct{} // closed when the run ends
+	retryAt   time.Time
+	speed     float64
+	rate      *rateWindow
+	reported  int64
+	meter     *cloud.Meter   // the running request's, read by the ticker
+	meterBase int64          // the file offset the request starts at
+	meterMore []*cloud.Meter // later chunks in flight or not yet recorded
 
 	// For the batch's time left: when this run took its slot (since
-	// etaEpoch; 8 bytes where a time.Time takes 24, for every item of a
-	// large batch), the bytes already on Cloudinary when its upload began,
+	// etaEpoch), the bytes already on Cloudinary when its upload began,
 	// and the bytes counted at the last tick.
 	etaStart         time.Duration
 	etaFrom, etaSent int64
@@ -211,7 +227,7 @@ func (e *Engine) Close() error {
 		e.journal.release(ctx, e.owner)
 		e.mu.Lock()
 		for _, it := range e.order {
-			if it.entry.Spool && it.state == Done {
+			if it.done == nil && it.entry.Spool && it.state == Done {
 				os.Remove(it.entry.Path)
 			}
 		}
@@ -294,7 +310,7 @@ func (e *Engine) Add(items ...Item) []ItemID {
 			ids[i] = prev.id
 			continue
 		}
-		it := &item{id: newItemID(), opts: opts, state: Queued, words: "queued"}
+		it := &item{id: newItemID(), state: Queued, words: "queued", itemLive: &itemLive{opts: opts}}
 		it.entry = Entry{ID: it.id, Profile: e.cfg.Profile, Path: p, URL: in.URL, Name: displayName(in), Spool: in.Spool, Options: opts, State: Queued, Resumable: true}
 		if p != "" && in.Size > 0 {
 			it.entry.Size = in.Size // until the file is checked

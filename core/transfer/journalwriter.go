@@ -48,7 +48,7 @@ func (e *Engine) flushJournal(ctx context.Context) {
 		var batch []*Entry
 		var its []*item
 		for _, it := range e.order {
-			if !it.journaled && !it.removed {
+			if it.done == nil && !it.journaled && !it.removed {
 				ent := it.entry
 				batch = append(batch, &ent)
 				its = append(its, it)

@@ -38,8 +38,8 @@ func (e *Engine) learnLimit(it *item, rt string, err error) {
 	}
 	e.limits[key] = knownLimit{bytes: tl.Limit, at: e.clock.Now()}
 	for _, other := range e.active {
-		if other != it && other.cancel != nil && other.entry.ResourceType == rt && other.entry.Size > tl.Limit {
-			other.cancel(tooLarge(other.entry.Size, tl.Limit, "Stopped"))
+		if other != it && other.entry.ResourceType == rt && other.entry.Size > tl.Limit {
+			other.stopRun(tooLarge(other.entry.Size, tl.Limit, "Stopped"))
 		}
 	}
 }

@@ -58,27 +58,30 @@ func (e *Engine) tick(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, it := range e.active {
-		if it.meter != nil {
+		if it.run == nil {
+			continue // between runs (not expected while active)
+		}
+		if it.run.meter != nil {
 			// What the server has taken, not what the kernel was handed.
-			b := it.meterBase + it.meter.Acked()
-			for _, m := range it.meterMore {
+			b := it.run.meterBase + it.run.meter.Acked()
+			for _, m := range it.run.meterMore {
 				b += m.Acked()
 			}
 			it.sent.Store(b)
 		}
 		b := it.sent.Load()
-		if it.rate == nil {
-			it.rate = &rateWindow{}
+		if it.run.rate == nil {
+			it.run.rate = &rateWindow{}
 		}
-		it.speed = it.rate.add(now, b)
-		if it.state == Uploading && it.meter != nil && it.entry.Size > 0 && b >= it.entry.Size &&
-			it.meterBase+it.meter.Length() == it.entry.Size && it.words != AllSentWords {
+		it.run.speed = it.run.rate.add(now, b)
+		if it.state == Uploading && it.run.meter != nil && it.entry.Size > 0 && b >= it.entry.Size &&
+			it.run.meterBase+it.run.meter.Length() == it.entry.Size && it.words != AllSentWords {
 			// Every byte is there; Cloudinary answers once it has stored it.
 			e.setStateLocked(it, Uploading, AllSentWords, nil)
-			it.reported = b
+			it.run.reported = b
 		}
-		if b != it.reported {
-			it.reported = b
+		if b != it.run.reported {
+			it.run.reported = b
 			e.publishLocked(Event{Kind: ItemProgress, Items: []ItemStatus{e.statusLocked(it)}})
 		}
 	}
@@ -88,8 +91,8 @@ func (e *Engine) tick(now time.Time) {
 		case Failed:
 			failed += it.entry.Size
 		case Done:
-			done += it.entry.Size
-			total += it.entry.Size
+			done += it.size()
+			total += it.size()
 		case Queued, Checking, Uploading, Retrying:
 			done += it.sent.Load()
 			total += it.entry.Size

@@ -201,7 +201,7 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 		ent.PublicID = pre.publicID // the one the signature ahead covers
 	}
 	if ent.PublicID == "" {
-		if ent.PublicID, err = e.planPublicID(it, ent, ent.MD5); err != nil {
+		if ent.PublicID, err = e.planPublicID(it.id, it.opts, ent, ent.MD5); err != nil {
 			return err
 		}
 	}
@@ -346,13 +346,13 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	for {
 		e.mu.Lock()
 		twin := e.content[key]
-		if twin == nil || twin == it || twin.state.Final() {
+		if twin == nil || twin == it || twin.state.Final() || twin.itemLive == nil || twin.run == nil {
 			e.content[key] = it
 			e.mu.Unlock()
 			break
 		}
 		e.setStateLocked(it, Checking, "waiting for "+twin.entry.Name+" (same content)", nil)
-		done := twin.finished
+		done := twin.run.finished
 		e.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -400,31 +400,31 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 
 // planPublicID renders the item's public_id; it is planned once and kept in
 // the journal, so every retry and resume sends the same one.
-func (e *Engine) planPublicID(it *item, ent Entry, sum string) (string, error) {
+func (e *Engine) planPublicID(id ItemID, opts *Options, ent Entry, sum string) (string, error) {
 	tpl := e.tpl
-	if it.opts.PublicIDTemplate != e.cfg.Options.PublicIDTemplate {
+	if opts.PublicIDTemplate != e.cfg.Options.PublicIDTemplate {
 		var err error
-		if tpl, err = ParseTemplate(it.opts.PublicIDTemplate); err != nil {
+		if tpl, err = ParseTemplate(opts.PublicIDTemplate); err != nil {
 			return "", err
 		}
 	}
-	in := TemplateInput{Profile: e.cfg.Profile, Folder: effectiveFolder(it.opts), Path: ent.Path, Name: ent.Name, MD5: sum, Planned: e.clock.Now()}
+	in := TemplateInput{Profile: e.cfg.Profile, Folder: effectiveFolder(opts), Path: ent.Path, Name: ent.Name, MD5: sum, Planned: e.clock.Now()}
 	if ent.URL != "" {
 		in.Path = ent.URL
 	}
-	if it.opts.Force {
-		in.Nonce = string(it.id) // a forced re-upload is a new asset
+	if opts.Force {
+		in.Nonce = string(id) // a forced re-upload is a new asset
 	}
-	id, err := tpl.Render(in)
+	publicID, err := tpl.Render(in)
 	if err != nil {
 		return "", err
 	}
 	// Raw files keep their extension in the public_id on Cloudinary (it is
 	// how they are delivered), as Cloudinary's own generated ids do.
-	if ent.ResourceType == Raw && ent.Format != "" && !tpl.Has("ext") && !strings.HasSuffix(id, "."+ent.Format) {
-		id += "." + ent.Format
+	if ent.ResourceType == Raw && ent.Format != "" && !tpl.Has("ext") && !strings.HasSuffix(publicID, "."+ent.Format) {
+		publicID += "." + ent.Format
 	}
-	return id, nil
+	return publicID, nil
 }
 
 // saveEntry writes the row and mirrors it in memory.
@@ -662,7 +662,7 @@ func (e *Engine) sendMiddleChunks(ctx context.Context, it *item, ent *Entry, las
 // start at base; the ticker reads the item's progress from it.
 func (e *Engine) metered(it *item, m *cloud.Meter, base int64) {
 	e.mu.Lock()
-	it.meter, it.meterBase = m, base
+	it.run.meter, it.run.meterBase = m, base
 	e.mu.Unlock()
 }
 
@@ -670,9 +670,9 @@ func (e *Engine) metered(it *item, m *cloud.Meter, base int64) {
 // item's chunks in flight or answered but not yet recorded.
 func (e *Engine) meteredChunks(it *item, base int64, ms []*cloud.Meter) {
 	e.mu.Lock()
-	it.meterBase, it.meter, it.meterMore = base, nil, nil
+	it.run.meterBase, it.run.meter, it.run.meterMore = base, nil, nil
 	if len(ms) > 0 {
-		it.meter, it.meterMore = ms[0], ms[1:]
+		it.run.meter, it.run.meterMore = ms[0], ms[1:]
 	}
 	e.mu.Unlock()
 }
@@ -693,7 +693,7 @@ func (e *Engine) runRemote(ctx context.Context, it *item, ent Entry) error {
 	if ent.PublicID == "" {
 		sum := md5.Sum([]byte(ent.URL))
 		var err error
-		if ent.PublicID, err = e.planPublicID(it, ent, hex.EncodeToString(sum[:])); err != nil {
+		if ent.PublicID, err = e.planPublicID(it.id, it.opts, ent, hex.EncodeToString(sum[:])); err != nil {
 			return err
 		}
 	}
@@ -872,10 +872,10 @@ func (e *Engine) withRetriesCarrying(ctx context.Context, it *item, n int64, sen
 		}
 		at := e.clock.Now().Add(delay)
 		e.mu.Lock()
-		it.retryAt = at
+		it.run.retryAt = at
 		// Cloudinary keeps nothing of a failed request but the chunks it
 		// acknowledged: the row must not show the rest as sent meanwhile.
-		it.meter = nil
+		it.run.meter = nil
 		it.sent.Store(it.entry.Acked)
 		e.setStateLocked(it, Retrying, fmt.Sprintf("retrying in %s: %v", delay.Round(time.Second), err), err)
 		e.mu.Unlock()
@@ -898,7 +898,7 @@ func (e *Engine) waitForHold(ctx context.Context, it *item) error {
 	e.mu.Lock()
 	wait := e.holdUntil.Sub(e.clock.Now())
 	if wait > 0 {
-		it.retryAt = e.holdUntil
+		it.run.retryAt = e.holdUntil
 		e.setStateLocked(it, Retrying, fmt.Sprintf("waiting %s: Cloudinary is rate limiting this account", wait.Round(time.Second)), nil)
 	}
 	e.mu.Unlock()

@@ -94,6 +94,10 @@ func (e *Engine) prepareBatch(items []*item) {
 			return
 		}
 		e.mu.Lock()
+		if it.itemLive == nil || it.state != Queued {
+			e.mu.Unlock()
+			continue // taken by a worker meanwhile (and perhaps finished)
+		}
 		ent, opts := it.entry, it.opts
 		e.mu.Unlock()
 		pre := e.plan(it, ent, opts)
@@ -146,7 +150,7 @@ func (e *Engine) plan(it *item, ent Entry, opts *Options) *prepared {
 		return nil
 	}
 	ent.ResourceType, ent.Format = rt, format
-	id, err := e.planPublicID(it, ent, sum)
+	id, err := e.planPublicID(it.id, opts, ent, sum)
 	if err != nil {
 		return nil
 	}

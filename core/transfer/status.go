@@ -43,17 +43,23 @@ func (e *Engine) Item(id ItemID) (ItemStatus, bool) {
 }
 
 func (e *Engine) statusLocked(it *item) ItemStatus {
+	if it.done != nil {
+		return retiredStatus(it)
+	}
 	st := ItemStatus{
 		ID: it.id, Name: it.entry.Name, Path: it.entry.Path, URL: it.entry.URL, State: it.state, Words: it.words,
-		BytesDone: it.sent.Load(), BytesTotal: it.entry.Size, Speed: it.speed, Attempt: it.attempt, RetryAt: it.retryAt,
+		BytesDone: it.sent.Load(), BytesTotal: it.entry.Size, Attempt: it.attempt,
 		Err: it.err, Asset: it.asset, PublicID: it.entry.PublicID, MD5: it.entry.MD5,
 		ResourceType: it.entry.ResourceType, Format: it.entry.Format, Resumed: it.resumed,
 	}
 	if it.state == Done {
 		st.BytesDone = st.BytesTotal
 	}
-	if it.speed > 1 && st.BytesTotal > st.BytesDone && (it.state == Uploading || it.state == Retrying) {
-		st.ETA = time.Duration(float64(st.BytesTotal-st.BytesDone) / it.speed * float64(time.Second))
+	if r := it.run; r != nil {
+		st.Speed, st.RetryAt = r.speed, r.retryAt
+		if r.speed > 1 && st.BytesTotal > st.BytesDone && (it.state == Uploading || it.state == Retrying) {
+			st.ETA = time.Duration(float64(st.BytesTotal-st.BytesDone) / r.speed * float64(time.Second))
+		}
 	}
 	return st
 }
@@ -106,7 +112,7 @@ const maxUnfinished = 0.99
 
 // setStateLocked moves an item and tells the subscribers.
 func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
-	if it.removed {
+	if it.done != nil || it.removed {
 		return
 	}
 	if it.state != s {
@@ -114,12 +120,13 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		e.counts[s]++
 	}
 	switch {
+	case it.run == nil: // not running: nothing to time
 	case s == Checking && it.state != Checking:
-		it.etaStart = sinceEpoch(time.Now())
+		it.run.etaStart = sinceEpoch(time.Now())
 	case s == Uploading && it.state == Checking:
 		// A resumed file starts with bytes Cloudinary already has.
-		it.etaFrom = it.sent.Load()
-		it.etaSent = it.etaFrom
+		it.run.etaFrom = it.sent.Load()
+		it.run.etaSent = it.run.etaFrom
 	case s == Done && it.state == Uploading:
 		e.eta.answered(it, time.Now())
 	}
@@ -128,7 +135,9 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		e.active[it.id] = it
 	default:
 		delete(e.active, it.id)
-		it.rate, it.speed = nil, 0
+		if it.run != nil {
+			it.run.rate, it.run.speed = nil, 0
+		}
 	}
 	it.state, it.words, it.err = s, words, err
 	if s.Final() {
@@ -136,6 +145,9 @@ func (e *Engine) setStateLocked(it *item, s State, words string, err error) {
 		// found by its key.
 		if key := it.key(); e.byKey[key] == it {
 			delete(e.byKey, key)
+			if len(e.byKey) == 0 {
+				e.byKey = map[string]*item{} // a map keeps its room: let a large batch's go
+			}
 		}
 	}
 	e.publishLocked(Event{Kind: ItemChanged, Items: []ItemStatus{e.statusLocked(it)}})

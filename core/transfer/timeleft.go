@@ -57,7 +57,9 @@ func (t *timeLeft) sample(now time.Time, active map[ItemID]*item) {
 	if t.last.IsZero() {
 		t.last = now
 		for _, it := range active {
-			it.etaSent = it.sent.Load()
+			if it.run != nil {
+				it.run.etaSent = it.sent.Load()
+			}
 		}
 		return
 	}
@@ -70,9 +72,12 @@ func (t *timeLeft) sample(now time.Time, active map[ItemID]*item) {
 	t.sendBytes *= fade
 	t.sendTime *= fade
 	for _, it := range active {
+		if it.run == nil {
+			continue
+		}
 		b := it.sent.Load()
-		moved := b - it.etaSent
-		it.etaSent = b
+		moved := b - it.run.etaSent
+		it.run.etaSent = b
 		if moved < 0 || it.state != Uploading {
 			continue
 		}
@@ -86,10 +91,10 @@ func (t *timeLeft) sample(now time.Time, active map[ItemID]*item) {
 
 // answered notes a file Cloudinary stored: how long it held its slot.
 func (t *timeLeft) answered(it *item, now time.Time) {
-	if it.etaStart == 0 {
+	if it.run.etaStart == 0 {
 		return
 	}
-	s := costSample{bytes: max(it.entry.Size-it.etaFrom, 0), seconds: (sinceEpoch(now) - it.etaStart).Seconds()}
+	s := costSample{bytes: max(it.entry.Size-it.run.etaFrom, 0), seconds: (sinceEpoch(now) - it.run.etaStart).Seconds()}
 	if len(t.done) == doneMemory {
 		copy(t.done, t.done[1:])
 		t.done = t.done[:doneMemory-1]
@@ -156,13 +161,16 @@ func (e *Engine) estimateLocked(now time.Time, slots int, settled bool) time.Dur
 	// had, but never less than their bytes still need.
 	t.rest = t.rest[:0]
 	for _, it := range e.active {
+		if it.run == nil {
+			continue
+		}
 		r := left(it)
 		need := float64(max(r, 0)) / rate
-		if it.state == Retrying && it.retryAt.After(now) {
-			need += it.retryAt.Sub(now).Seconds()
+		if it.state == Retrying && it.run.retryAt.After(now) {
+			need += it.run.retryAt.Sub(now).Seconds()
 		}
-		if it.etaStart != 0 {
-			need = max(need, cost(it.entry.Size-it.etaFrom)-(sinceEpoch(now)-it.etaStart).Seconds())
+		if it.run.etaStart != 0 {
+			need = max(need, cost(it.entry.Size-it.run.etaFrom)-(sinceEpoch(now)-it.run.etaStart).Seconds())
 		}
 		t.rest = append(t.rest, need)
 	}

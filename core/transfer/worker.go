@@ -36,8 +36,8 @@ func (e *Engine) next() *item {
 			it := e.queue[0]
 			e.queue[0] = nil
 			e.queue = e.queue[1:]
-			it.ctx, it.cancel = context.WithCancelCause(e.ctx)
-			it.finished = make(chan struct{})
+			it.run = &itemRun{finished: make(chan struct{})}
+			it.run.ctx, it.run.cancel = context.WithCancelCause(e.ctx)
 			it.interrupted = false
 			it.running = true
 			e.running++
@@ -59,20 +59,20 @@ func (e *Engine) next() *item {
 func (e *Engine) process(it *item) {
 	err := e.ensureJournaled(it)
 	if err == nil {
-		err = e.run(it.ctx, it)
+		err = e.run(it.run.ctx, it)
 	}
-	cause := context.Cause(it.ctx)
-	if it.ctx.Err() == nil {
+	cause := context.Cause(it.run.ctx)
+	if it.run.ctx.Err() == nil {
 		cause = nil
 	}
-	it.cancel(nil)
+	it.run.cancel(nil)
 	e.settle(it, err, cause)
 }
 
 // ensureJournaled applies every pending journal write (so this item's row
 // exists and no older queued write can land after the worker's own).
 func (e *Engine) ensureJournaled(it *item) error {
-	e.flushJournal(context.WithoutCancel(it.ctx))
+	e.flushJournal(context.WithoutCancel(it.run.ctx))
 	e.mu.Lock()
 	done := it.journaled
 	e.mu.Unlock()
@@ -128,11 +128,17 @@ func (e *Engine) settle(it *item, err error, cause error) {
 	}
 }
 
-// endRunLocked tells those waiting that a run of it ended. A finished item
-// lets go of what only a run needs: with thousands of items in a batch,
-// each one's context, cancel func and channel would stay for nothing.
+// stopRun stops the item's run, if it has one, for cause.
+func (it *item) stopRun(cause error) {
+	if it.itemLive != nil && it.run != nil && it.run.cancel != nil {
+		it.run.cancel(cause)
+	}
+}
+
+// endRunLocked tells those waiting that a run of it ended, and lets go of
+// what only a run needs; a finished upload is retired (retire.go).
 func (e *Engine) endRunLocked(it *item) {
-	close(it.finished)
+	close(it.run.finished)
 	it.running = false
 	e.running--
 	if it.againQueued {
@@ -141,9 +147,8 @@ func (e *Engine) endRunLocked(it *item) {
 			e.queue = append(e.queue, it)
 		}
 	}
-	if it.state.Final() {
-		it.ctx, it.cancel, it.finished = nil, nil, nil
-	}
+	it.run = nil
+	e.retireLocked(it)
 	e.signalLocked()
 }
 
@@ -207,9 +212,7 @@ func (e *Engine) halt(err error) {
 		e.failLocked(it, err)
 	}
 	for _, it := range e.active {
-		if it.cancel != nil {
-			it.cancel(fmt.Errorf("%w: %w", ErrHalted, err))
-		}
+		it.stopRun(fmt.Errorf("%w: %w", ErrHalted, err))
 	}
 	e.warnLocked("stopped the batch: " + err.Error())
 	e.publishLocked(Event{Kind: BatchChanged})
