@@ -191,6 +191,12 @@ type View struct {
 	// compact rows: one line each (SetCompact).
 	compact      bool
 	compactCheck *widget.Check
+	// An empty row's size and the icons column's width (rows.go).
+	rowMin map[rowSizeKey]fyne.Size
+	iconsW struct {
+		key   rowSizeKey
+		width float32
+	}
 	belowBtn     *widget.Button
 	// below counts rows added under the visible part of the list since the
 	// user last looked there; the notice bar announces them.

@@ -46,10 +46,11 @@ type row struct {
 	cancel  *widget.Button
 	remove  *widget.Button
 	box     fyne.CanvasObject
+	v       *View
 }
 
 func (v *View) newRow() fyne.CanvasObject {
-	r := &row{}
+	r := &row{v: v}
 	r.thumb = canvas.NewImageFromImage(nil)
 	r.thumb.FillMode = canvas.ImageFillContain
 	r.thumb.ScaleMode = canvas.ImageScaleFastest
@@ -75,7 +76,7 @@ func (v *View) newRow() fyne.CanvasObject {
 	}
 	// Columns keep their places from row to row: the progress (or, for a
 	// failure, its action and details) in one, the icons in the next.
-	icons := fixedWidth(2*r.remove.MinSize().Width+theme.Padding(), container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.cancel, r.remove)))
+	icons := fixedWidth(v.iconsWidth(r.remove), container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.cancel, r.remove)))
 	mend := container.NewCenter(container.NewHBox(r.action, r.again, r.details))
 	if v.compact {
 		// One line: a small picture, the name and the state side by side,
@@ -96,6 +97,42 @@ func (v *View) newRow() fyne.CanvasObject {
 }
 
 func (r *row) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.box) }
+
+// MinSize is an empty row's, worked out once per layout and theme size.
+// Fyne's list builds a throwaway row at every refresh (ten a second while
+// a batch runs) only to ask it this; measured, each one's buttons made
+// renderers that Fyne keeps for a minute: some 600 rows, about 20 MB.
+// Every row of the list gets the template's height anyway.
+func (r *row) MinSize() fyne.Size {
+	k := rowSizeKey{compact: r.v.compact, text: theme.TextSize(), pad: theme.Padding()}
+	if s, ok := r.v.rowMin[k]; ok {
+		return s
+	}
+	s := r.BaseWidget.MinSize()
+	if r.id == "" { // an empty row, as the list's template is
+		if r.v.rowMin == nil {
+			r.v.rowMin = map[rowSizeKey]fyne.Size{}
+		}
+		r.v.rowMin[k] = s
+	}
+	return s
+}
+
+// rowSizeKey is what an empty row's size depends on.
+type rowSizeKey struct {
+	compact   bool
+	text, pad float32
+}
+
+// iconsWidth is the icons column's width: two icon buttons and a gap. It
+// is measured on the first row only, for the reason row.MinSize gives.
+func (v *View) iconsWidth(b *widget.Button) float32 {
+	k := rowSizeKey{text: theme.TextSize(), pad: theme.Padding()}
+	if v.iconsW.key != k || v.iconsW.width == 0 {
+		v.iconsW.key, v.iconsW.width = k, 2*b.MinSize().Width+theme.Padding()
+	}
+	return v.iconsW.width
+}
 
 func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	r := o.(*row)
