@@ -142,7 +142,7 @@ func (v *View) flush(gen int) {
 		v.ids = make([]transfer.ItemID, 0, len(p.reset.Items))
 		v.rows = make([]rowRec, 0, len(p.reset.Items))
 		v.index = make(map[transfer.ItemID]int32, len(p.reset.Items))
-		v.whole = map[transfer.ItemID]*transfer.ItemStatus{}
+		v.whole, v.odd = map[transfer.ItemID]*transfer.ItemStatus{}, map[transfer.ItemID]string{}
 		for _, st := range p.reset.Items {
 			v.addRow(st)
 		}

@@ -4,8 +4,8 @@
 // totals. Drops, pickers, pasted text, URLs, the camera and command-line
 // arguments all become engine items here.
 //
-// It owns the view-side model of the queue (ordered item ids and their last
-// known status), which a goroutine of its own fills from the engine's events,
+// It owns the view-side model of the queue (ordered item ids and what their
+// rows show, rowmodel.go), which a goroutine of its own fills from the engine's events,
 // coalesced to at most ten UI updates a second. The list reads only that
 // model, never the engine, on the UI goroutine. It must not upload, hash or
 // read files itself: folders are expanded by core/source on bridge.Tasks,
@@ -165,6 +165,7 @@ type View struct {
 	rows        []rowRec // rows[i] is ids[i]'s (rowmodel.go)
 	index       map[transfer.ItemID]int32
 	whole       map[transfer.ItemID]*transfer.ItemStatus // live rows' statuses
+	odd         map[transfer.ItemID]string               // short rows' uncommon words
 	batch       transfer.BatchStatus
 	selected    transfer.ItemID
 	selectedAt  int // the selected row's index when it was selected
@@ -220,7 +221,7 @@ type View struct {
 // New builds the Upload tab. It does no I/O.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v := &View{win: win, tasks: tasks,
-		thumbs: localthumb.New(0, 0, 2), index: map[transfer.ItemID]int32{}, whole: map[transfer.ItemID]*transfer.ItemStatus{},
+		thumbs: localthumb.New(0, 0, 2), index: map[transfer.ItemID]int32{}, whole: map[transfer.ItemID]*transfer.ItemStatus{}, odd: map[transfer.ItemID]string{},
 		thumbWanted: map[string]bool{}, why: chooseProfile}
 	v.build()
 	v.render()
@@ -315,7 +316,7 @@ func (v *View) SetUnavailable(why error) {
 	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()
 	v.ids, v.rows, v.batch, v.selected, v.working = nil, nil, transfer.BatchStatus{}, "", false
-	v.index, v.whole = map[transfer.ItemID]int32{}, map[transfer.ItemID]*transfer.ItemStatus{}
+	v.index, v.whole, v.odd = map[transfer.ItemID]int32{}, map[transfer.ItemID]*transfer.ItemStatus{}, map[transfer.ItemID]string{}
 	v.why = chooseProfile
 	if why != nil {
 		v.why = words.Unavailable(why).Text

@@ -8,23 +8,43 @@ import (
 
 // rowRec is what the view keeps of one row. A large batch is mostly rows
 // that wait or are finished, and for those a row shows only its name, size
-// and state words: that much is kept, in a fifth of a whole
+// and state words: that much is kept, in an eighth of a whole
 // transfer.ItemStatus, and Row asks the engine for the rest. A live row
 // (checking, uploading, retrying, failed: speed, time left, the error and
 // its actions), and any row the short form cannot give back exactly, keeps
 // its whole status in View.whole; there are few of those at a time.
 type rowRec struct {
 	src   string // the file's path, or its URL when url
-	words string // the state in words (shared with the engine's status)
 	total int64  // BytesTotal
 	// nameAt: the row's name is src[nameAt:] (the engine names an item
 	// after the end of its path or URL).
 	nameAt uint32
 	state  uint8 // index in rowStates
+	words  uint8 // the state in words: index in commonWords, or oddWords
 	kind   uint8 // the type icon, so a short row draws the one it had
-	url    bool
-	whole  bool // View.whole has the row's status
+	flags  uint8 // rowURL, rowWhole
 }
+
+const (
+	rowURL   = 1 << iota // src is a URL
+	rowWhole             // View.whole has the row's status
+)
+
+// commonWords are what most rows say; others are kept in View.odd.
+var commonWords = [...]string{"", "queued", "done", "done (it was already on Cloudinary)", "canceled", "queued (resumed)"}
+
+const oddWords = 255
+
+func wordsCode(w string) uint8 {
+	for i, c := range commonWords {
+		if c == w {
+			return uint8(i)
+		}
+	}
+	return oddWords
+}
+
+func (r *rowRec) whole() bool { return r.flags&rowWhole != 0 }
 
 // rowStates are the states a row's state indexes; the first shortStates
 // can be short.
@@ -48,19 +68,25 @@ const (
 // shows.
 func (v *View) setRow(k int, st transfer.ItemStatus) {
 	r := &v.rows[k]
+	if r.words == oddWords {
+		delete(v.odd, st.ID)
+	}
 	if s, ok := shortRow(st); ok {
-		if r.whole {
+		if r.whole() {
 			delete(v.whole, st.ID)
 		}
 		*r = s
+		if r.words == oddWords {
+			v.odd[st.ID] = st.Words
+		}
 		return
 	}
-	if r.whole {
+	if r.whole() {
 		*v.whole[st.ID] = st
 	} else {
 		v.whole[st.ID] = &st
 	}
-	*r = rowRec{whole: true, state: stateCode(st.State)}
+	*r = rowRec{flags: rowWhole, state: stateCode(st.State)}
 }
 
 // addRow appends st's row.
@@ -82,7 +108,7 @@ func stateCode(s transfer.State) uint8 {
 
 // shortRow is st in short, if a short row draws exactly what st does.
 func shortRow(st transfer.ItemStatus) (rowRec, bool) {
-	r := rowRec{words: st.Words, total: st.BytesTotal, state: stateCode(st.State)}
+	r := rowRec{words: wordsCode(st.Words), total: st.BytesTotal, state: stateCode(st.State)}
 	switch {
 	case r.state >= shortStates:
 		return rowRec{}, false
@@ -91,7 +117,7 @@ func shortRow(st transfer.ItemStatus) (rowRec, bool) {
 	case st.Path != "" && st.URL != "":
 		return rowRec{}, false
 	case st.URL != "":
-		r.src, r.url = st.URL, true
+		r.src, r.flags = st.URL, rowURL
 	default:
 		r.src = st.Path
 	}
@@ -116,11 +142,16 @@ func (v *View) rowState(k int) transfer.State {
 // engine's).
 func (v *View) rowStatus(k int) transfer.ItemStatus {
 	r, id := &v.rows[k], v.ids[k]
-	if r.whole {
+	if r.whole() {
 		return *v.whole[id]
 	}
-	st := transfer.ItemStatus{ID: id, Name: r.src[r.nameAt:], State: rowStates[r.state], Words: r.words, BytesTotal: r.total}
-	if r.url {
+	st := transfer.ItemStatus{ID: id, Name: r.src[r.nameAt:], State: rowStates[r.state], BytesTotal: r.total}
+	if r.words == oddWords {
+		st.Words = v.odd[id]
+	} else {
+		st.Words = commonWords[r.words]
+	}
+	if r.flags&rowURL != 0 {
 		st.URL = r.src
 	} else {
 		st.Path = r.src
@@ -156,7 +187,7 @@ func (v *View) fullStatus(id transfer.ItemID) (transfer.ItemStatus, bool) {
 		return transfer.ItemStatus{}, false
 	}
 	st := v.rowStatus(int(k))
-	if !v.rows[k].whole && v.acct != nil {
+	if !v.rows[k].whole() && v.acct != nil {
 		if full, ok := v.acct.Engine().Item(id); ok && full.State == st.State {
 			return full, true
 		}
@@ -174,6 +205,11 @@ func (v *View) reindex() {
 	for id := range v.whole {
 		if _, ok := v.index[id]; !ok {
 			delete(v.whole, id)
+		}
+	}
+	for id := range v.odd {
+		if _, ok := v.index[id]; !ok {
+			delete(v.odd, id)
 		}
 	}
 }

@@ -83,13 +83,13 @@ func TestShortRowsDrawWhatTheirWholeStatusDraws(t *testing.T) {
 	now := time.Now()
 	v := h.v
 	one := func(st transfer.ItemStatus) {
-		v.ids, v.rows, v.index, v.whole = nil, nil, map[transfer.ItemID]int32{}, map[transfer.ItemID]*transfer.ItemStatus{}
+		v.ids, v.rows, v.index, v.whole, v.odd = nil, nil, map[transfer.ItemID]int32{}, map[transfer.ItemID]*transfer.ItemStatus{}, map[transfer.ItemID]string{}
 		v.addRow(st)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			one(c.st)
-			if short := !v.rows[0].whole && len(v.whole) == 0; short != c.short {
+			if short := !v.rows[0].whole() && len(v.whole) == 0; short != c.short {
 				t.Fatalf("short = %v, want %v", short, c.short)
 			}
 			if s := v.rowState(0); s != c.st.State {
@@ -125,18 +125,34 @@ func TestShortRowsDrawWhatTheirWholeStatusDraws(t *testing.T) {
 	one(st)
 	st.State, st.Words, st.BytesDone, st.Speed = transfer.Uploading, "uploading", 100, 1e5
 	v.setRow(0, st)
-	if !v.rows[0].whole || v.rowStatus(0).Speed != 1e5 || v.rowState(0) != transfer.Uploading {
+	if !v.rows[0].whole() || v.rowStatus(0).Speed != 1e5 || v.rowState(0) != transfer.Uploading {
 		t.Fatal("an uploading row lost its speed")
 	}
 	st.State, st.Words, st.Err = transfer.Failed, "failed: the network dropped", fmt.Errorf("the network dropped")
 	v.setRow(0, st)
-	if !v.rows[0].whole || v.rowStatus(0).Err == nil || len(v.whole) != 1 {
+	if !v.rows[0].whole() || v.rowStatus(0).Err == nil || len(v.whole) != 1 {
 		t.Fatal("a failed row lost its error")
 	}
 	st.State, st.Words, st.Err, st.BytesDone, st.Speed = transfer.Done, "done", nil, st.BytesTotal, 0
 	v.setRow(0, st)
-	if v.rows[0].whole || len(v.whole) != 0 || v.rowState(0) != transfer.Done {
+	if v.rows[0].whole() || len(v.whole) != 0 || v.rowState(0) != transfer.Done {
 		t.Fatalf("a done row kept its whole status: %+v", v.rows[0])
+	}
+	// Words of its own are kept beside the row, as long as it says them.
+	st.State, st.Words = transfer.Skipped, link
+	v.setRow(0, st)
+	if v.rowStatus(0).Words != link || len(v.odd) != 1 {
+		t.Fatalf("a skipped row says %q", v.rowStatus(0).Words)
+	}
+	st.State, st.Words, st.BytesDone = transfer.Queued, "queued (upload again)", 0
+	v.setRow(0, st)
+	if v.rowStatus(0).Words != st.Words || len(v.odd) != 1 {
+		t.Fatalf("a row queued again says %q", v.rowStatus(0).Words)
+	}
+	st.State, st.Words = transfer.Done, "done"
+	v.setRow(0, st)
+	if v.rowStatus(0).Words != "done" || len(v.odd) != 0 {
+		t.Fatalf("a done row says %q and keeps %d words aside", v.rowStatus(0).Words, len(v.odd))
 	}
 }
 
@@ -176,7 +192,7 @@ func TestShortRowsKeepLinksAndActionsOnTheSandbox(t *testing.T) {
 	links := map[string]string{}
 	for i := range 3 {
 		id := h.v.ids[i]
-		if h.v.rows[i].whole {
+		if h.v.rows[i].whole() {
 			t.Errorf("row %d (%s) keeps its whole status once done", i, h.v.rowState(i))
 		}
 		st := h.v.Row(i)
@@ -206,7 +222,7 @@ func TestShortRowsKeepLinksAndActionsOnTheSandbox(t *testing.T) {
 			continue
 		}
 		skipped = append(skipped, i)
-		if h.v.rows[i].whole {
+		if h.v.rows[i].whole() {
 			t.Errorf("skipped row %d keeps its whole status", i)
 		}
 		if st.Asset == nil || st.Asset.SecureURL != links[st.Name] {
@@ -234,7 +250,7 @@ func TestShortRowsKeepLinksAndActionsOnTheSandbox(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	h.settle()
-	if st := h.v.Row(5); st.Asset == nil || st.Asset.SecureURL == links[st.Name] || h.v.rows[5].whole {
+	if st := h.v.Row(5); st.Asset == nil || st.Asset.SecureURL == links[st.Name] || h.v.rows[5].whole() {
 		t.Errorf("uploaded again: %+v (first link %s)", st, links[st.Name])
 	}
 	if got := h.v.Summary(); got != "6 of 6 uploaded" {
