@@ -313,3 +313,13 @@ func (f *FakeEngine) Snapshot() transfer.Snapshot {
 	defer f.mu.Unlock()
 	return transfer.Snapshot{Items: slices.Clone(f.items), Batch: f.batch()}
 }
+
+// Item returns one item's whole status.
+func (f *FakeEngine) Item(id transfer.ItemID) (transfer.ItemStatus, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if i := f.find(id); i >= 0 {
+		return f.items[i], true
+	}
+	return transfer.ItemStatus{}, false
+}

@@ -139,46 +139,49 @@ func (v *View) flush(gen int) {
 	follow := len(v.ids) > 0 && v.atBottom() && v.contentHeight() > v.list.Size().Height
 	before := len(v.ids)
 	if p.reset != nil {
-		v.ids = v.ids[:0]
-		v.items = make(map[transfer.ItemID]transfer.ItemStatus, len(p.reset.Items))
+		v.ids = make([]transfer.ItemID, 0, len(p.reset.Items))
+		v.rows = make([]rowRec, 0, len(p.reset.Items))
+		v.index = make(map[transfer.ItemID]int32, len(p.reset.Items))
+		v.whole, v.odd = map[transfer.ItemID]*transfer.ItemStatus{}, map[transfer.ItemID]string{}
 		for _, st := range p.reset.Items {
-			v.ids = append(v.ids, st.ID)
-			v.items[st.ID] = st
+			v.addRow(st)
 		}
 		v.batch = p.reset.Batch
 		v.working = !v.batch.Finished()
 	}
 	if len(p.removed) > 0 {
-		kept := v.ids[:0]
-		for _, id := range v.ids {
+		kept, keptRows := v.ids[:0], v.rows[:0]
+		for i, id := range v.ids {
 			if p.removed[id] {
-				delete(v.items, id)
 				continue
 			}
-			kept = append(kept, id)
+			kept, keptRows = append(kept, id), append(keptRows, v.rows[i])
 		}
-		v.ids = kept
+		clear(v.rows[len(keptRows):]) // let go of the removed rows' strings
+		v.ids, v.rows = kept, keptRows
+		v.reindex()
 	}
 	for _, id := range p.order {
 		st, ok := p.items[id]
 		if !ok {
 			continue // removed again before this flush
 		}
-		if _, known := v.items[id]; !known {
-			v.ids = append(v.ids, id)
+		if k, known := v.index[id]; known {
+			v.setRow(int(k), st)
+			continue
 		}
-		v.items[id] = st
+		v.addRow(st)
 	}
 	var last *transfer.ItemStatus // the latest upload to end, for OnContact
 	for id, st := range p.items {
-		old, known := v.items[id]
+		k, known := v.index[id]
 		if !known {
 			continue
 		}
-		if old.State != st.State && (st.State == transfer.Done || st.State == transfer.Failed) {
+		if v.rowState(int(k)) != st.State && (st.State == transfer.Done || st.State == transfer.Failed) {
 			last = &st
 		}
-		v.items[id] = st
+		v.setRow(int(k), st)
 	}
 	if last != nil && v.OnContact != nil {
 		v.OnContact(displayName(*last), last.Err)
@@ -206,8 +209,8 @@ func (v *View) flush(gen int) {
 // between the engine's events. It runs on the UI goroutine.
 func (v *View) countDownRetries() {
 	retrying := false
-	for _, st := range v.items {
-		if st.State == transfer.Retrying {
+	for i := range v.rows {
+		if v.rowState(i) == transfer.Retrying {
 			retrying = true
 			break
 		}
@@ -319,8 +322,8 @@ func (v *View) NewBelow() int { return v.below }
 func (v *View) fitFailedRows() {
 	v.RowHeight()
 	tall := map[int]bool{}
-	for i, id := range v.ids {
-		if v.items[id].State == transfer.Failed {
+	for i := range v.rows {
+		if v.rowState(i) == transfer.Failed {
 			tall[i] = true
 		}
 	}

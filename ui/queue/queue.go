@@ -4,8 +4,8 @@
 // totals. Drops, pickers, pasted text, URLs, the camera and command-line
 // arguments all become engine items here.
 //
-// It owns the view-side model of the queue (ordered item ids and their last
-// known status), which a goroutine of its own fills from the engine's events,
+// It owns the view-side model of the queue (ordered item ids and what their
+// rows show, rowmodel.go), which a goroutine of its own fills from the engine's events,
 // coalesced to at most ten UI updates a second. The list reads only that
 // model, never the engine, on the UI goroutine. It must not upload, hash or
 // read files itself: folders are expanded by core/source on bridge.Tasks,
@@ -58,6 +58,9 @@ type Engine interface {
 	// ResumeUnfinished runs off the UI goroutine (it reads the journal).
 	ResumeUnfinished(ctx context.Context) ([]transfer.ItemID, error)
 	Snapshot() transfer.Snapshot
+	// Item is one item's whole status (the view keeps less of waiting and
+	// finished rows).
+	Item(id transfer.ItemID) (transfer.ItemStatus, bool)
 	Subscribe() Subscription
 }
 
@@ -159,7 +162,10 @@ type View struct {
 
 	// The model: touched on the UI goroutine only.
 	ids         []transfer.ItemID
-	items       map[transfer.ItemID]transfer.ItemStatus
+	rows        []rowRec // rows[i] is ids[i]'s (rowmodel.go)
+	index       map[transfer.ItemID]int32
+	whole       map[transfer.ItemID]*transfer.ItemStatus // live rows' statuses
+	odd         map[transfer.ItemID]string               // short rows' uncommon words
 	batch       transfer.BatchStatus
 	selected    transfer.ItemID
 	selectedAt  int // the selected row's index when it was selected
@@ -221,7 +227,7 @@ type View struct {
 // New builds the Upload tab. It does no I/O.
 func New(win fyne.Window, tasks *bridge.Tasks) *View {
 	v := &View{win: win, tasks: tasks,
-		thumbs: localthumb.New(0, 0, 2), items: map[transfer.ItemID]transfer.ItemStatus{},
+		thumbs: localthumb.New(0, 0, 2), index: map[transfer.ItemID]int32{}, whole: map[transfer.ItemID]*transfer.ItemStatus{}, odd: map[transfer.ItemID]string{},
 		thumbWanted: map[string]bool{}, why: chooseProfile}
 	v.build()
 	v.render()
@@ -315,7 +321,8 @@ func (v *View) SetUnavailable(why error) {
 	v.mu.Lock()
 	v.pend, v.pendGen = pending{}, v.gen
 	v.mu.Unlock()
-	v.ids, v.items, v.batch, v.selected, v.working = nil, map[transfer.ItemID]transfer.ItemStatus{}, transfer.BatchStatus{}, "", false
+	v.ids, v.rows, v.batch, v.selected, v.working = nil, nil, transfer.BatchStatus{}, "", false
+	v.index, v.whole, v.odd = map[transfer.ItemID]int32{}, map[transfer.ItemID]*transfer.ItemStatus{}, map[transfer.ItemID]string{}
 	v.why = chooseProfile
 	if why != nil {
 		v.why = words.Unavailable(why).Text
@@ -483,8 +490,8 @@ func (v *View) render() {
 	v.setVisible(v.footer, true)
 	b := v.batch
 	v.overall.SetValue(overallFraction(func(yield func(transfer.ItemStatus) bool) {
-		for _, id := range v.ids {
-			if !yield(v.items[id]) {
+		for i := range v.ids {
+			if !yield(v.rowStatus(i)) {
 				return
 			}
 		}
@@ -628,8 +635,12 @@ func (v *View) Summary() string { return v.summary.Text }
 // Len is how many rows the queue shows.
 func (v *View) Len() int { return len(v.ids) }
 
-// Row returns the status a row shows.
-func (v *View) Row(i int) transfer.ItemStatus { return v.items[v.ids[i]] }
+// Row returns the status of a row: what it shows, and for a waiting or
+// finished row the rest from the engine (its link, public ID…).
+func (v *View) Row(i int) transfer.ItemStatus {
+	st, _ := v.fullStatus(v.ids[i])
+	return st
+}
 
 // wrapWords breaks text into lines of at most width runes. The empty
 // state's label sits in a centred box, where a wrapping label would be

@@ -139,7 +139,11 @@ func (v *View) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i < 0 || i >= len(v.ids) {
 		return
 	}
-	st := v.items[v.ids[i]]
+	v.fillRow(r, v.rowStatus(i))
+}
+
+// fillRow makes r show st.
+func (v *View) fillRow(r *row, st transfer.ItemStatus) {
 	r.id = st.ID
 	// The list asks for every visible row ten times a second while a batch
 	// runs; only what changed is set, so unchanged text is not shaped and
@@ -238,22 +242,34 @@ func (v *View) wantThumb(path string) {
 }
 
 func typeIcon(st transfer.ItemStatus) fyne.Resource {
+	switch typeKind(st) {
+	case kindWeb:
+		return theme.ComputerIcon()
+	case kindVideo:
+		return theme.FileVideoIcon()
+	case kindImage:
+		return theme.FileImageIcon()
+	}
+	return theme.FileIcon()
+}
+
+func typeKind(st transfer.ItemStatus) uint8 {
 	switch {
 	case st.URL != "":
-		return theme.ComputerIcon()
+		return kindWeb
 	case st.ResourceType == transfer.Video:
-		return theme.FileVideoIcon()
+		return kindVideo
 	case st.ResourceType == transfer.Image, localthumb.Decodable(st.Path):
-		return theme.FileImageIcon()
+		return kindImage
 	}
 	rt, _ := transfer.Detect(st.Name, nil)
 	switch rt {
 	case transfer.Video:
-		return theme.FileVideoIcon()
+		return kindVideo
 	case transfer.Image:
-		return theme.FileImageIcon()
+		return kindImage
 	}
-	return theme.FileIcon()
+	return kindFile
 }
 
 func displayName(st transfer.ItemStatus) string {
@@ -291,7 +307,7 @@ func rowWords(st transfer.ItemStatus, now time.Time) (string, words.Message) {
 
 // failureAction runs the action a failed row offers.
 func (v *View) failureAction(id transfer.ItemID) {
-	st, ok := v.items[id]
+	st, ok := v.statusOf(id)
 	if !ok {
 		return
 	}
@@ -310,7 +326,7 @@ func (v *View) failureAction(id transfer.ItemID) {
 // showDetails shows what went wrong with a row in full, for whoever asks
 // (and to copy into a support request).
 func (v *View) showDetails(id transfer.ItemID) {
-	st, ok := v.items[id]
+	st, ok := v.statusOf(id)
 	if !ok {
 		return
 	}
@@ -367,7 +383,8 @@ func (v *View) act(id transfer.ItemID, what string) {
 		err = eng.UploadAgain(id)
 	}
 	if err != nil {
-		v.showNotice("Could not "+what+" "+displayName(v.items[id])+": "+err.Error(), true)
+		st, _ := v.statusOf(id)
+		v.showNotice("Could not "+what+" "+displayName(st)+": "+err.Error(), true)
 	}
 }
 
@@ -428,7 +445,8 @@ func (v *View) RetryFailed() {
 	eng := v.acct.Engine()
 	for _, id := range v.retryable() {
 		if err := eng.Retry(id); err != nil {
-			v.showNotice("Could not retry "+displayName(v.items[id])+": "+err.Error(), true)
+			st, _ := v.statusOf(id)
+			v.showNotice("Could not retry "+displayName(st)+": "+err.Error(), true)
 		}
 	}
 }
@@ -436,8 +454,11 @@ func (v *View) RetryFailed() {
 // retryable lists the failed rows a retry can help.
 func (v *View) retryable() []transfer.ItemID {
 	var ids []transfer.ItemID
-	for _, id := range v.ids {
-		if st := v.items[id]; st.State == transfer.Failed && words.Failure(st).Action == words.Retry {
+	for i, id := range v.ids {
+		if v.rowState(i) != transfer.Failed {
+			continue
+		}
+		if st := v.rowStatus(i); words.Failure(st).Action == words.Retry {
 			ids = append(ids, id)
 		}
 	}
