@@ -79,6 +79,7 @@ func run(args []string) int {
 	keychain.DisableBusAutolaunch()
 	// A large queue's garbage is collected before it doubles the app's size.
 	memlimit.Apply(memlimit.Window)
+	go memlimit.Follow(context.Background(), memlimit.Window, 5*time.Second)
 	go trimCHeap(10 * time.Second)
 
 	// CLOUDINARY_URL carries the secret: read it once and take it out of
