@@ -186,7 +186,7 @@ type View struct {
 	noticeBar  *fyne.Container
 	noticeBtns *fyne.Container
 	overall    *widget.ProgressBar
-	summary    *widget.Label
+	summary    *figureLine
 	pauseBtn   *widget.Button
 	clearBtn   *widget.Button
 	retryBtn   *widget.Button
@@ -203,7 +203,7 @@ type View struct {
 		key   rowSizeKey
 		width float32
 	}
-	belowBtn     *widget.Button
+	belowBtn *widget.Button
 	// below counts rows added under the visible part of the list since the
 	// user last looked there; the notice bar announces them.
 	below int
@@ -421,8 +421,7 @@ func (v *View) build() {
 
 	v.overall = widget.NewProgressBar()
 	v.overall.TextFormatter = noText
-	v.summary = widget.NewLabel("")
-	v.summary.Truncation = fyne.TextTruncateEllipsis
+	v.summary = newFigureLine()
 	v.whyBtn = widget.NewButtonWithIcon("Why?", theme.InfoIcon(), v.toggleWhy)
 	v.whyBtn.Importance = widget.LowImportance
 	v.whyBtn.Hide()
@@ -630,7 +629,7 @@ func (v *View) Notice() string {
 }
 
 // Summary is the footer's line, e.g. "3 of 10 uploaded · 3.2 MB/s · 1 min left".
-func (v *View) Summary() string { return v.summary.Text }
+func (v *View) Summary() string { return v.summary.Text() }
 
 // Len is how many rows the queue shows.
 func (v *View) Len() int { return len(v.ids) }
