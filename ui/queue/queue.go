@@ -629,7 +629,7 @@ func (v *View) Notice() string {
 }
 
 // Summary is the footer's line, e.g. "3 of 10 uploaded · 3.2 MB/s · 1 min left".
-func (v *View) Summary() string { return v.summary.Text() }
+func (v *View) Summary() string { return v.summary.Text }
 
 // Len is how many rows the queue shows.
 func (v *View) Len() int { return len(v.ids) }

@@ -34,9 +34,9 @@ type row struct {
 	thumb  *canvas.Image
 	icon   *widget.Icon
 	name   *widget.Label
-	detail *widget.Label
+	detail *figureLine
 	bar    *widget.ProgressBar
-	rate   *widget.Label
+	rate   *figureLine
 	// action is a failure's one helpful step ("Retry", "Open Settings",
 	// "Remove"); details shows the technical account.
 	action  *widget.Button
@@ -57,12 +57,10 @@ func (v *View) newRow() fyne.CanvasObject {
 	r.icon = widget.NewIcon(theme.FileIcon())
 	r.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.detail = widget.NewLabel("")
-	r.detail.Truncation = fyne.TextTruncateEllipsis
-	r.detail.Wrapping = fyne.TextWrapOff
+	r.detail = newFigureLine()
 	r.bar = widget.NewProgressBar()
 	r.bar.TextFormatter = noText
-	r.rate = widget.NewLabel("")
+	r.rate = newFigureLine()
 	r.rate.Alignment = fyne.TextAlignTrailing
 	r.rate.SizeName = theme.SizeNameCaptionText
 	r.action = widget.NewButton("", func() { v.failureAction(r.id) })
@@ -166,7 +164,7 @@ func (v *View) fillRow(r *row, st transfer.ItemStatus) {
 	skipped := st.State == transfer.Skipped
 	moved := show(r.bar, !failed && !skipped)
 	moved = show(r.again, skipped) || moved
-	setText(r.rate, rateWords(st))
+	r.rate.SetText(rateWords(st))                    // when it changed
 	moved = show(r.rate, r.rate.Text != "") || moved // the bar alone sits in the middle
 	if label := failure.Action.Label(); r.action.Text != label {
 		r.action.SetText(label)
