@@ -298,7 +298,9 @@ func (v *View) setBelow(n int) {
 	if n == 0 {
 		v.belowBtn.Hide()
 	} else {
-		v.belowBtn.SetText(plural(n, "new row below", "new rows below"))
+		if text := plural(n, "new row below", "new rows below"); v.belowBtn.Text != text {
+			v.belowBtn.SetText(text) // a button's SetText draws its icon again too
+		}
 		v.belowBtn.Show()
 	}
 	if shown != v.belowBtn.Visible() {
