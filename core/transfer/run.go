@@ -195,6 +195,9 @@ func (e *Engine) sendFile(ctx context.Context, it *item, ent Entry, resend bool)
 		if skipped, err := e.skipIfDuplicate(ctx, it, &ent); skipped || err != nil {
 			return err
 		}
+		if landed, err := e.landedBeforeResume(ctx, it, &ent, same, rt); landed || err != nil {
+			return err
+		}
 	}
 
 	if ent.PublicID == "" && pre != nil && pre.md5 == ent.MD5 && pre.rt == rt {
@@ -396,6 +399,28 @@ func (e *Engine) skipIfDuplicate(ctx context.Context, it *item, ent *Entry) (boo
 	}
 	e.setState(it, Skipped, "already uploaded, still on Cloudinary: "+asset.Link(), nil)
 	return true, nil
+}
+
+// landedBeforeResume finishes a resumed file that Cloudinary stored before
+// the app was closed, its answer lost with the process. The journal kept
+// the public_id it was sent under; the account is asked whether it holds
+// those bytes there (existence.go batches such questions) before they are
+// sent again. When the account cannot be asked, the file is sent.
+func (e *Engine) landedBeforeResume(ctx context.Context, it *item, ent *Entry, same bool, rt string) (bool, error) {
+	if !it.resumed || !same || ent.PublicID == "" {
+		return false, nil // not sent before this run, or no longer the same file
+	}
+	e.setState(it, Checking, "checking whether it reached Cloudinary before Cloudup closed", nil)
+	found, err := e.confirm(ctx, &HistoryEntry{ResourceType: rt, PublicID: ent.PublicID, MD5: ent.MD5, Size: ent.Size})
+	if err != nil && ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	if found == nil {
+		return false, nil
+	}
+	landed := *found
+	landed.Existing = true // nothing was sent this time
+	return true, e.complete(ctx, it, ent, &landed)
 }
 
 // planPublicID renders the item's public_id; it is planned once and kept in
