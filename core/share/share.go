@@ -118,8 +118,6 @@ type Tracker struct {
 	final   map[transfer.ItemID]finished
 }
 
-// finished is what a report needs of a finished item: a batch of thirty
-// thousand keeps this, not every item's whole status.
 // finished is what the report needs of one file. Its link is made when the
 // file ends: keeping the asset instead would hold every asset of a batch of
 // thousands until it ends (a plain link is the asset's own string).

@@ -93,6 +93,7 @@ func (e *Engine) Cancel(id ItemID) error {
 	switch {
 	case it.state == Queued:
 		e.dequeueLocked(it)
+		it.againQueued = false // "upload again" said before its last run settled
 		e.setStateLocked(it, Canceled, "canceled", nil)
 		it.entry.State = Canceled
 		e.journalStateLocked(it.id, Canceled, "", false)
@@ -140,7 +141,14 @@ func (e *Engine) requeueLocked(it *item) {
 		return // the same file is already queued again
 	}
 	e.byKey[key] = it
-	e.queue = append(e.queue, it)
+	if it.running {
+		// Canceled (or failed) before its last run settled: queued now, a
+		// second worker would run it beside the first. The run's end
+		// queues it (endRunLocked).
+		it.againQueued = true
+	} else {
+		e.queue = append(e.queue, it)
+	}
 	e.setStateLocked(it, Queued, "queued", nil)
 	it.entry.State, it.entry.Error, it.entry.Resumable = Queued, "", true
 	e.journalStateLocked(it.id, Queued, "", true)
