@@ -120,6 +120,7 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	}
 	h.settle()
 	queuedPerItem = float64(heapInuse()-base) / float64(n)
+	writeHeapProfile(os.Getenv("CLOUDUP_BENCH_QUEUED_HEAPPROFILE"))
 	eng.Resume()
 	var ms runtime.MemStats
 	for i := 0; ; i++ {
@@ -147,15 +148,21 @@ func queueMemoryRun(b *testing.B, dir, folder string, n int) (queuedPerItem, don
 	h.settle()
 	donePerItem = float64(heapInuse()-base) / float64(n)
 	b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
-	if out := os.Getenv("CLOUDUP_BENCH_HEAPPROFILE"); out != "" {
-		// What the finished batch holds, for `go tool pprof -sample_index=inuse_space`.
-		if f, err := os.Create(out); err == nil {
-			pprof.WriteHeapProfile(f)
-			f.Close()
-		}
-	}
+	writeHeapProfile(os.Getenv("CLOUDUP_BENCH_HEAPPROFILE"))
 	peakMB = float64(peakRSSKB()) / 1024
 	return
+}
+
+// writeHeapProfile writes what the heap holds now to out, when out is set,
+// for `go tool pprof -sample_index=inuse_space`.
+func writeHeapProfile(out string) {
+	if out == "" {
+		return
+	}
+	if f, err := os.Create(out); err == nil {
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
 }
 
 func heapInuse() int64 {
